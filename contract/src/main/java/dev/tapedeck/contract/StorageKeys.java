@@ -1,0 +1,68 @@
+package dev.tapedeck.contract;
+
+import java.util.regex.Pattern;
+
+/** Every object key Tapedeck writes. Keys are built only here, and only from validated parts. */
+public final class StorageKeys {
+    /** Root of the recorded FLV slices. */
+    public static final String RECORDINGS = "recordings/";
+    /** Root of the packaged HLS. */
+    public static final String VOD = "vod/";
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+
+    private StorageKeys() {
+    }
+
+    /** {@code recordings/{app}/{stream}/{recordingId}/{rendition}/{seq:06d}.flv} */
+    public static String slice(StreamKey source, String recordingId, String rendition, long seq) {
+        return sliceDir(source, recordingId, rendition) + "%06d.flv".formatted(seq);
+    }
+
+    /** {@code recordings/{app}/{stream}/{recordingId}/{rendition}/}, the prefix of a rendition's slices. */
+    public static String sliceDir(StreamKey source, String recordingId, String rendition) {
+        return RECORDINGS + source.app() + "/" + source.stream() + "/" + id(recordingId) + "/" + rendition(rendition) + "/";
+    }
+
+    /** {@code vod/{recordingId}/master.m3u8} */
+    public static String master(String recordingId) {
+        return vodDir(recordingId) + "master.m3u8";
+    }
+
+    /** {@code vod/{recordingId}/manifest.json} */
+    public static String manifest(String recordingId) {
+        return vodDir(recordingId) + "manifest.json";
+    }
+
+    /** {@code vod/{recordingId}/{rendition}/index.m3u8} */
+    public static String mediaPlaylist(String recordingId, String rendition) {
+        return vodDir(recordingId) + rendition(rendition) + "/index.m3u8";
+    }
+
+    /** {@code vod/{recordingId}/{rendition}/{seg:06d}.ts} */
+    public static String segment(String recordingId, String rendition, long seg) {
+        return vodDir(recordingId) + rendition(rendition) + "/" + segmentName(seg);
+    }
+
+    /** The file name of a segment, as media playlists reference it. */
+    public static String segmentName(long seg) {
+        return "%06d.ts".formatted(seg);
+    }
+
+    /** {@code vod/{recordingId}/} */
+    public static String vodDir(String recordingId) {
+        return VOD + id(recordingId) + "/";
+    }
+
+    /** Validates a recording or session id: letters, digits, '-' and '_' only. */
+    public static String id(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new StreamKey.InvalidNameException("id '" + id + "' is not allowed");
+        }
+        return id;
+    }
+
+    /** Validates a rendition name ({@code source}, {@code 720p} …). */
+    public static String rendition(String rendition) {
+        return StreamKey.requirePart("rendition", rendition);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.tapedeck.contract.event;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The catalog's view of one recording, keyed by recordingId on the compacted {@code tapedeck.vods}.
+ *
+ * @param recordingId    {@code 0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10}
+ * @param streamKey      {@code __defaultVhost__/live/demo}
+ * @param app            {@code live}
+ * @param stream         {@code demo}
+ * @param status         LIVE while slices arrive, READY once every rendition is closed
+ * @param startedAt      when the first packaged media was recorded (publish time)
+ * @param endedAt        when the recording closed, null while live
+ * @param durationMillis packaged media duration (sum of the source's segment durations)
+ * @param masterPlaylist object key of the master playlist, {@code vod/{recordingId}/master.m3u8}
+ * @param renditions     the packaged renditions, highest bandwidth first
+ * @param message        why a recording FAILED, else null
+ * @param updatedAt      when this entry was written
+ */
+public record CatalogEntry(
+        String recordingId,
+        String streamKey,
+        String app,
+        String stream,
+        Status status,
+        Instant startedAt,
+        Instant endedAt,
+        long durationMillis,
+        String masterPlaylist,
+        List<Rendition> renditions,
+        String message,
+        Instant updatedAt) implements TapedeckEvent {
+
+    public CatalogEntry {
+        renditions = renditions == null ? List.of() : List.copyOf(renditions);
+    }
+
+    /** A recording's lifecycle in the catalog. */
+    public enum Status { LIVE, READY, FAILED, DELETED }
+
+    /**
+     * One packaged rendition.
+     *
+     * @param name             {@code source}, {@code 720p}
+     * @param playlist         object key of its media playlist
+     * @param width            1280
+     * @param height           720
+     * @param frameRate        29.97
+     * @param bandwidth        peak segment bitrate, bits/s
+     * @param averageBandwidth mean bitrate, bits/s
+     * @param codecs           RFC 6381 codecs, {@code avc1.64001f,mp4a.40.2}
+     * @param segments         number of segments
+     * @param durationMillis   sum of the segment durations
+     */
+    public record Rendition(
+            String name,
+            String playlist,
+            int width,
+            int height,
+            double frameRate,
+            long bandwidth,
+            long averageBandwidth,
+            String codecs,
+            int segments,
+            long durationMillis) {
+    }
+
+    @Override
+    public String subject() {
+        return streamKey;
+    }
+}

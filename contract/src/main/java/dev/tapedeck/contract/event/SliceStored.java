@@ -1,0 +1,44 @@
+package dev.tapedeck.contract.event;
+
+import java.time.Instant;
+
+/**
+ * One finished FLV slice of a rendition is in object storage. Keyed {@code recordingId/rendition} on
+ * {@code tapedeck.slices}.
+ *
+ * @param recordingId    {@code 0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10}
+ * @param sessionId      the session whose media this slice holds
+ * @param streamKey      the source's streamKey, {@code __defaultVhost__/live/demo}
+ * @param rendition      {@code source}
+ * @param seq            0-based slice number within the rendition
+ * @param objectKey      {@code recordings/live/demo/{recordingId}/source/000000.flv}
+ * @param firstDtsMillis DTS of the slice's first packet, in stream time
+ * @param lastDtsMillis  DTS of the slice's last packet
+ * @param durationMillis media time the slice covers (its end is the next slice's first DTS)
+ * @param bytes          object size
+ * @param sha256         hex SHA-256 of the object
+ * @param keyframes      number of video keyframes in the slice
+ * @param discontinuity  true when the slice does not continue the previous one (a reconnect)
+ * @param storedAt       when the upload completed
+ */
+public record SliceStored(
+        String recordingId,
+        String sessionId,
+        String streamKey,
+        String rendition,
+        long seq,
+        String objectKey,
+        long firstDtsMillis,
+        long lastDtsMillis,
+        long durationMillis,
+        long bytes,
+        String sha256,
+        int keyframes,
+        boolean discontinuity,
+        Instant storedAt) implements TapedeckEvent {
+
+    @Override
+    public String subject() {
+        return streamKey;
+    }
+}
