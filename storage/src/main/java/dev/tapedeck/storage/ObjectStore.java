@@ -1,0 +1,218 @@
+package dev.tapedeck.storage;
+
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.GetPresignedObjectUrlArgs;
+import io.minio.Http;
+import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.UploadObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/** Tapedeck's object store: one bucket on an S3-compatible server, reached with the MinIO SDK. */
+public class ObjectStore implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ObjectStore.class);
+    private static final Set<String> NOT_FOUND = Set.of("NoSuchKey", "NoSuchBucket", "NoSuchObject", "NotFound");
+
+    private final MinioClient client;
+    private final StorageSettings settings;
+    private volatile boolean bucketChecked;
+
+    public ObjectStore(StorageSettings settings) {
+        this.settings = settings;
+        MinioClient.Builder builder = MinioClient.builder().endpoint(settings.endpoint());
+        if (settings.accessKey() != null && !settings.accessKey().isEmpty()) {
+            builder.credentials(settings.accessKey(), settings.secretKey());
+        }
+        if (settings.region() != null && !settings.region().isEmpty()) {
+            builder.region(settings.region());
+        }
+        this.client = builder.build();
+        if (settings.pathStyle()) {
+            client.disableVirtualStyleEndpoint();
+        } else {
+            client.enableVirtualStyleEndpoint();
+        }
+        // Fail fast when the server is down instead of hanging a hook or a health check.
+        client.setTimeout(Duration.ofSeconds(5).toMillis(), Duration.ofSeconds(60).toMillis(), Duration.ofSeconds(60).toMillis());
+    }
+
+    public String bucket() {
+        return settings.bucket();
+    }
+
+    /** Creates the bucket when it does not exist yet. Safe to call concurrently and repeatedly. */
+    public void ensureBucket() {
+        if (bucketChecked) {
+            return;
+        }
+        call("create bucket", "", () -> {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket()).build())) {
+                try {
+                    client.makeBucket(MakeBucketArgs.builder().bucket(bucket()).build());
+                    LOG.infof("created bucket %s at %s", bucket(), settings.endpoint());
+                } catch (ErrorResponseException e) {
+                    String code = e.errorResponse().code();
+                    if (!"BucketAlreadyOwnedByYou".equals(code) && !"BucketAlreadyExists".equals(code)) {
+                        throw e;
+                    }
+                }
+            }
+            return null;
+        });
+        bucketChecked = true;
+    }
+
+    /** Checks that the server answers and the bucket exists; throws a StorageException saying what is wrong. */
+    public void probe() {
+        boolean exists = call("check bucket", "", () -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket()).build()));
+        if (!exists) {
+            throw new StorageException("bucket '" + bucket() + "' does not exist at " + settings.endpoint(), null, true);
+        }
+    }
+
+    /** Uploads a file, streamed from disk; files larger than the part size go up as a multipart upload. */
+    public StoredObject putFile(String key, Path file, String contentType) {
+        ensureBucket();
+        return call("put", key, () -> {
+            client.uploadObject(UploadObjectArgs.builder().bucket(bucket()).object(key)
+                    .filename(file.toString(), settings.partSize()).contentType(contentType).build());
+            return stat(key).orElseThrow();
+        });
+    }
+
+    /** Uploads bytes as one object. */
+    public void putBytes(String key, byte[] data, String contentType) {
+        ensureBucket();
+        call("put", key, () -> client.putObject(PutObjectArgs.builder().bucket(bucket()).object(key)
+                .data(data, data.length).contentType(contentType).build()));
+    }
+
+    /** Opens an object for reading; the caller closes the stream. */
+    public InputStream get(String key) {
+        return call("get", key, () -> client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build()));
+    }
+
+    /** Reads a whole object; empty when it does not exist. */
+    public Optional<byte[]> getBytes(String key) {
+        try (InputStream in = get(key)) {
+            return Optional.of(in.readAllBytes());
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new StorageException("get " + bucket() + "/" + key + " failed while reading: " + e.getMessage(), e, false);
+        }
+    }
+
+    /** Downloads an object to a file. */
+    public void download(String key, Path target) {
+        try (InputStream in = get(key)) {
+            Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("download " + bucket() + "/" + key + " to " + target + " failed", e);
+        }
+    }
+
+    /** The object's metadata; empty when it does not exist. */
+    public Optional<StoredObject> stat(String key) {
+        try {
+            StatObjectResponse r = call("stat", key, () -> client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build()));
+            return Optional.of(new StoredObject(key, r.size(), r.etag(), r.contentType(),
+                    r.lastModified() == null ? null : r.lastModified().toInstant()));
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Every object under {@code prefix}, recursively, in key order. */
+    public List<StoredObject> list(String prefix) {
+        return call("list", prefix, () -> {
+            List<StoredObject> out = new ArrayList<>();
+            for (Result<Item> result : client.listObjects(ListObjectsArgs.builder().bucket(bucket()).prefix(prefix).recursive(true).build())) {
+                Item item = result.get();
+                if (!item.isDir()) {
+                    out.add(new StoredObject(item.objectName(), item.size(), item.etag(), null,
+                            item.lastModified() == null ? null : item.lastModified().toInstant()));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Deletes an object; deleting a missing object is not an error. */
+    public void delete(String key) {
+        call("delete", key, () -> {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
+            return null;
+        });
+    }
+
+    /** A URL anyone can GET the object with until it expires. */
+    public String presignedGet(String key, Duration expiry) {
+        return call("presign", key, () -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                .method(Http.Method.GET).bucket(bucket()).object(key)
+                .expiry((int) expiry.toSeconds(), TimeUnit.SECONDS).build()));
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (Exception e) {
+            LOG.debugf(e, "closing the MinIO client");
+        }
+    }
+
+    private <T> T call(String op, String key, Op<T> body) {
+        try {
+            return body.run();
+        } catch (ErrorResponseException e) {
+            String code = e.errorResponse() == null ? "?" : e.errorResponse().code();
+            throw new StorageException(op + " " + bucket() + "/" + key + " failed: " + code + " "
+                    + (e.errorResponse() == null ? "" : e.errorResponse().message()), e, NOT_FOUND.contains(code));
+        } catch (StorageException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new StorageException(op + " " + bucket() + "/" + key + " failed: object store at " + settings.endpoint()
+                    + " is not reachable (" + rootMessage(e) + ")", e, false);
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    @FunctionalInterface
+    private interface Op<T> {
+        T run() throws Exception;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.tapedeck.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tapedeck.testkit.EmbeddedS3;
+import dev.tapedeck.testkit.Ports;
+import dev.tapedeck.testkit.TapedeckTestResource.TestServers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ObjectStoreIT {
+    static ObjectStore store;
+
+    @BeforeAll
+    static void connect() {
+        TestServers servers = TestServers.get();
+        store = new ObjectStore(new StorageSettings(servers.s3().endpoint(), EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY,
+                "store-it-" + System.nanoTime(), "us-east-1", true, 5L * 1024 * 1024));
+    }
+
+    @AfterAll
+    static void close() {
+        store.close();
+    }
+
+    @Test
+    void missingBucketIsCreatedOnFirstWrite() {
+        store.putBytes("a/b.txt", "hello".getBytes(StandardCharsets.UTF_8), "text/plain");
+        store.probe();
+        assertThat(store.getBytes("a/b.txt")).hasValueSatisfying(b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo("hello"));
+        assertThat(store.stat("a/b.txt")).hasValueSatisfying(o -> assertThat(o.size()).isEqualTo(5));
+    }
+
+    @Test
+    void largeFileGoesUpAsMultipartAndComesBackIdentical(@TempDir Path dir) throws Exception {
+        byte[] data = new byte[12 * 1024 * 1024 + 17];
+        new Random(7).nextBytes(data);
+        Path file = dir.resolve("big.flv");
+        Files.write(file, data);
+        StoredObject stored = store.putFile("recordings/live/x/r1/source/000000.flv", file, "video/x-flv");
+        assertThat(stored.size()).isEqualTo(data.length);
+        assertThat(stored.etag()).as("multipart ETag has a part count").contains("-3");
+        Path back = dir.resolve("back.flv");
+        store.download(stored.key(), back);
+        assertThat(Files.readAllBytes(back)).isEqualTo(data);
+    }
+
+    @Test
+    void listDeleteAndMissingObjects() {
+        store.putBytes("list/1", new byte[1], "application/octet-stream");
+        store.putBytes("list/sub/2", new byte[2], "application/octet-stream");
+        assertThat(store.list("list/")).extracting(StoredObject::key).containsExactly("list/1", "list/sub/2");
+        store.delete("list/1");
+        store.delete("list/never-existed");
+        assertThat(store.list("list/")).extracting(StoredObject::key).containsExactly("list/sub/2");
+        assertThat(store.stat("list/1")).isEmpty();
+        assertThat(store.getBytes("list/1")).isEmpty();
+    }
+
+    @Test
+    void presignedGetWorksWithoutCredentials() throws Exception {
+        store.putBytes("signed/x.m3u8", "#EXTM3U\n".getBytes(StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
+        String url = store.presignedGet("signed/x.m3u8", Duration.ofMinutes(5));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("#EXTM3U\n");
+    }
+
+    @Test
+    void unreachableServerGivesAClearErrorNamingTheEndpoint() {
+        String endpoint = "http://127.0.0.1:" + Ports.free();
+        try (ObjectStore down = new ObjectStore(new StorageSettings(endpoint, "a", "b", "bucket"))) {
+            assertThatThrownBy(down::probe)
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("not reachable")
+                    .hasMessageContaining(endpoint);
+        }
+    }
+}
