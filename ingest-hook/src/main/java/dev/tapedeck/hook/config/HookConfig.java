@@ -1,0 +1,43 @@
+package dev.tapedeck.hook.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** ingest-hook settings ({@code tapedeck.hook.*}). */
+@ConfigMapping(prefix = "tapedeck.hook")
+public interface HookConfig {
+
+    /** How publishers are authorized: {@code none}, {@code static} (a keys file) or {@code hmac} (signed token). */
+    @WithDefault("none")
+    AuthMode auth();
+
+    /** For {@code static}: a file of lines {@code app/stream token} ({@code app/*} matches any stream). */
+    Optional<Path> keysFile();
+
+    /** For {@code hmac}: the shared secret; token = hex HMAC-SHA256 of {@code app/stream:expires}. */
+    Optional<String> hmacSecret();
+
+    /** The transcoder's credential; a publish to a reserved {@code *-abr} app must carry it as {@code ?token=}. */
+    Optional<String> transcoderToken();
+
+    /** How long the hook waits for Kafka to acknowledge a lifecycle event before it answers. */
+    @WithDefault("3s")
+    Duration ackTimeout();
+
+    /** Refuse the publish when Kafka cannot take the event in time (true), or allow it unrecorded (false). */
+    @WithDefault("true")
+    boolean failClosed();
+
+    /**
+     * nginx-rtmp only (it keeps no GOP cache): how long a publish is held until the recorder has attached
+     * to the stream, so the recording starts at the first frame. 0 disables the wait.
+     */
+    @WithDefault("3s")
+    Duration recorderAttachWait();
+
+    /** Authorization modes. */
+    enum AuthMode { NONE, STATIC, HMAC }
+}

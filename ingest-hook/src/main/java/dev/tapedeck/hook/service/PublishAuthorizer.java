@@ -1,0 +1,115 @@
+package dev.tapedeck.hook.service;
+
+import dev.tapedeck.contract.StreamKey;
+import dev.tapedeck.hook.config.HookConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/** Decides whether a (validated) stream may be published, per {@link HookConfig#auth()}. */
+@ApplicationScoped
+public class PublishAuthorizer {
+    private final HookConfig config;
+    private final Clock clock;
+    private final Map<String, String> staticKeys;
+
+    public PublishAuthorizer(HookConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.staticKeys = config.auth() == HookConfig.AuthMode.STATIC ? loadKeys(config) : Map.of();
+    }
+
+    /** Empty when allowed, else the refusal. */
+    public Optional<Decision.Deny> check(StreamKey key, Map<String, String> params) {
+        String token = params.get("token");
+        if (key.derived()) {
+            if (config.transcoderToken().isEmpty() || token == null || !constantTimeEquals(token, config.transcoderToken().get())) {
+                return deny("RESERVED_APP", "app '" + key.app() + "' is reserved for the transcoder's rungs");
+            }
+            return Optional.empty();
+        }
+        return switch (config.auth()) {
+            case NONE -> Optional.empty();
+            case STATIC -> checkStatic(key, token);
+            case HMAC -> checkHmac(key, token, params.get("expires"));
+        };
+    }
+
+    private Optional<Decision.Deny> checkStatic(StreamKey key, String token) {
+        String expected = staticKeys.getOrDefault(key.app() + "/" + key.stream(), staticKeys.get(key.app() + "/*"));
+        if (expected == null || token == null || !constantTimeEquals(token, expected)) {
+            return deny("UNAUTHORIZED", "no valid key for " + key.app() + "/" + key.stream());
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Decision.Deny> checkHmac(StreamKey key, String token, String expires) {
+        if (token == null || expires == null) {
+            return deny("UNAUTHORIZED", "token and expires are required");
+        }
+        long exp;
+        try {
+            exp = Long.parseLong(expires);
+        } catch (NumberFormatException e) {
+            return deny("UNAUTHORIZED", "expires is not a number");
+        }
+        if (exp < clock.instant().getEpochSecond()) {
+            return deny("UNAUTHORIZED", "token expired");
+        }
+        String expected = sign(config.hmacSecret().orElseThrow(() -> new IllegalStateException(
+                "tapedeck.hook.hmac-secret must be set when auth=hmac")), key.app() + "/" + key.stream() + ":" + exp);
+        return constantTimeEquals(token.toLowerCase(), expected) ? Optional.empty() : deny("UNAUTHORIZED", "token does not match");
+    }
+
+    /** Hex HMAC-SHA256 of {@code message}; what a platform computes to hand a publisher a token. */
+    public static String sign(String secret, String message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean constantTimeEquals(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Optional<Decision.Deny> deny(String code, String message) {
+        return Optional.of(new Decision.Deny(code, message, false));
+    }
+
+    private static Map<String, String> loadKeys(HookConfig config) {
+        var file = config.keysFile().orElseThrow(() -> new IllegalStateException("tapedeck.hook.keys-file must be set when auth=static"));
+        Map<String, String> keys = new HashMap<>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String l = line.strip();
+                if (l.isEmpty() || l.startsWith("#")) {
+                    continue;
+                }
+                String[] parts = l.split("\\s+");
+                if (parts.length != 2) {
+                    throw new IllegalStateException("keys file " + file + ": expected 'app/stream token', got '" + l + "'");
+                }
+                keys.put(parts[0], parts[1]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read keys file " + file, e);
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tapedeck.hook.service;
+
+import dev.tapedeck.contract.Ids;
+import dev.tapedeck.contract.StreamKey;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.event.StreamUnpublished;
+import dev.tapedeck.hook.config.HookConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+/** Validate, authorize, write the event, wait for the ack, answer. Nothing slow happens on this path. */
+@ApplicationScoped
+public class PublishService {
+    private static final Logger LOG = Logger.getLogger(PublishService.class);
+    /** Source renditions are called {@code source}; rungs carry theirs after the last '_' of the stream name. */
+    public static final String SOURCE_RENDITION = "source";
+
+    private final HookConfig config;
+    private final PublishAuthorizer authorizer;
+    private final LifecycleEmitter emitter;
+    private final AttachGate gate;
+    private final Clock clock;
+    private final Map<String, String> sessions = new ConcurrentHashMap<>();
+
+    PublishService(HookConfig config, PublishAuthorizer authorizer, LifecycleEmitter emitter, AttachGate gate, Clock clock) {
+        this.config = config;
+        this.authorizer = authorizer;
+        this.emitter = emitter;
+        this.gate = gate;
+        this.clock = clock;
+    }
+
+    /** Decides a publish; on allow, StreamPublished is acknowledged by Kafka before this returns. */
+    public Decision publish(PublishRequest req, boolean waitForRecorder) {
+        StreamKey key;
+        try {
+            key = new StreamKey(req.vhost(), req.app(), req.stream());
+        } catch (StreamKey.InvalidNameException e) {
+            LOG.warnf("refused publish from %s via %s: %s", req.clientAddr(), req.mediaServer(), e.getMessage());
+            return new Decision.Deny("INVALID_NAME", e.getMessage(), false);
+        }
+        Optional<Decision.Deny> denied = authorizer.check(key, req.params());
+        if (denied.isPresent()) {
+            LOG.warnf("refused publish of %s from %s: %s", key, req.clientAddr(), denied.get().message());
+            return denied.get();
+        }
+        String sessionId = Ids.uuid7(clock);
+        MDC.put("streamKey", key.toString());
+        MDC.put("sessionId", sessionId);
+        try {
+            StreamPublished event = new StreamPublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
+                    sessionId, key.derived(), sourceOf(key).toString(), renditionOf(key), req.mediaServer(), req.serverId(),
+                    req.clientId(), req.clientAddr(), req.tcUrl(), clock.instant());
+            boolean gated = waitForRecorder && !config.recorderAttachWait().isZero();
+            if (gated) {
+                gate.expect(key.app(), key.stream());
+            }
+            try {
+                emitter.published(event, config.ackTimeout());
+            } catch (LifecycleEmitter.NotAcknowledgedException e) {
+                gate.cancel(key.app(), key.stream());
+                if (config.failClosed()) {
+                    LOG.errorf("refused publish of %s: %s", key, e.getMessage());
+                    return new Decision.Deny("EVENT_NOT_ACKNOWLEDGED", e.getMessage(), true);
+                }
+                LOG.errorf("allowed publish of %s WITHOUT recording (fail-closed is off): %s", key, e.getMessage());
+                return new Decision.Allow(sessionId);
+            }
+            sessions.put(key.toString(), sessionId);
+            if (gated && !gate.await(key.app(), key.stream(), config.recorderAttachWait())) {
+                LOG.warnf("no recorder attached to %s within %d ms; its recording may miss the first frames",
+                        key, config.recorderAttachWait().toMillis());
+            }
+            LOG.infof("publish of %s allowed (client %s via %s)", key, req.clientAddr(), req.mediaServer());
+            return new Decision.Allow(sessionId);
+        } finally {
+            MDC.remove("streamKey");
+            MDC.remove("sessionId");
+        }
+    }
+
+    /** Records the end of a publish. Names that were never valid are ignored: nothing was published for them. */
+    public void unpublish(PublishRequest req) {
+        StreamKey key;
+        try {
+            key = new StreamKey(req.vhost(), req.app(), req.stream());
+        } catch (StreamKey.InvalidNameException e) {
+            LOG.debugf("ignoring unpublish of an invalid name: %s", e.getMessage());
+            return;
+        }
+        String sessionId = sessions.remove(key.toString());
+        emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
+                key.derived(), req.mediaServer(), req.clientId(), clock.instant()), config.ackTimeout());
+        LOG.infof("unpublish of %s (session %s)", key, sessionId);
+    }
+
+    /** A player started; a recorder's play releases a held publish. */
+    public void played(String app, String stream, Map<String, String> params) {
+        if ("recorder".equals(params.get("tapedeck-role"))) {
+            gate.attached(app, stream);
+        }
+    }
+
+    /** {@code live-abr/demo_720p} → {@code live/demo}; a source stream is its own source. */
+    static StreamKey sourceOf(StreamKey key) {
+        if (!key.derived()) {
+            return key;
+        }
+        String app = key.app().substring(0, key.app().length() - StreamKey.DERIVED_APP_SUFFIX.length());
+        int cut = key.stream().lastIndexOf('_');
+        return new StreamKey(key.vhost(), app, cut > 0 ? key.stream().substring(0, cut) : key.stream());
+    }
+
+    static String renditionOf(StreamKey key) {
+        if (!key.derived()) {
+            return SOURCE_RENDITION;
+        }
+        int cut = key.stream().lastIndexOf('_');
+        return cut > 0 ? key.stream().substring(cut + 1) : SOURCE_RENDITION;
+    }
+}
