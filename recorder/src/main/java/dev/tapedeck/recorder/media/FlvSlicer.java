@@ -1,0 +1,180 @@
+package dev.tapedeck.recorder.media;
+
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.FFmpegLogCallback;
+import org.jboss.logging.Logger;
+
+/**
+ * Pulls one stream and writes it, packet for packet and without decoding, into FLV slices cut by
+ * {@link SlicePolicy}. Every slice is a complete FLV (header, metadata, sequence headers) that plays on
+ * its own; timestamps stay in stream time, so consecutive slices continue each other.
+ */
+public final class FlvSlicer {
+    private static final Logger LOG = Logger.getLogger(FlvSlicer.class);
+
+    static {
+        FFmpegLogCallback.setLevel(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
+        FFmpegLogCallback.set();
+    }
+
+    private final String input;
+    private final Map<String, String> inputOptions;
+    private final Path spoolDir;
+    private final long sliceMillis;
+    private final long firstSeq;
+
+    /**
+     * @param input        {@code rtmp://127.0.0.1:1935/live/demo} or a file
+     * @param inputOptions FFmpeg demuxer/protocol options
+     * @param spoolDir     where slice files are written
+     * @param sliceMillis  slice length in stream time
+     * @param firstSeq     sequence number of the first slice
+     */
+    public FlvSlicer(String input, Map<String, String> inputOptions, Path spoolDir, long sliceMillis, long firstSeq) {
+        this.input = input;
+        this.inputOptions = inputOptions;
+        this.spoolDir = spoolDir;
+        this.sliceMillis = sliceMillis;
+        this.firstSeq = firstSeq;
+    }
+
+    /** Reads until end of input or until {@code stop} says so; every slice started is finished and handed on. */
+    public StreamEnd run(SliceListener listener, BooleanSupplier stop) throws IOException {
+        Files.createDirectories(spoolDir);
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(input)) {
+            inputOptions.forEach(grabber::setOption);
+            grabber.start();
+            AVFormatContext in = grabber.getFormatContext();
+            boolean hasVideo = grabber.getVideoStream() >= 0;
+            SlicePolicy policy = new SlicePolicy(sliceMillis);
+            Slice current = null;
+            long seq = firstSeq;
+            boolean started = false;
+            StreamEnd end = StreamEnd.END_OF_INPUT;
+            try {
+                while (true) {
+                    if (stop.getAsBoolean()) {
+                        end = StreamEnd.STOPPED;
+                        break;
+                    }
+                    AVPacket pkt = grabber.grabPacket();
+                    if (pkt == null) {
+                        break;
+                    }
+                    AVStream stream = in.streams(pkt.stream_index());
+                    int type = stream.codecpar().codec_type();
+                    if (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) {
+                        continue;
+                    }
+                    long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
+                    if (ts == AV_NOPTS_VALUE) {
+                        continue;
+                    }
+                    boolean key = type == AVMEDIA_TYPE_VIDEO ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
+                    if (!started) {
+                        // A slice must start with something decodable: skip to the first keyframe.
+                        if (!key) {
+                            continue;
+                        }
+                        started = true;
+                    }
+                    long dtsMillis = millis(ts, stream.time_base());
+                    long endMillis = dtsMillis + Math.max(0, millis(pkt.duration(), stream.time_base()));
+                    if (current == null) {
+                        policy.cutBefore(dtsMillis, key);
+                        current = Slice.open(spoolDir, seq++, grabber, dtsMillis);
+                    } else if (policy.cutBefore(dtsMillis, key)) {
+                        listener.sliceFinished(current.close(dtsMillis));
+                        current = Slice.open(spoolDir, seq++, grabber, dtsMillis);
+                    }
+                    current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO);
+                }
+            } finally {
+                if (current != null) {
+                    listener.sliceFinished(current.close(-1));
+                }
+            }
+            return end;
+        }
+    }
+
+    static long millis(long ts, AVRational tb) {
+        return ts * 1000L * tb.num() / tb.den();
+    }
+
+    /** One slice being written. */
+    private static final class Slice {
+        final long seq;
+        final Path file;
+        final FFmpegFrameRecorder recorder;
+        final long firstDts;
+        long lastDts;
+        long endMillis;
+        int keyframes;
+
+        private Slice(long seq, Path file, FFmpegFrameRecorder recorder, long firstDts) {
+            this.seq = seq;
+            this.file = file;
+            this.recorder = recorder;
+            this.firstDts = firstDts;
+            this.lastDts = firstDts;
+            this.endMillis = firstDts;
+        }
+
+        static Slice open(Path dir, long seq, FFmpegFrameGrabber grabber, long firstDts) throws IOException {
+            Path file = dir.resolve("%06d.flv".formatted(seq));
+            FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), grabber.getImageWidth(), grabber.getImageHeight(),
+                    grabber.getAudioChannels());
+            r.setFormat("flv");
+            try {
+                // Copies the input's codec parameters (with the sequence headers) into this file's header.
+                r.start(grabber.getFormatContext());
+            } catch (FFmpegFrameRecorder.Exception e) {
+                throw new IOException("cannot open slice " + file + ": " + e.getMessage(), e);
+            }
+            return new Slice(seq, file, r, firstDts);
+        }
+
+        void write(AVPacket pkt, long dtsMillis, long endMillis, boolean keyframe) throws IOException {
+            try {
+                recorder.recordPacket(pkt);
+            } catch (FFmpegFrameRecorder.Exception e) {
+                throw new IOException("writing slice " + file + " failed at DTS " + dtsMillis + " ms: " + e.getMessage(), e);
+            }
+            lastDts = Math.max(lastDts, dtsMillis);
+            this.endMillis = Math.max(this.endMillis, endMillis);
+            if (keyframe) {
+                keyframes++;
+            }
+        }
+
+        /** Finishes the file; {@code nextDts} is the next slice's first DTS, or -1 at the end of the stream. */
+        SliceFile close(long nextDts) throws IOException {
+            try {
+                recorder.stop();
+                recorder.release();
+            } catch (FFmpegFrameRecorder.Exception e) {
+                throw new IOException("closing slice " + file + " failed: " + e.getMessage(), e);
+            }
+            long duration = (nextDts >= 0 ? nextDts : endMillis) - firstDts;
+            LOG.debugf("slice %d closed: %d..%d ms, %d keyframes", seq, firstDts, lastDts, keyframes);
+            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes);
+        }
+    }
+
+}

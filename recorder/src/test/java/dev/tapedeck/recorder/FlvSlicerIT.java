@@ -1,0 +1,58 @@
+package dev.tapedeck.recorder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tapedeck.recorder.media.FlvSlicer;
+import dev.tapedeck.recorder.media.SliceFile;
+import dev.tapedeck.recorder.media.StreamEnd;
+import dev.tapedeck.testkit.MediaTools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FlvSlicerIT {
+
+    @Test
+    void fileIsCutAtKeyframesIntoSlicesThatEachPlayAndAddUp(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("in.flv");
+        MediaTools.makeFlv(input, 640, 360, 30, 25);
+        List<SliceFile> slices = new ArrayList<>();
+        StreamEnd end = new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0).run(slices::add, () -> false);
+
+        assertThat(end).isEqualTo(StreamEnd.END_OF_INPUT);
+        assertThat(slices).hasSize(5);
+        long total = 0;
+        for (int i = 0; i < slices.size(); i++) {
+            SliceFile s = slices.get(i);
+            assertThat(s.seq()).isEqualTo(i);
+            assertThat(s.firstDtsMillis()).as("cut at the keyframe 5 s after the previous cut")
+                    .isEqualTo(slices.get(0).firstDtsMillis() + i * 5000L);
+            assertThat(s.keyframes()).isGreaterThanOrEqualTo(5);
+            assertThat(MediaTools.decodeErrors(s.file().toString())).as("slice %d decodes on its own", i).isEmpty();
+            assertThat(MediaTools.probe(s.file().toString(), "-show_entries", "stream=codec_name"))
+                    .containsExactlyInAnyOrder("h264", "aac");
+            total += s.durationMillis();
+        }
+        assertThat(total / 1000.0).isCloseTo(MediaTools.duration(input.toString()), within(0.1));
+        assertThat(Files.size(slices.get(0).file())).isGreaterThan(10_000);
+    }
+
+    @Test
+    void corruptInputFailsWithAClearError(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("garbage.flv");
+        Files.write(input, new byte[] {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0, 42, 42, 42, 42});
+        var slicer = new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0);
+        List<SliceFile> slices = new ArrayList<>();
+        try {
+            slicer.run(slices::add, () -> false);
+        } catch (Exception e) {
+            assertThat(e.getMessage()).isNotBlank();
+        }
+        assertThat(slices).isEmpty();
+    }
+}
