@@ -1,0 +1,137 @@
+package dev.tapedeck.packager.media;
+
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.FFmpegLogCallback;
+
+/**
+ * Remuxes one FLV slice into MPEG-TS segments of about the target duration, cut on keyframes, keeping
+ * the stream's timestamps so segments of consecutive slices continue each other.
+ */
+public final class HlsSegmenter {
+    static {
+        FFmpegLogCallback.setLevel(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
+        FFmpegLogCallback.set();
+    }
+
+    private final long targetMillis;
+
+    public HlsSegmenter(long targetMillis) {
+        this.targetMillis = targetMillis;
+    }
+
+    /**
+     * @param slice      the FLV slice
+     * @param outDir     where segment files go ({@code 0.ts}, {@code 1.ts} …)
+     * @param endMillis  stream time where the slice ends (its first DTS plus its duration); the last
+     *                   segment's duration runs to it
+     */
+    public SegmentedSlice segment(Path slice, Path outDir, long endMillis) throws IOException {
+        Files.createDirectories(outDir);
+        List<Segment> segments = new ArrayList<>();
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(slice.toFile())) {
+            grabber.start();
+            AVFormatContext in = grabber.getFormatContext();
+            MediaInfo info = info(in);
+            boolean hasVideo = grabber.getVideoStream() >= 0;
+            FFmpegFrameRecorder out = null;
+            Path file = null;
+            long segStart = 0;
+            int frames = 0;
+            try {
+                AVPacket pkt;
+                while ((pkt = grabber.grabPacket()) != null) {
+                    AVStream stream = in.streams(pkt.stream_index());
+                    int type = stream.codecpar().codec_type();
+                    long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
+                    if ((type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) || ts == AV_NOPTS_VALUE) {
+                        continue;
+                    }
+                    long dts = millis(ts, stream.time_base());
+                    boolean key = type == AVMEDIA_TYPE_VIDEO ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
+                    if (out == null || (key && dts - segStart >= targetMillis)) {
+                        if (out != null) {
+                            segments.add(finish(out, file, segStart, dts - segStart, frames));
+                        }
+                        file = outDir.resolve(segments.size() + ".ts");
+                        out = open(file, grabber);
+                        segStart = dts;
+                        frames = 0;
+                    }
+                    if (type == AVMEDIA_TYPE_VIDEO) {
+                        frames++;
+                    }
+                    out.recordPacket(pkt);
+                }
+                if (out != null) {
+                    segments.add(finish(out, file, segStart, Math.max(0, endMillis - segStart), frames));
+                    out = null;
+                }
+            } finally {
+                if (out != null) {
+                    out.close();
+                }
+            }
+            return new SegmentedSlice(segments, info);
+        }
+    }
+
+    private static FFmpegFrameRecorder open(Path file, FFmpegFrameGrabber grabber) throws IOException {
+        FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), grabber.getImageWidth(), grabber.getImageHeight(),
+                grabber.getAudioChannels());
+        // Timestamps pass through unchanged, so segments of consecutive slices continue each other.
+        r.setFormat("mpegts");
+        r.start(grabber.getFormatContext());
+        return r;
+    }
+
+    private static Segment finish(FFmpegFrameRecorder r, Path file, long start, long duration, int frames) throws IOException {
+        r.stop();
+        r.release();
+        return new Segment(file, start, duration, Files.size(file), frames);
+    }
+
+    static MediaInfo info(AVFormatContext in) {
+        int width = 0;
+        int height = 0;
+        String video = null;
+        String audio = null;
+        for (int i = 0; i < in.nb_streams(); i++) {
+            AVCodecParameters p = in.streams(i).codecpar();
+            if (p.codec_type() == AVMEDIA_TYPE_VIDEO && p.codec_id() == AV_CODEC_ID_H264) {
+                width = p.width();
+                height = p.height();
+                byte[] extra = null;
+                if (p.extradata() != null && p.extradata_size() > 0) {
+                    extra = new byte[p.extradata_size()];
+                    p.extradata().get(extra);
+                }
+                video = Codecs.avc1(extra, p.profile(), p.level());
+            } else if (p.codec_type() == AVMEDIA_TYPE_AUDIO && p.codec_id() == AV_CODEC_ID_AAC) {
+                audio = Codecs.mp4a(p.profile());
+            }
+        }
+        return new MediaInfo(width, height, video, audio);
+    }
+
+    static long millis(long ts, AVRational tb) {
+        return ts * 1000L * tb.num() / tb.den();
+    }
+}

@@ -1,0 +1,15 @@
+package dev.tapedeck.packager.media;
+
+import java.nio.file.Path;
+
+/**
+ * One MPEG-TS segment written from a slice.
+ *
+ * @param file           the local file
+ * @param firstDtsMillis DTS of its first packet (stream time)
+ * @param durationMillis up to the next segment's first DTS, or to the slice's end
+ * @param bytes          file size
+ * @param videoFrames    video frames in it
+ */
+public record Segment(Path file, long firstDtsMillis, long durationMillis, long bytes, int videoFrames) {
+}

@@ -1,0 +1,95 @@
+package dev.tapedeck.packager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapedeck.packager.hls.Manifest;
+import dev.tapedeck.packager.hls.PlaylistWriter;
+import dev.tapedeck.packager.media.Codecs;
+import org.junit.jupiter.api.Test;
+
+class PlaylistWriterTest {
+
+    static Manifest.RenditionState rendition(long... durations) {
+        Manifest.RenditionState r = new Manifest.RenditionState();
+        r.width = 1280;
+        r.height = 720;
+        r.codecs = "avc1.64001f,mp4a.40.2";
+        long index = 0;
+        for (long d : durations) {
+            Manifest.SegmentEntry s = new Manifest.SegmentEntry();
+            s.index = index++;
+            s.durationMillis = d;
+            s.bytes = d * 250; // 2 Mbit/s
+            s.videoFrames = (int) (d * 30 / 1000);
+            r.segments.add(s);
+        }
+        return r;
+    }
+
+    @Test
+    void liveRenditionIsAnEventPlaylistWithoutEndlist() {
+        assertThat(PlaylistWriter.media(rendition(6000, 4000))).isEqualTo("""
+                #EXTM3U
+                #EXT-X-VERSION:3
+                #EXT-X-TARGETDURATION:6
+                #EXT-X-MEDIA-SEQUENCE:0
+                #EXT-X-PLAYLIST-TYPE:EVENT
+                #EXTINF:6.000,
+                000000.ts
+                #EXTINF:4.000,
+                000001.ts
+                """);
+    }
+
+    @Test
+    void closedRenditionIsVodWithEndlistAndDiscontinuities() {
+        Manifest.RenditionState r = rendition(6000, 4000, 6033);
+        r.closed = true;
+        r.segments.get(2).discontinuity = true;
+        assertThat(PlaylistWriter.media(r)).isEqualTo("""
+                #EXTM3U
+                #EXT-X-VERSION:3
+                #EXT-X-TARGETDURATION:7
+                #EXT-X-MEDIA-SEQUENCE:0
+                #EXT-X-PLAYLIST-TYPE:VOD
+                #EXTINF:6.000,
+                000000.ts
+                #EXTINF:4.000,
+                000001.ts
+                #EXT-X-DISCONTINUITY
+                #EXTINF:6.033,
+                000002.ts
+                #EXT-X-ENDLIST
+                """);
+    }
+
+    @Test
+    void masterListsRenditionsByBandwidthWithMeasuredAttributes() {
+        Manifest m = new Manifest();
+        m.recordingId = "r1";
+        m.renditions.put("360p", rendition(6000));
+        m.renditions.get("360p").segments.get(0).bytes = 600_000;
+        m.renditions.get("360p").width = 640;
+        m.renditions.get("360p").height = 360;
+        m.renditions.put("source", rendition(6000, 4000));
+        m.renditions.get("source").segments.get(0).bytes = 2_000_000;
+        m.renditions.put("empty", new Manifest.RenditionState());
+        assertThat(PlaylistWriter.master(m)).isEqualTo("""
+                #EXTM3U
+                #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
+                #EXT-X-STREAM-INF:BANDWIDTH=2666666,AVERAGE-BANDWIDTH=2400000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=30.000
+                source/index.m3u8
+                #EXT-X-STREAM-INF:BANDWIDTH=800000,AVERAGE-BANDWIDTH=800000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000
+                360p/index.m3u8
+                """);
+    }
+
+    @Test
+    void codecStringsComeFromTheAvcRecord() {
+        assertThat(Codecs.avc1(new byte[] {1, 0x64, 0x00, 0x1f, (byte) 0xff}, 100, 31)).isEqualTo("avc1.64001f");
+        assertThat(Codecs.avc1(null, 77, 30)).isEqualTo("avc1.4d001e");
+        assertThat(Codecs.mp4a(1)).isEqualTo("mp4a.40.2");
+        assertThat(Codecs.mp4a(-99)).isEqualTo("mp4a.40.2");
+    }
+}
