@@ -1,0 +1,31 @@
+package dev.tapedeck.vod.rest;
+
+import dev.tapedeck.contract.event.CatalogEntry;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A recording as the API shows it.
+ *
+ * @param id              recordingId
+ * @param streamKey       {@code __defaultVhost__/live/demo}
+ * @param app             {@code live}
+ * @param stream          {@code demo}
+ * @param status          LIVE, READY, FAILED
+ * @param startedAt       when it started
+ * @param endedAt         when it ended; null while live
+ * @param durationSeconds packaged duration so far
+ * @param playbackUrl     the master playlist, relative to this API: {@code /vod/{id}/master.m3u8}; null when nothing is playable
+ * @param renditions      what the master lists
+ * @param message         why it FAILED, if it did
+ */
+public record RecordingView(String id, String streamKey, String app, String stream, CatalogEntry.Status status,
+        Instant startedAt, Instant endedAt, double durationSeconds, String playbackUrl, List<CatalogEntry.Rendition> renditions,
+        String message) {
+
+    static RecordingView of(CatalogEntry e) {
+        return new RecordingView(e.recordingId(), e.streamKey(), e.app(), e.stream(), e.status(), e.startedAt(), e.endedAt(),
+                e.durationMillis() / 1000.0, e.masterPlaylist() == null ? null : "/vod/" + e.recordingId() + "/master.m3u8",
+                e.renditions(), e.message());
+    }
+}
