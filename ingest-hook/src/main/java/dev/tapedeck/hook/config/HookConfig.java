@@ -33,9 +33,10 @@ public interface HookConfig {
 
     /**
      * nginx-rtmp only (it keeps no GOP cache): how long a publish is held until the recorder has attached
-     * to the stream, so the recording starts at the first frame. 0 disables the wait.
+     * to the stream, so the recording starts at the first frame. 0 disables the wait. Together with
+     * {@link #ackTimeout()} it must stay below nginx-rtmp's 7 s hook timeout.
      */
-    @WithDefault("3s")
+    @WithDefault("2s")
     Duration recorderAttachWait();
 
     /** Authorization modes. */

@@ -1,0 +1,50 @@
+package dev.tapedeck.stack;
+
+import java.nio.file.Path;
+
+/** The nginx-rtmp configuration of the local stack: every app's publish and play hooks point at ingest-hook. */
+final class NginxConfig {
+    static final String MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+
+    private NginxConfig() {
+    }
+
+    static String render(Path dir, int rtmpPort, int hookPort, boolean asRoot, String... apps) {
+        String hook = "http://127.0.0.1:" + hookPort + "/hooks/nginx-rtmp";
+        StringBuilder sb = new StringBuilder();
+        sb.append("load_module ").append(MODULE).append(";\n");
+        if (asRoot) {
+            sb.append("user root;\n");
+        }
+        sb.append("""
+                daemon off;
+                master_process on;
+                # RTMP live streams live in one worker: subscribers must meet their publisher there.
+                worker_processes 1;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections 1024; }
+                rtmp {
+                    server {
+                        listen 127.0.0.1:%2$d;
+                        chunk_size 4096;
+                """.formatted(dir, rtmpPort));
+        for (String app : apps) {
+            sb.append("""
+                            application %1$s {
+                                live on;
+                                record off;
+                                # Players may join before the publisher: the recorder attaches first and misses nothing.
+                                idle_streams on;
+                                # Subscribers get NetStream.Play.Stop when the publisher leaves: the recorder sees the end at once.
+                                play_restart on;
+                                on_publish %2$s;
+                                on_publish_done %2$s;
+                                on_play %2$s;
+                            }
+                    """.formatted(app, hook));
+        }
+        sb.append("    }\n}\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.tapedeck.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CatalogEntry;
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.event.StreamUnpublished;
+import dev.tapedeck.testkit.MediaTools;
+import dev.tapedeck.testkit.TopicReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole path on real parts: nginx-rtmp, an FFmpeg publisher, the embedded Kafka broker and S3
+ * server, and every service as its own JVM.
+ */
+class PipelineIT {
+    static final double PUBLISHED_SECONDS = 60;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path data;
+    static Stack stack;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        Path home = Path.of(System.getProperty("tapedeck.home", "../..")).toAbsolutePath().normalize();
+        stack = Stack.start(Stack.Settings.freePorts(home, data, Duration.ofSeconds(10)), m -> System.out.println("[stack] " + m));
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void publishedStreamBecomesAReadyReplayThatPlaysForThePublishedDuration() throws Exception {
+        try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
+                TopicReader slices = new TopicReader(stack.kafkaBootstrap(), Topics.SLICES);
+                TopicReader vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS)) {
+            int exit;
+            try (Publisher publisher = Publisher.start(stack.rtmpUrl("live", "e2e"), 1280, 720, 30, PUBLISHED_SECONDS,
+                    data.resolve("publisher.log"))) {
+                exit = publisher.await();
+                assertThat(exit).as(publisher.output()).isZero();
+            }
+            StreamPublished published = (StreamPublished) streams.await(r -> r.value().data() instanceof StreamPublished p
+                    && p.stream().equals("e2e"), Duration.ofSeconds(10)).value().data();
+            String id = published.recordingId();
+            ConsumerRecord<String, CloudEvent<?>> readyRecord = vods.await(r -> r.value() != null
+                    && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(90));
+            CatalogEntry ready = (CatalogEntry) readyRecord.value().data();
+
+            // Lifecycle, slice and catalog events, in order.
+            ConsumerRecord<String, CloudEvent<?>> unpublished = streams.await(r -> r.value().data() instanceof StreamUnpublished u
+                    && u.stream().equals("e2e"), Duration.ofSeconds(30));
+            List<ConsumerRecord<String, CloudEvent<?>>> ofRecording = slices.readToEnd().stream()
+                    .filter(r -> r.key().equals(Topics.sliceKey(id, "source"))).toList();
+            List<SliceStored> stored = ofRecording.stream().filter(r -> r.value().data() instanceof SliceStored)
+                    .map(r -> (SliceStored) r.value().data()).toList();
+            CloudEvent<?> last = ofRecording.get(ofRecording.size() - 1).value();
+            assertThat(last.data()).as("RecordingClosed comes after the last slice").isInstanceOf(RecordingClosed.class);
+            RecordingClosed closed = (RecordingClosed) last.data();
+            assertThat(stored).extracting(SliceStored::seq).as("slices in sequence").isSorted()
+                    .containsExactlyElementsOf(Stream.iterate(0L, i -> i + 1).limit(stored.size()).toList());
+            assertThat(stored.size()).as("60 s at 10 s slices").isBetween(5, 7);
+            assertThat(closed.lastSeq()).isEqualTo(stored.size() - 1);
+            assertThat(ofRecording.get(0).value().time()).isAfterOrEqualTo(
+                    streams.seen().stream().filter(r -> r.value().data() instanceof StreamPublished p && p.recordingId().equals(id))
+                            .findFirst().orElseThrow().value().time());
+            assertThat(readyRecord.value().time()).isAfterOrEqualTo(last.time());
+            assertThat(unpublished.value().time()).isAfter(streams.seen().stream()
+                    .filter(r -> r.value().data() instanceof StreamPublished p && p.recordingId().equals(id))
+                    .findFirst().orElseThrow().value().time());
+
+            // Each slice plays on its own.
+            for (SliceStored s : stored) {
+                Path file = stack.bucketDir().resolve(s.objectKey());
+                assertThat(file).exists();
+                assertThat(Files.size(file)).isEqualTo(s.bytes());
+                assertThat(MediaTools.probe(file.toString(), "-show_entries", "stream=codec_name")).containsExactlyInAnyOrder("h264", "aac");
+                assertThat(MediaTools.decodeErrors(file.toString())).as("slice %d decodes alone", s.seq()).isEmpty();
+            }
+
+            // The replay decodes fully, and its segments add up to what was published.
+            String master = stack.apiUrl() + "/vod/" + id + "/master.m3u8";
+            assertThat(MediaTools.decodeErrors(master)).as("decode of the whole replay").isEmpty();
+            assertThat(MediaTools.duration(master)).isCloseTo(PUBLISHED_SECONDS, within(1.0));
+            String playlist = get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8");
+            assertThat(playlist).contains("#EXT-X-PLAYLIST-TYPE:VOD").endsWith("#EXT-X-ENDLIST\n");
+            double sum = 0;
+            Matcher m = Pattern.compile("#EXTINF:([0-9.]+),").matcher(playlist);
+            while (m.find()) {
+                sum += Double.parseDouble(m.group(1));
+            }
+            assertThat(sum).as("sum of segment durations").isCloseTo(PUBLISHED_SECONDS, within(0.5));
+            assertThat(ready.durationMillis() / 1000.0).isCloseTo(PUBLISHED_SECONDS, within(0.5));
+            assertThat(get(master)).contains("RESOLUTION=1280x720").contains("CODECS=\"avc1.").contains("FRAME-RATE=");
+            assertThat(get(stack.apiUrl() + "/api/v1/recordings/" + id)).contains("\"status\":\"READY\"");
+            assertThat(stack.bucketDir().resolve("vod").resolve(id).resolve("master.m3u8")).exists();
+        }
+    }
+
+    @Test
+    void refusedPublishesWriteNoEventAndNoObject() throws Exception {
+        Publisher hostile = Publisher.start(stack.rtmpUrl("live", "../x"), 320, 240, 10, 3, data.resolve("hostile.log"));
+        assertThat(hostile.await()).as("nginx-rtmp drops the refused publisher").isNotZero();
+
+        HttpResponse<String> srs = HTTP.send(HttpRequest.newBuilder(URI.create(stack.hookUrl() + "/hooks/srs"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"action\":\"on_publish\",\"client_id\":\"1\",\"ip\":\"127.0.0.1\","
+                        + "\"vhost\":\"__defaultVhost__\",\"app\":\"live\",\"stream\":\"..\\\\evil\",\"param\":\"\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(srs.statusCode()).isEqualTo(200);
+        assertThat(srs.body()).doesNotContain("\"code\":0").contains("INVALID_NAME");
+
+        try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS)) {
+            assertThat(streams.readToEnd()).noneMatch(r -> r.key().contains("..") || r.key().contains("evil"));
+        }
+        Path recordings = stack.bucketDir().resolve("recordings").resolve("live");
+        if (Files.exists(recordings)) {
+            try (Stream<Path> dirs = Files.list(recordings)) {
+                assertThat(dirs.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("..") || n.contains("evil") || n.equals("x"));
+            }
+        }
+    }
+
+    static String get(String url) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(url).isEqualTo(200);
+        return r.body();
+    }
+}
