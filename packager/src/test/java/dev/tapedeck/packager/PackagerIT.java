@@ -1,0 +1,108 @@
+package dev.tapedeck.packager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapedeck.contract.Ids;
+import dev.tapedeck.contract.StorageKeys;
+import dev.tapedeck.contract.StreamKey;
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CatalogEntry;
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.TapedeckEvent;
+import dev.tapedeck.contract.kafka.CloudEventSerializer;
+import dev.tapedeck.storage.ObjectStore;
+import dev.tapedeck.testkit.MediaTools;
+import dev.tapedeck.testkit.TapedeckTestResource;
+import dev.tapedeck.testkit.TopicReader;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(TapedeckTestResource.class)
+class PackagerIT {
+    static final StreamKey KEY = new StreamKey("__defaultVhost__", "live", "pkg");
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String kafka;
+
+    @Inject
+    ObjectStore store;
+
+    void send(String key, TapedeckEvent event) throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka);
+        try (var producer = new KafkaProducer<String, CloudEvent<?>>(p, new StringSerializer(), new CloudEventSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.SLICES, key, CloudEvent.of("test", event, Clock.systemUTC()))).get();
+        }
+    }
+
+    SliceStored slice(String id, long seq, String objectKey, long first, long duration) {
+        return new SliceStored(id, id, KEY.toString(), "source", seq, objectKey, first, first + duration - 33, duration, 0, "", 4,
+                false, Instant.now());
+    }
+
+    @Test
+    void redeliveredSliceIsPackagedOnceAndACorruptSliceLeavesADiscontinuity() throws Exception {
+        String id = Ids.uuid7();
+        Path flv = Files.createTempFile("slice", ".flv");
+        MediaTools.makeFlv(flv, 320, 240, 30, 4);
+        long ms = Math.round(MediaTools.duration(flv.toString()) * 1000);
+        String good0 = StorageKeys.slice(KEY, id, "source", 0);
+        String bad1 = StorageKeys.slice(KEY, id, "source", 1);
+        String good2 = StorageKeys.slice(KEY, id, "source", 2);
+        store.putFile(good0, flv, "video/x-flv");
+        store.putBytes(bad1, "FLV this is not".getBytes(StandardCharsets.UTF_8), "video/x-flv");
+        store.putFile(good2, flv, "video/x-flv");
+        String key = Topics.sliceKey(id, "source");
+
+        send(key, slice(id, 0, good0, 0, ms));
+        send(key, slice(id, 0, good0, 0, ms));
+        send(key, slice(id, 1, bad1, ms, 4000));
+        send(key, slice(id, 2, good2, 0, ms));
+        send(key, new RecordingClosed(id, KEY.toString(), "source", 2, 3, 2 * ms, RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60)).value().data();
+            assertThat(ready.message()).contains("slice 1").contains("could not be packaged");
+            assertThat(ready.renditions()).singleElement().satisfies(r -> {
+                assertThat(r.width()).isEqualTo(320);
+                assertThat(r.segments()).as("4 s per good slice, one segment each, the redelivery skipped").isEqualTo(2);
+            });
+        }
+        String playlist = new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(playlist).contains("#EXT-X-DISCONTINUITY").contains("#EXT-X-PLAYLIST-TYPE:VOD").endsWith("#EXT-X-ENDLIST\n");
+        assertThat(store.list(StorageKeys.vodDir(id) + "source/")).extracting(o -> o.key().substring(o.key().lastIndexOf('/') + 1))
+                .containsExactlyInAnyOrder("000000.ts", "000001.ts", "index.m3u8");
+        assertThat(store.stat(StorageKeys.master(id))).isPresent();
+    }
+
+    @Test
+    void recordingClosedWithoutSlicesIsCatalogedAsFailedWithTheReason() throws Exception {
+        String id = Ids.uuid7();
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", -1, 0, 0,
+                RecordingClosed.Reason.FAILED, "pull of rtmp://x failed: connection refused", Instant.now()));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry failed = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id), Duration.ofSeconds(30)).value().data();
+            assertThat(failed.status()).isEqualTo(CatalogEntry.Status.FAILED);
+            assertThat(failed.message()).contains("connection refused");
+            assertThat(failed.masterPlaylist()).isNull();
+        }
+    }
+}
