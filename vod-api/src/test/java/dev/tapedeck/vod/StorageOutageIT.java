@@ -12,19 +12,21 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @QuarkusTestResource(TapedeckTestResource.class)
 @TestProfile(StorageOutageIT.NoStorage.class)
 class StorageOutageIT {
-    static final String DEAD = "http://127.0.0.1:" + Ports.free();
+    @ConfigProperty(name = "tapedeck.storage.endpoint")
+    String dead;
 
     /** Points the service at a port where no S3 server listens. */
     public static class NoStorage implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tapedeck.storage.endpoint", DEAD);
+            return Map.of("tapedeck.storage.endpoint", "http://127.0.0.1:" + Ports.free());
         }
     }
 
@@ -33,7 +35,7 @@ class StorageOutageIT {
         given().get("/q/health/ready").then().statusCode(503)
                 .body("checks.find { it.name == 'object-storage' }.status", equalTo("DOWN"))
                 .body("checks.find { it.name == 'object-storage' }.data.error", containsString("not reachable"))
-                .body("checks.find { it.name == 'object-storage' }.data.error", containsString(DEAD));
+                .body("checks.find { it.name == 'object-storage' }.data.error", containsString(dead));
         given().get("/q/health/live").then().statusCode(200);
         given().get("/vod/0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10/master.m3u8").then().statusCode(503)
                 .body("code", equalTo("STORAGE_UNAVAILABLE"));
