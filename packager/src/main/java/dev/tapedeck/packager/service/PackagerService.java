@@ -13,6 +13,7 @@ import dev.tapedeck.packager.media.Segment;
 import dev.tapedeck.packager.media.SegmentedSlice;
 import dev.tapedeck.storage.ObjectStore;
 import dev.tapedeck.storage.Retry;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +41,11 @@ public class PackagerService {
     private final CatalogEvents catalog;
     private final Clock clock;
 
-    PackagerService(PackagerConfig config, ObjectStore store, ManifestStore manifests, CatalogEvents catalog, Clock clock) {
+    private final MeterRegistry metrics;
+
+    PackagerService(PackagerConfig config, ObjectStore store, ManifestStore manifests, CatalogEvents catalog, Clock clock,
+            MeterRegistry metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.store = store;
         this.manifests = manifests;
@@ -96,12 +101,15 @@ public class PackagerService {
             publishPlaylists(m, slice.rendition());
             manifests.save(m);
             catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+            metrics.counter("tapedeck.packager.slices.packaged").increment();
+            metrics.counter("tapedeck.packager.segments.written").increment(out.segments().size());
             LOG.infof("slice %d packaged into %d segments (%d ms)", slice.seq(), out.segments().size(), r.durationMillis());
         } catch (IOException | RuntimeException e) {
             // A slice that cannot be packaged is skipped; the next one starts after a discontinuity.
             r.problem = "slice " + slice.seq() + " (" + slice.objectKey() + ") could not be packaged: " + e.getMessage();
             r.slices.add(slice.seq());
             r.pendingDiscontinuity = true;
+            metrics.counter("tapedeck.packager.slice.failures").increment();
             LOG.errorf("%s", r.problem);
             manifests.save(m);
         } finally {

@@ -4,6 +4,7 @@ import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.recorder.config.RecorderConfig;
 import dev.tapedeck.storage.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -27,15 +28,19 @@ public class RecorderService {
     private final Map<String, RecordingSession> sessions = new ConcurrentHashMap<>();
     private final ExecutorService pulls = Executors.newCachedThreadPool(r -> new Thread(r, "recording"));
 
-    RecorderService(RecorderConfig config, ObjectStore store, SliceEvents events, Clock clock) {
+    private final RecorderMetrics metrics;
+
+    RecorderService(RecorderConfig config, ObjectStore store, SliceEvents events, Clock clock, MeterRegistry registry) {
         this.config = config;
         this.store = store;
         this.events = events;
         this.clock = clock;
+        this.metrics = new RecorderMetrics(registry);
+        registry.gauge("tapedeck.recorder.active.recordings", sessions, Map::size);
     }
 
     public void onPublished(StreamPublished event) {
-        RecordingSession session = new RecordingSession(event, config, store, events, clock);
+        RecordingSession session = new RecordingSession(event, config, store, events, clock, metrics);
         if (sessions.putIfAbsent(event.sessionId(), session) != null) {
             LOG.debugf("session %s is already being recorded", event.sessionId());
             return;

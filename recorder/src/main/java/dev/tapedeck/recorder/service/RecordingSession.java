@@ -50,7 +50,11 @@ public final class RecordingSession implements Runnable {
     private long durationMillis;
     private String failure;
 
-    RecordingSession(StreamPublished published, RecorderConfig config, ObjectStore store, SliceEvents events, Clock clock) {
+    private final RecorderMetrics metrics;
+
+    RecordingSession(StreamPublished published, RecorderConfig config, ObjectStore store, SliceEvents events, Clock clock,
+            RecorderMetrics metrics) {
+        this.metrics = metrics;
         this.published = published;
         this.source = StreamKey.parse(published.sourceStreamKey());
         this.config = config;
@@ -126,9 +130,11 @@ public final class RecordingSession implements Runnable {
             slices++;
             lastSeq = slice.seq();
             durationMillis += slice.durationMillis();
+            metrics.sliceStored(stored.size(), slice.durationMillis());
             LOG.infof("slice %d stored: %s (%d bytes, %d ms)", slice.seq(), key, stored.size(), slice.durationMillis());
         } catch (IOException | RuntimeException e) {
             uploadFailed = true;
+            metrics.uploadFailed();
             failure = "slice " + slice.seq() + " could not be stored and stays at " + slice.file() + ": " + e.getMessage();
             LOG.error(failure);
         }
@@ -138,6 +144,7 @@ public final class RecordingSession implements Runnable {
         mdc();
         RecordingClosed.Reason r = uploadFailed ? RecordingClosed.Reason.FAILED : reason;
         try {
+            metrics.closed(r);
             events.closed(new RecordingClosed(published.recordingId(), source.toString(), published.rendition(), lastSeq, slices,
                     durationMillis, r, failure, clock.instant()));
             LOG.infof("recording closed (%s): %d slices, %d ms", r, slices, durationMillis);
