@@ -172,27 +172,25 @@ public class PackagerService {
                 renditions.isEmpty() ? null : StorageKeys.master(m.recordingId), renditions, problem, clock.instant());
     }
 
-    private Manifest create(SliceStored slice) {
-        Manifest m = new Manifest();
-        m.recordingId = slice.recordingId();
-        m.streamKey = slice.streamKey();
-        StreamKey key = StreamKey.parse(slice.streamKey());
-        m.app = key.app();
-        m.stream = key.stream();
-        // The first slice was stored when it ended: the recording began one slice length earlier.
-        m.startedAt = slice.storedAt().minusMillis(slice.durationMillis());
+    /** A new manifest; the first slice was stored when it ended, so the recording began one slice earlier. */
+    private static Manifest create(SliceStored slice) {
+        return newManifest(slice.recordingId(), slice.streamKey(), slice.storedAt().minusMillis(slice.durationMillis()));
+    }
+
+    private static Manifest createEmpty(RecordingClosed closed) {
+        Manifest m = newManifest(closed.recordingId(), closed.streamKey(), closed.closedAt());
+        m.endedAt = closed.closedAt();
         return m;
     }
 
-    private Manifest createEmpty(RecordingClosed closed) {
+    private static Manifest newManifest(String recordingId, String streamKey, java.time.Instant startedAt) {
         Manifest m = new Manifest();
-        m.recordingId = closed.recordingId();
-        m.streamKey = closed.streamKey();
-        StreamKey key = StreamKey.parse(closed.streamKey());
+        m.recordingId = recordingId;
+        m.streamKey = streamKey;
+        StreamKey key = StreamKey.parse(streamKey);
         m.app = key.app();
         m.stream = key.stream();
-        m.startedAt = closed.closedAt();
-        m.endedAt = closed.closedAt();
+        m.startedAt = startedAt;
         return m;
     }
 
