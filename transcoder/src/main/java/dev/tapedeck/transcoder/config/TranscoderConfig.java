@@ -1,0 +1,64 @@
+package dev.tapedeck.transcoder.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.util.Map;
+import java.util.Optional;
+
+/** transcoder controller settings ({@code tapedeck.transcoder.*}). */
+@ConfigMapping(prefix = "tapedeck.transcoder")
+public interface TranscoderConfig {
+
+    /** Where workers run: {@code kubernetes} (one Job per session). A local launcher comes with the worker. */
+    @WithDefault("kubernetes")
+    LauncherKind launcher();
+
+    /** Most workers running at once; a session beyond it gets LIMIT_REACHED. */
+    @WithDefault("8")
+    int maxWorkers();
+
+    /** The default ladder, {@code 720p:2800k,480p:1400k,360p:800k}. */
+    @WithDefault("720p:2800k,480p:1400k,360p:800k")
+    String ladder();
+
+    /** Per-app ladders: {@code tapedeck.transcoder.app-ladders.studio=1080p:5000k,720p:2800k}. */
+    Map<String, String> appLadders();
+
+    /** RTMP base URL workers pull sources from and publish rungs to. */
+    @WithDefault("rtmp://127.0.0.1:1935")
+    String mediaServerUrl();
+
+    /** Kubernetes launcher settings. */
+    Kubernetes kubernetes();
+
+    /** Where workers run. */
+    enum LauncherKind { KUBERNETES }
+
+    /** How workers are created in a cluster. */
+    interface Kubernetes {
+
+        /** Namespace for the Jobs; the client's namespace when unset. */
+        Optional<String> namespace();
+
+        /** The worker image (the transcoder image itself: the worker is the same artifact). */
+        @WithDefault("ghcr.io/tapedeck/transcoder:latest")
+        String image();
+
+        /** Seconds a finished Job (and its pod) is kept before Kubernetes removes it. */
+        @WithDefault("300")
+        int ttlSecondsAfterFinished();
+
+        /** Retries of a failed worker pod; a live session cannot be replayed, so 0. */
+        @WithDefault("0")
+        int backoffLimit();
+
+        /** Secret holding the transcoder's publish credential under key {@code token}. */
+        @WithDefault("tapedeck-transcoder")
+        @WithName("token-secret")
+        String tokenSecret();
+
+        /** Service account of the worker pods. */
+        Optional<String> serviceAccount();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.tapedeck.transcoder.launcher;
+
+import dev.tapedeck.contract.StreamKey;
+import dev.tapedeck.transcoder.config.TranscoderConfig;
+import dev.tapedeck.transcoder.worker.WorkRequest;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * One {@code batch/v1} Job per session. The Job name is derived from the sessionId, so a redelivered
+ * event meets AlreadyExists and creates nothing new.
+ */
+@ApplicationScoped
+public class KubernetesWorkerLauncher implements WorkerLauncher {
+    private static final Logger LOG = Logger.getLogger(KubernetesWorkerLauncher.class);
+    public static final String NAME_LABEL = "app.kubernetes.io/name";
+    public static final String WORKER = "tapedeck-worker";
+    public static final String SESSION_LABEL = "tapedeck.dev/session";
+    public static final String STREAM_LABEL = "tapedeck.dev/stream";
+    public static final String STREAM_KEY_ANNOTATION = "tapedeck.dev/stream-key";
+    public static final String TOKEN_ENV = "TAPEDECK_TRANSCODER_TOKEN";
+
+    private final KubernetesClient client;
+    private final TranscoderConfig.Kubernetes config;
+
+    KubernetesWorkerLauncher(KubernetesClient client, TranscoderConfig config) {
+        this.client = client;
+        this.config = config.kubernetes();
+    }
+
+    @Override
+    public Launch launch(WorkRequest request) {
+        Job job = job(request);
+        try {
+            client.batch().v1().jobs().inNamespace(namespace()).resource(job).create();
+            LOG.infof("created Job %s for %s", job.getMetadata().getName(), request.streamKey());
+            return Launch.STARTED;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                LOG.infof("Job %s exists already (redelivered event)", job.getMetadata().getName());
+                return Launch.ALREADY_RUNNING;
+            }
+            throw new IllegalStateException("cannot create Job " + job.getMetadata().getName() + " in " + namespace() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int running() {
+        return (int) client.batch().v1().jobs().inNamespace(namespace()).withLabel(NAME_LABEL, WORKER).list().getItems().stream()
+                .filter(j -> JobState.of(j) == null || !JobState.of(j).isFinal())
+                .count();
+    }
+
+    @Override
+    public String workerName(String sessionId) {
+        return jobName(sessionId);
+    }
+
+    /** {@code tapedeck-worker-{sessionId}}: a valid DNS-1123 name for a UUID session id. */
+    public static String jobName(String sessionId) {
+        return WORKER + "-" + sessionId.toLowerCase();
+    }
+
+    String namespace() {
+        return config.namespace().orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
+    }
+
+    Job job(WorkRequest request) {
+        StreamKey key = StreamKey.parse(request.streamKey());
+        Map<String, String> labels = Map.of(
+                NAME_LABEL, WORKER,
+                "app.kubernetes.io/part-of", "tapedeck",
+                SESSION_LABEL, request.sessionId(),
+                STREAM_LABEL, labelValue(key.app() + "." + key.stream()));
+        WorkerCost cost = WorkerCost.of(request.parsedLadder());
+        return new JobBuilder()
+                .withNewMetadata()
+                    .withName(jobName(request.sessionId()))
+                    .withNamespace(namespace())
+                    .withLabels(labels)
+                    .withAnnotations(Map.of(STREAM_KEY_ANNOTATION, request.streamKey()))
+                .endMetadata()
+                .withNewSpec()
+                    .withTtlSecondsAfterFinished(config.ttlSecondsAfterFinished())
+                    .withBackoffLimit(config.backoffLimit())
+                    .withNewTemplate()
+                        .withNewMetadata().withLabels(labels).endMetadata()
+                        .withNewSpec()
+                            .withRestartPolicy("Never")
+                            .withServiceAccountName(config.serviceAccount().orElse(null))
+                            .addNewContainer()
+                                .withName("worker")
+                                .withImage(config.image())
+                                .addNewEnv().withName(WorkRequest.ENV).withValue(request.toJson()).endEnv()
+                                .addNewEnv().withName(TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef()
+                                    .withName(config.tokenSecret()).withKey("token").endSecretKeyRef().endValueFrom().endEnv()
+                                .withNewResources()
+                                    .addToRequests("cpu", new Quantity(cost.cpuMillis() + "m"))
+                                    .addToRequests("memory", new Quantity(cost.memoryMib() + "Mi"))
+                                    .addToLimits("memory", new Quantity(cost.memoryMib() * 2 + "Mi"))
+                                .endResources()
+                            .endContainer()
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    /** A label value: at most 63 of {@code [A-Za-z0-9._-]}, starting and ending alphanumeric. */
+    static String labelValue(String v) {
+        String s = v.length() > 63 ? v.substring(0, 63) : v;
+        return s.replaceAll("^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "");
+    }
+}

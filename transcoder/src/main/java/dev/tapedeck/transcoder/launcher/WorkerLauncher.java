@@ -1,0 +1,24 @@
+package dev.tapedeck.transcoder.launcher;
+
+import dev.tapedeck.transcoder.worker.WorkRequest;
+
+/** Starts workers: one per live session. */
+public interface WorkerLauncher {
+
+    /** Outcome of a launch. */
+    enum Launch {
+        /** A new worker was created. */
+        STARTED,
+        /** A worker for this session exists already (a redelivered event): nothing new was created. */
+        ALREADY_RUNNING
+    }
+
+    /** Starts the worker for the request's session; throws with the reason when it cannot. */
+    Launch launch(WorkRequest request);
+
+    /** Workers that have not finished. */
+    int running();
+
+    /** The worker's name: the Job name in a cluster, the process id locally. */
+    String workerName(String sessionId);
+}

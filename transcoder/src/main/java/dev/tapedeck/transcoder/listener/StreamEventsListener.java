@@ -1,0 +1,29 @@
+package dev.tapedeck.transcoder.listener;
+
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.transcoder.service.ControllerService;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * Source publishes from {@code tapedeck.streams} start workers. An unpublish needs nothing: the worker
+ * sees the end of its input and exits, and the Job is removed after its TTL.
+ */
+@ApplicationScoped
+public class StreamEventsListener {
+    private final ControllerService controller;
+
+    StreamEventsListener(ControllerService controller) {
+        this.controller = controller;
+    }
+
+    @Incoming("streams")
+    @Blocking
+    public void onEvent(CloudEvent<?> event) {
+        if (event != null && event.data() instanceof StreamPublished published) {
+            controller.onPublished(published);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.tapedeck.transcoder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tapedeck.contract.Ids;
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.JobStatusChanged;
+import dev.tapedeck.contract.event.JobStatusChanged.Status;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.kafka.CloudEventSerializer;
+import dev.tapedeck.testkit.TapedeckTestResource;
+import dev.tapedeck.testkit.TopicReader;
+import dev.tapedeck.transcoder.launcher.KubernetesWorkerLauncher;
+import dev.tapedeck.transcoder.service.ControllerService;
+import dev.tapedeck.transcoder.worker.WorkRequest;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(TapedeckTestResource.class)
+@TestProfile(KubernetesLauncherIT.TwoWorkers.class)
+class KubernetesLauncherIT {
+
+    /** A cap of two workers, an explicit image and namespace. */
+    public static class TwoWorkers implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    // Only this class publishes to the test broker: reading from the start cannot miss its event.
+                    "mp.messaging.incoming.streams.auto.offset.reset", "earliest",
+                    "tapedeck.transcoder.max-workers", "2",
+                    "tapedeck.transcoder.kubernetes.image", "registry.example/tapedeck/transcoder:1.2.3",
+                    "tapedeck.transcoder.kubernetes.namespace", "media",
+                    "tapedeck.transcoder.media-server-url", "rtmp://srs.media.svc:1935",
+                    "tapedeck.transcoder.app-ladders.studio", "1080p:5000k,720p:2800k");
+        }
+    }
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    ControllerService controller;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String kafka;
+
+    @BeforeEach
+    void noJobs() {
+        client.batch().v1().jobs().inNamespace("media").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> jobs().isEmpty());
+    }
+
+    static StreamPublished published(String app, String stream, boolean derived) {
+        String id = Ids.uuid7();
+        String key = "__defaultVhost__/" + app + "/" + stream;
+        return new StreamPublished(key, "__defaultVhost__", app, stream, id, id, derived, key, derived ? "720p" : "source",
+                "srs", "vid-1", "1", "203.0.113.7", "rtmp://srs/" + app, Instant.now());
+    }
+
+    List<Job> jobs() {
+        return client.batch().v1().jobs().inNamespace("media").list().getItems();
+    }
+
+    @Test
+    void jobCarriesImageWorkRequestResourcesLabelsAndTtl() {
+        StreamPublished p = published("live", "cam1", false);
+        controller.onPublished(p);
+
+        Job job = client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
+        assertThat(job).isNotNull();
+        assertThat(job.getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "tapedeck-worker")
+                .containsEntry("tapedeck.dev/session", p.sessionId()).containsEntry("tapedeck.dev/stream", "live.cam1");
+        assertThat(job.getMetadata().getAnnotations()).containsEntry("tapedeck.dev/stream-key", "__defaultVhost__/live/cam1");
+        assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(300);
+        assertThat(job.getSpec().getBackoffLimit()).isZero();
+        assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(job.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("tapedeck.dev/session", p.sessionId());
+
+        Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getImage()).isEqualTo("registry.example/tapedeck/transcoder:1.2.3");
+        EnvVar work = c.getEnv().stream().filter(e -> e.getName().equals(WorkRequest.ENV)).findFirst().orElseThrow();
+        WorkRequest request = WorkRequest.fromJson(work.getValue());
+        assertThat(request).isEqualTo(new WorkRequest(p.sessionId(), p.recordingId(), p.streamKey(),
+                "rtmp://srs.media.svc:1935/live/cam1", "rtmp://srs.media.svc:1935/live-abr", "cam1", "720p:2800k,480p:1400k,360p:800k"));
+        EnvVar token = c.getEnv().stream().filter(e -> e.getName().equals(KubernetesWorkerLauncher.TOKEN_ENV)).findFirst().orElseThrow();
+        assertThat(token.getValue()).as("the credential comes from a Secret, never inline").isNull();
+        assertThat(token.getValueFrom().getSecretKeyRef().getName()).isEqualTo("tapedeck-transcoder");
+        // 300m decode + 600m (720p) + 267m (480p) + 150m (360p), rounded up to 50m.
+        assertThat(c.getResources().getRequests()).containsEntry("cpu", new Quantity("1350m")).containsEntry("memory", new Quantity("448Mi"));
+        assertThat(c.getResources().getLimits()).containsEntry("memory", new Quantity("896Mi"));
+    }
+
+    @Test
+    void appLadderOverridesTheDefault() {
+        StreamPublished p = published("studio", "desk", false);
+        controller.onPublished(p);
+        Job job = client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
+        String json = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().get(0).getValue();
+        assertThat(WorkRequest.fromJson(json).ladder()).isEqualTo("1080p:5000k,720p:2800k");
+    }
+
+    @Test
+    void redeliveredEventCreatesNothingNewAndTheCapRefusesWithLimitReached() {
+        try (TopicReader jobEvents = new TopicReader(kafka, Topics.JOBS)) {
+            jobEvents.readToEnd();
+            StreamPublished a = published("live", "a", false);
+            StreamPublished b = published("live", "b", false);
+            StreamPublished c = published("live", "c", false);
+            controller.onPublished(a);
+            String uid = jobs().get(0).getMetadata().getUid();
+            controller.onPublished(a);
+            assertThat(jobs()).hasSize(1);
+            assertThat(jobs().get(0).getMetadata().getUid()).as("the same Job, not a new one").isEqualTo(uid);
+            controller.onPublished(b);
+            controller.onPublished(c);
+            controller.onPublished(published("live-abr", "a_720p", true));
+
+            assertThat(jobs()).extracting(j -> j.getMetadata().getName())
+                    .containsExactlyInAnyOrder("tapedeck-worker-" + a.sessionId(), "tapedeck-worker-" + b.sessionId());
+            JobStatusChanged limit = (JobStatusChanged) jobEvents.await(r -> r.value().data() instanceof JobStatusChanged j
+                    && j.sessionId().equals(c.sessionId()), Duration.ofSeconds(10)).value().data();
+            assertThat(limit.status()).isEqualTo(Status.LIMIT_REACHED);
+            assertThat(limit.scope()).isEqualTo(JobStatusChanged.Scope.SYSTEM);
+            assertThat(limit.retryable()).isTrue();
+            assertThat(limit.message()).contains("2 of 2");
+            assertThat(jobEvents.readToEnd()).filteredOn(r -> ((JobStatusChanged) r.value().data()).sessionId().equals(a.sessionId()))
+                    .extracting(r -> ((JobStatusChanged) r.value().data()).status()).containsExactly(Status.STARTING);
+        }
+    }
+
+    @Test
+    void jobStatesAreReportedWithExactlyOneFinalState() {
+        try (TopicReader jobEvents = new TopicReader(kafka, Topics.JOBS)) {
+            jobEvents.readToEnd();
+            StreamPublished p = published("live", "watched", false);
+            controller.onPublished(p);
+            String name = "tapedeck-worker-" + p.sessionId();
+            var jobs = client.batch().v1().jobs().inNamespace("media");
+            jobs.withName(name).editStatus(j -> {
+                j.setStatus(new JobStatusBuilder().withActive(1).build());
+                return j;
+            });
+            jobEvents.await(r -> r.value().data() instanceof JobStatusChanged j && j.sessionId().equals(p.sessionId())
+                    && j.status() == Status.ACTIVE, Duration.ofSeconds(10));
+            jobs.withName(name).editStatus(j -> {
+                j.setStatus(new JobStatusBuilder().withActive(0).withSucceeded(1)
+                        .withConditions(new JobConditionBuilder().withType("Complete").withStatus("True").build()).build());
+                return j;
+            });
+            jobEvents.await(r -> r.value().data() instanceof JobStatusChanged j && j.sessionId().equals(p.sessionId())
+                    && j.status() == Status.COMPLETE, Duration.ofSeconds(10));
+            jobs.withName(name).delete();
+            await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> jobs().isEmpty());
+            assertThat(jobEvents.readToEnd()).filteredOn(r -> ((JobStatusChanged) r.value().data()).sessionId().equals(p.sessionId()))
+                    .extracting(r -> ((JobStatusChanged) r.value().data()).status())
+                    .containsExactly(Status.STARTING, Status.ACTIVE, Status.COMPLETE);
+        }
+    }
+
+    @Test
+    void deletedUnfinishedJobIsReportedAborted() {
+        try (TopicReader jobEvents = new TopicReader(kafka, Topics.JOBS)) {
+            jobEvents.readToEnd();
+            StreamPublished p = published("live", "killed", false);
+            controller.onPublished(p);
+            client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).delete();
+            JobStatusChanged aborted = (JobStatusChanged) jobEvents.await(r -> r.value().data() instanceof JobStatusChanged j
+                    && j.sessionId().equals(p.sessionId()) && j.status().isFinal(), Duration.ofSeconds(10)).value().data();
+            assertThat(aborted.status()).isEqualTo(Status.ABORTED);
+            assertThat(aborted.code()).isEqualTo("JOB_DELETED");
+        }
+    }
+
+    @Test
+    void publishOnKafkaStartsAWorker() throws Exception {
+        StreamPublished p = published("live", "viakafka", false);
+        Properties props = new Properties();
+        props.put("bootstrap.servers", kafka);
+        try (var producer = new KafkaProducer<String, CloudEvent<?>>(props, new StringSerializer(), new CloudEventSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.STREAMS, p.streamKey(), CloudEvent.of("test", p, Clock.systemUTC()))).get();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get() != null);
+    }
+}
