@@ -1,0 +1,42 @@
+package dev.tapedeck.transcoder.worker;
+
+import org.jboss.logging.Logger;
+
+/**
+ * The worker's entry point: reads the work request from {@value WorkRequest#ENV} and the credential
+ * from {@code TAPEDECK_TRANSCODER_TOKEN}, publishes the ladder until the source ends, exits 0; on
+ * failure it prints who is at fault and exits 2 (retryable) or 3 (not retryable).
+ */
+public final class WorkerMain {
+    private static final Logger LOG = Logger.getLogger(WorkerMain.class);
+
+    private WorkerMain() {
+    }
+
+    public static void main(String[] args) {
+        String json = System.getenv(WorkRequest.ENV);
+        if (json == null || json.isBlank()) {
+            System.err.println(WorkRequest.ENV + " is not set: nothing to do");
+            System.exit(3);
+        }
+        System.exit(run(WorkRequest.fromJson(json), System.getenv("TAPEDECK_TRANSCODER_TOKEN")));
+    }
+
+    /** Runs one request; returns the process exit code. */
+    public static int run(WorkRequest request, String token) {
+        String query = token == null || token.isEmpty() ? "" : "?token=" + token;
+        LadderPipeline pipeline = new LadderPipeline(request.sourceUrl(), request.parsedLadder(),
+                rung -> request.publishUrl() + "/" + request.stream() + "_" + rung + query, 15_000_000);
+        try {
+            LadderPipeline.Result result = pipeline.run((frames, media, wall) ->
+                    LOG.infof("%s: %d frames, %.1f s of media in %.1f s (%.2fx)", request.streamKey(), frames, media, wall,
+                            wall == 0 ? 0 : media / wall));
+            LOG.infof("%s: ladder %s done, %d frames, %.1f s at %.2fx", request.streamKey(), result.rungs(), result.frames(),
+                    result.mediaSeconds(), result.speed());
+            return 0;
+        } catch (WorkerException e) {
+            LOG.errorf("%s: %s %s: %s", request.streamKey(), e.fault(), e.code(), e.getMessage());
+            return e.retryable() ? 2 : 3;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.tapedeck.transcoder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tapedeck.contract.Ladder;
+import dev.tapedeck.testkit.MediaTools;
+import dev.tapedeck.transcoder.worker.LadderPipeline;
+import dev.tapedeck.transcoder.worker.WorkerException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LadderPipelineIT {
+
+    static List<String> keyframeTimes(Path file) {
+        return MediaTools.probe(file.toString(), "-select_streams", "v", "-show_entries", "packet=pts_time,flags").stream()
+                .filter(l -> l.contains("K")).map(l -> l.split(",")[0]).toList();
+    }
+
+    @Test
+    void fullHdSourceGivesThreeRungsWithTheSourcesKeyframesAndAudio(@TempDir Path dir) {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 1920, 1080, 30, 6);
+        LadderPipeline.Result result = new LadderPipeline(source.toString(), Ladder.DEFAULT,
+                rung -> dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { });
+
+        assertThat(result.rungs()).containsExactly("720p", "480p", "360p");
+        List<String> sourceKeys = keyframeTimes(source);
+        assertThat(sourceKeys).hasSizeGreaterThanOrEqualTo(6);
+        for (String rung : result.rungs()) {
+            Path file = dir.resolve(rung + ".flv");
+            assertThat(MediaTools.decodeErrors(file.toString())).as(rung).isEmpty();
+            assertThat(MediaTools.probe(file.toString(), "-select_streams", "v", "-show_entries", "stream=width,height"))
+                    .containsExactly(switch (rung) {
+                        case "720p" -> "1280,720";
+                        case "480p" -> "854,480";
+                        default -> "640,360";
+                    });
+            assertThat(MediaTools.probe(file.toString(), "-show_entries", "stream=codec_name")).containsExactlyInAnyOrder("h264", "aac");
+            assertThat(keyframeTimes(file)).as("%s keyframes at the source's keyframe times", rung).isEqualTo(sourceKeys);
+            assertThat(MediaTools.duration(file.toString())).isCloseTo(MediaTools.duration(source.toString()),
+                    org.assertj.core.api.Assertions.within(0.1));
+        }
+    }
+
+    @Test
+    void sdSourceIsNeverUpscaled(@TempDir Path dir) {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 854, 480, 30, 2);
+        LadderPipeline.Result result = new LadderPipeline(source.toString(), Ladder.DEFAULT,
+                rung -> dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { });
+        assertThat(result.rungs()).containsExactly("360p");
+        assertThat(Files.exists(dir.resolve("480p.flv"))).isFalse();
+    }
+
+    @Test
+    void unreachableSourceIsTheSourcesFaultAndRetryable(@TempDir Path dir) {
+        assertThatThrownBy(() -> new LadderPipeline(dir.resolve("missing.flv").toString(), Ladder.DEFAULT,
+                rung -> dir.resolve(rung + ".flv").toString(), 1_000_000).run((f, m, w) -> { }))
+                .isInstanceOfSatisfying(WorkerException.class, e -> {
+                    assertThat(e.fault()).isEqualTo(WorkerException.Fault.SOURCE);
+                    assertThat(e.code()).isEqualTo("SOURCE_UNREACHABLE");
+                });
+    }
+}
