@@ -54,6 +54,7 @@ class KubernetesLauncherIT {
             return Map.of(
                     // Only this class publishes to the test broker: reading from the start cannot miss its event.
                     "mp.messaging.incoming.streams.auto.offset.reset", "earliest",
+                    "tapedeck.transcoder.launcher", "kubernetes",
                     "tapedeck.transcoder.max-workers", "2",
                     "tapedeck.transcoder.kubernetes.image", "registry.example/tapedeck/transcoder:1.2.3",
                     "tapedeck.transcoder.kubernetes.namespace", "media",

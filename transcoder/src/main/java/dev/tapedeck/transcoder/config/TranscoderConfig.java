@@ -10,8 +10,8 @@ import java.util.Optional;
 @ConfigMapping(prefix = "tapedeck.transcoder")
 public interface TranscoderConfig {
 
-    /** Where workers run: {@code kubernetes} (one Job per session). A local launcher comes with the worker. */
-    @WithDefault("kubernetes")
+    /** Where workers run: {@code local} (child processes) or {@code kubernetes} (one Job per session). */
+    @WithDefault("local")
     LauncherKind launcher();
 
     /** Most workers running at once; a session beyond it gets LIMIT_REACHED. */
@@ -32,8 +32,14 @@ public interface TranscoderConfig {
     /** Kubernetes launcher settings. */
     Kubernetes kubernetes();
 
+    /** The transcoder's publish credential, handed to local workers (in a cluster it comes from a Secret). */
+    Optional<String> token();
+
+    /** Local launcher: the worker's classpath; found from this application's own layout when unset. */
+    Optional<String> localClasspath();
+
     /** Where workers run. */
-    enum LauncherKind { KUBERNETES }
+    enum LauncherKind { LOCAL, KUBERNETES }
 
     /** How workers are created in a cluster. */
     interface Kubernetes {

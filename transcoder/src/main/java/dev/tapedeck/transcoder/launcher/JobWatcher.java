@@ -24,20 +24,23 @@ public class JobWatcher {
     private static final Logger LOG = Logger.getLogger(JobWatcher.class);
 
     private final KubernetesClient client;
-    private final KubernetesWorkerLauncher launcher;
+    private final WorkerLauncher launcher;
     private final JobEvents events;
     private final Map<String, Status> reported = new ConcurrentHashMap<>();
     private SharedIndexInformer<Job> informer;
 
-    JobWatcher(KubernetesClient client, KubernetesWorkerLauncher launcher, JobEvents events) {
+    JobWatcher(KubernetesClient client, WorkerLauncher launcher, JobEvents events) {
         this.client = client;
         this.launcher = launcher;
         this.events = events;
     }
 
     void start(@Observes StartupEvent ev) {
+        if (!(launcher instanceof KubernetesWorkerLauncher kubernetes)) {
+            return; // local workers report their end themselves
+        }
         try {
-            informer = client.batch().v1().jobs().inNamespace(launcher.namespace())
+            informer = client.batch().v1().jobs().inNamespace(kubernetes.namespace())
                     .withLabel(KubernetesWorkerLauncher.NAME_LABEL, KubernetesWorkerLauncher.WORKER)
                     .inform(new ResourceEventHandler<>() {
                         @Override

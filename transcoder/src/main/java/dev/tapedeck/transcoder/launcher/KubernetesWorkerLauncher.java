@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -16,7 +15,6 @@ import org.jboss.logging.Logger;
  * One {@code batch/v1} Job per session. The Job name is derived from the sessionId, so a redelivered
  * event meets AlreadyExists and creates nothing new.
  */
-@ApplicationScoped
 public class KubernetesWorkerLauncher implements WorkerLauncher {
     private static final Logger LOG = Logger.getLogger(KubernetesWorkerLauncher.class);
     public static final String NAME_LABEL = "app.kubernetes.io/name";
@@ -29,7 +27,7 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
     private final KubernetesClient client;
     private final TranscoderConfig.Kubernetes config;
 
-    KubernetesWorkerLauncher(KubernetesClient client, TranscoderConfig config) {
+    public KubernetesWorkerLauncher(KubernetesClient client, TranscoderConfig config) {
         this.client = client;
         this.config = config.kubernetes();
     }

@@ -1,0 +1,119 @@
+package dev.tapedeck.transcoder.launcher;
+
+import dev.tapedeck.contract.event.JobStatusChanged.Scope;
+import dev.tapedeck.contract.event.JobStatusChanged.Status;
+import dev.tapedeck.transcoder.config.TranscoderConfig;
+import dev.tapedeck.transcoder.service.JobEvents;
+import dev.tapedeck.transcoder.worker.WorkRequest;
+import dev.tapedeck.transcoder.worker.WorkerMain;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs each worker as a child JVM of this controller with the same entry point a Job runs. The exit
+ * code gives the final state: 0 COMPLETE, 2 or 3 FAILED (retryable or not), killed ABORTED.
+ */
+public class LocalWorkerLauncher implements WorkerLauncher {
+    private static final Logger LOG = Logger.getLogger(LocalWorkerLauncher.class);
+
+    private final TranscoderConfig config;
+    private final JobEvents events;
+    private final Map<String, Process> workers = new ConcurrentHashMap<>();
+    private final Path logDir;
+
+    public LocalWorkerLauncher(TranscoderConfig config, JobEvents events) {
+        this.config = config;
+        this.events = events;
+        this.logDir = Path.of(System.getProperty("java.io.tmpdir"), "tapedeck-workers");
+    }
+
+    @Override
+    public synchronized Launch launch(WorkRequest request) {
+        if (workers.containsKey(request.sessionId())) {
+            return Launch.ALREADY_RUNNING;
+        }
+        try {
+            Files.createDirectories(logDir);
+            ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-XX:+UseSerialGC", "-cp", classpath(), WorkerMain.class.getName()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(logDir.resolve(workerName(request.sessionId()) + ".log").toFile());
+            pb.environment().put(WorkRequest.ENV, request.toJson());
+            config.token().ifPresent(t -> pb.environment().put(KubernetesWorkerLauncher.TOKEN_ENV, t));
+            Process p = pb.start();
+            workers.put(request.sessionId(), p);
+            p.onExit().thenAccept(done -> finished(request, done));
+            LOG.infof("started worker %s (pid %d) for %s", workerName(request.sessionId()), p.pid(), request.streamKey());
+            return Launch.STARTED;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a worker process: " + e.getMessage(), e);
+        }
+    }
+
+    private void finished(WorkRequest request, Process p) {
+        workers.remove(request.sessionId(), p);
+        int exit = p.exitValue();
+        String name = workerName(request.sessionId());
+        try {
+            if (exit == 0) {
+                events.send(request.sessionId(), request.streamKey(), Status.COMPLETE, name, null, null, null, false);
+            } else if (exit == 2 || exit == 3) {
+                events.send(request.sessionId(), request.streamKey(), Status.FAILED, name, Scope.SYSTEM, "WORKER_FAILED",
+                        "worker exited with " + exit + "; see " + logDir.resolve(name + ".log"), exit == 2);
+            } else {
+                events.send(request.sessionId(), request.streamKey(), Status.ABORTED, name, Scope.SYSTEM, "WORKER_KILLED",
+                        "worker ended with exit code " + exit, true);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf("could not report the end of %s: %s", name, e.getMessage());
+        }
+    }
+
+    @Override
+    public int running() {
+        return workers.size();
+    }
+
+    @Override
+    public String workerName(String sessionId) {
+        return KubernetesWorkerLauncher.jobName(sessionId);
+    }
+
+    /** Stops the workers with this controller: they are its children. */
+    void stop() {
+        workers.values().forEach(Process::destroy);
+        for (Process p : workers.values()) {
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The configured classpath, else this application's: quarkus-app's boot, main and app jars, or the JVM's own. */
+    String classpath() {
+        if (config.localClasspath().isPresent()) {
+            return config.localClasspath().get();
+        }
+        try {
+            Path code = Path.of(WorkerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path app = code.getParent();
+            if (app != null && app.getFileName().toString().equals("app") && Files.isDirectory(app.resolveSibling("lib"))) {
+                Path root = app.getParent();
+                return String.join(File.pathSeparator, root.resolve("lib/boot/*").toString(), root.resolve("lib/main/*").toString(),
+                        root.resolve("app/*").toString());
+            }
+        } catch (Exception e) {
+            LOG.debugf("cannot locate the application's jars: %s", e.getMessage());
+        }
+        return System.getProperty("java.class.path");
+    }
+}
