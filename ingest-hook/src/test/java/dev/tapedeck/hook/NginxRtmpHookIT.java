@@ -76,6 +76,33 @@ class NginxRtmpHookIT {
             assertThat(p.derived()).isTrue();
             assertThat(p.rendition()).isEqualTo("720p");
             assertThat(p.sourceStreamKey()).isEqualTo("__defaultVhost__/live/cam2");
+            assertThat(p.recordingId()).as("a rung without ?recording= opens its own").isEqualTo(sessionId);
+        }
+    }
+
+    @Test
+    void aRungIsFiledUnderTheRecordingTheTranscoderNames() {
+        String source = "0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10";
+        String sessionId = given().contentType("application/x-www-form-urlencoded")
+                .body("call=publish&app=live-abr&name=cam3_480p&token=test-transcoder-token&recording=" + source)
+                .post("/hooks/nginx-rtmp").then().statusCode(200).extract().path("sessionId");
+        String hostile = given().contentType("application/x-www-form-urlencoded")
+                .body("call=publish&app=live-abr&name=cam4_480p&token=test-transcoder-token&recording=..%2F..%2Fetc")
+                .post("/hooks/nginx-rtmp").then().statusCode(200).extract().path("sessionId");
+        String notARung = given().contentType("application/x-www-form-urlencoded")
+                .body("call=publish&app=live&name=cam5&recording=" + source)
+                .post("/hooks/nginx-rtmp").then().statusCode(200).extract().path("sessionId");
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
+            var published = streams.readToEnd().stream().map(r -> r.value().data())
+                    .filter(StreamPublished.class::isInstance).map(StreamPublished.class::cast).toList();
+            StreamPublished rung = published.stream().filter(p -> p.sessionId().equals(sessionId)).findFirst().orElseThrow();
+            assertThat(rung.recordingId()).isEqualTo(source);
+            assertThat(rung.rendition()).isEqualTo("480p");
+            assertThat(rung.sourceStreamKey()).isEqualTo("__defaultVhost__/live/cam3");
+            assertThat(published.stream().filter(p -> p.sessionId().equals(hostile)).findFirst().orElseThrow().recordingId())
+                    .as("a recording id that is not a UUID is ignored").isEqualTo(hostile);
+            assertThat(published.stream().filter(p -> p.sessionId().equals(notARung)).findFirst().orElseThrow().recordingId())
+                    .as("a source cannot join another recording").isEqualTo(notARung);
         }
     }
 

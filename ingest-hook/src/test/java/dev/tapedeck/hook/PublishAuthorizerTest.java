@@ -28,7 +28,8 @@ class PublishAuthorizerTest {
             public Optional<String> transcoderToken() { return Optional.of("tt"); }
             public Duration ackTimeout() { return Duration.ofSeconds(1); }
             public boolean failClosed() { return true; }
-            public Duration recorderAttachWait() { return Duration.ZERO; }
+            public Duration attachWait() { return Duration.ZERO; }
+            public java.util.Set<String> attachRoles() { return java.util.Set.of("recorder"); }
         };
     }
 

@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /** ingest-hook settings ({@code tapedeck.hook.*}). */
 @ConfigMapping(prefix = "tapedeck.hook")
@@ -32,12 +33,21 @@ public interface HookConfig {
     boolean failClosed();
 
     /**
-     * nginx-rtmp only (it keeps no GOP cache): how long a publish is held until the recorder has attached
-     * to the stream, so the recording starts at the first frame. 0 disables the wait. Together with
-     * {@link #ackTimeout()} it must stay below nginx-rtmp's 7 s hook timeout.
+     * nginx-rtmp only (it keeps no GOP cache): how long a publish is held until every player in
+     * {@link #attachRoles()} has attached to the stream, so they all start at the first frame. 0 disables
+     * the wait. Together with {@link #ackTimeout()} it must stay below nginx-rtmp's hook timeout
+     * ({@code netcall_timeout}, 10 s by default).
      */
     @WithDefault("2s")
-    Duration recorderAttachWait();
+    Duration attachWait();
+
+    /**
+     * Who a source publish waits for: {@code recorder}, plus {@code transcoder} when a transcoder runs (its
+     * worker then sees the first frame too, and so do the rungs). Rung publishes wait for the recorder only.
+     * Players announce their role with {@code ?tapedeck-role=}.
+     */
+    @WithDefault("recorder")
+    Set<String> attachRoles();
 
     /** Authorization modes. */
     enum AuthMode { NONE, STATIC, HMAC }

@@ -9,6 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -19,6 +21,12 @@ public class PublishService {
     private static final Logger LOG = Logger.getLogger(PublishService.class);
     /** Source renditions are called {@code source}; rungs carry theirs after the last '_' of the stream name. */
     public static final String SOURCE_RENDITION = "source";
+    /** Query parameter by which players name their role ({@code recorder}, {@code transcoder}). */
+    public static final String ROLE_PARAM = "tapedeck-role";
+    /** Query parameter by which the transcoder files a rung under its source's recording. */
+    public static final String RECORDING_PARAM = "recording";
+    static final String RECORDER_ROLE = "recorder";
+    private static final Pattern RECORDING_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final HookConfig config;
     private final PublishAuthorizer authorizer;
@@ -36,7 +44,7 @@ public class PublishService {
     }
 
     /** Decides a publish; on allow, StreamPublished is acknowledged by Kafka before this returns. */
-    public Decision publish(PublishRequest req, boolean waitForRecorder) {
+    public Decision publish(PublishRequest req, boolean holdUntilAttached) {
         StreamKey key;
         try {
             key = new StreamKey(req.vhost(), req.app(), req.stream());
@@ -50,15 +58,17 @@ public class PublishService {
             return denied.get();
         }
         String sessionId = Ids.uuid7(clock);
+        String recordingId = recordingOf(key, req.params(), sessionId);
         MDC.put("streamKey", key.toString());
         MDC.put("sessionId", sessionId);
         try {
             StreamPublished event = new StreamPublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
-                    sessionId, key.derived(), sourceOf(key).toString(), renditionOf(key), req.mediaServer(), req.serverId(),
+                    recordingId, key.derived(), sourceOf(key).toString(), renditionOf(key), req.mediaServer(), req.serverId(),
                     req.clientId(), req.clientAddr(), req.tcUrl(), clock.instant());
-            boolean gated = waitForRecorder && !config.recorderAttachWait().isZero();
+            Set<String> roles = attachRoles(key);
+            boolean gated = holdUntilAttached && !config.attachWait().isZero() && !roles.isEmpty();
             if (gated) {
-                gate.expect(key.app(), key.stream());
+                gate.expect(key.app(), key.stream(), roles);
             }
             try {
                 emitter.published(event, config.ackTimeout());
@@ -72,9 +82,12 @@ public class PublishService {
                 return new Decision.Allow(sessionId);
             }
             sessions.put(key.toString(), sessionId);
-            if (gated && !gate.await(key.app(), key.stream(), config.recorderAttachWait())) {
-                LOG.warnf("no recorder attached to %s within %d ms; its recording may miss the first frames",
-                        key, config.recorderAttachWait().toMillis());
+            if (gated) {
+                Set<String> missing = gate.await(key.app(), key.stream(), config.attachWait());
+                if (!missing.isEmpty()) {
+                    LOG.warnf("%s did not attach to %s within %d ms; they may miss the first frames", missing, key,
+                            config.attachWait().toMillis());
+                }
             }
             LOG.infof("publish of %s allowed (client %s via %s)", key, req.clientAddr(), req.mediaServer());
             return new Decision.Allow(sessionId);
@@ -99,11 +112,32 @@ public class PublishService {
         LOG.infof("unpublish of %s (session %s)", key, sessionId);
     }
 
-    /** A player started; a recorder's play releases a held publish. */
+    /** A player started; the recorder's and the worker's plays release a held publish. */
     public void played(String app, String stream, Map<String, String> params) {
-        if ("recorder".equals(params.get("tapedeck-role"))) {
-            gate.attached(app, stream);
+        String role = params.get(ROLE_PARAM);
+        if (role != null) {
+            gate.attached(app, stream, role);
         }
+    }
+
+    /** Sources wait for every configured role; rungs only for the recorder (nothing transcodes a rung). */
+    private Set<String> attachRoles(StreamKey key) {
+        if (!key.derived()) {
+            return config.attachRoles();
+        }
+        return config.attachRoles().contains(RECORDER_ROLE) ? Set.of(RECORDER_ROLE) : Set.of();
+    }
+
+    /**
+     * A rung belongs to its source's recording: the worker names it with {@code ?recording=} (trusted because
+     * the publish carried the transcoder's credential). Sources, and rungs without it, open their own.
+     */
+    static String recordingOf(StreamKey key, Map<String, String> params, String sessionId) {
+        String claimed = params.get(RECORDING_PARAM);
+        if (key.derived() && claimed != null && RECORDING_ID.matcher(claimed).matches()) {
+            return claimed;
+        }
+        return sessionId;
     }
 
     /** {@code live-abr/demo_720p} → {@code live/demo}; a source stream is its own source. */
