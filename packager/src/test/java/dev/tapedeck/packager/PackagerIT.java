@@ -10,6 +10,7 @@ import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.TapedeckEvent;
 import dev.tapedeck.contract.kafka.CloudEventSerializer;
 import dev.tapedeck.storage.ObjectStore;
@@ -44,16 +45,66 @@ class PackagerIT {
     ObjectStore store;
 
     void send(String key, TapedeckEvent event) throws Exception {
+        send(Topics.SLICES, key, event);
+    }
+
+    void send(String topic, String key, TapedeckEvent event) throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka);
         try (var producer = new KafkaProducer<String, CloudEvent<?>>(p, new StringSerializer(), new CloudEventSerializer())) {
-            producer.send(new ProducerRecord<>(Topics.SLICES, key, CloudEvent.of("test", event, Clock.systemUTC()))).get();
+            producer.send(new ProducerRecord<>(topic, key, CloudEvent.of("test", event, Clock.systemUTC()))).get();
         }
     }
 
     SliceStored slice(String id, long seq, String objectKey, long first, long duration) {
-        return new SliceStored(id, id, KEY.toString(), "source", seq, objectKey, first, first + duration - 33, duration, 0, "", 4,
+        return slice(id, "source", seq, objectKey, first, duration);
+    }
+
+    SliceStored slice(String id, String rendition, long seq, String objectKey, long first, long duration) {
+        return new SliceStored(id, id, KEY.toString(), rendition, seq, objectKey, first, first + duration - 33, duration, 0, "", 4,
                 false, Instant.now());
+    }
+
+    static StreamPublished published(String recordingId, boolean derived, String rendition) {
+        StreamKey own = derived ? new StreamKey(KEY.vhost(), KEY.app() + "-abr", KEY.stream() + "_" + rendition) : KEY;
+        return new StreamPublished(own.toString(), own.vhost(), own.app(), own.stream(), derived ? Ids.uuid7() : recordingId,
+                recordingId, derived, KEY.toString(), rendition, "nginx-rtmp", null, "1", "127.0.0.1", null, Instant.now());
+    }
+
+    @Test
+    void anAnnouncedRungKeepsTheReplayLiveUntilItIsClosedThenTheMasterListsBoth() throws Exception {
+        String id = Ids.uuid7();
+        Path source = Files.createTempFile("source", ".flv");
+        Path rung = Files.createTempFile("rung", ".flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 4);
+        MediaTools.makeFlv(rung, 320, 180, 30, 4);
+        long ms = Math.round(MediaTools.duration(source.toString()) * 1000);
+        store.putFile(StorageKeys.slice(KEY, id, "source", 0), source, "video/x-flv");
+        store.putFile(StorageKeys.slice(KEY, id, "180p", 0), rung, "video/x-flv");
+
+        send(Topics.STREAMS, KEY.toString(), published(id, false, "source"));
+        send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
+        send(Topics.sliceKey(id, "source"), slice(id, 0, StorageKeys.slice(KEY, id, "source", 0), 0, ms));
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms,
+                RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            // The source's close is packaged into a catalog entry that is still LIVE: 180p is not closed yet.
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.renditions() != null && c.renditions().size() == 1, Duration.ofSeconds(60));
+            Thread.sleep(1000);
+            assertThat(vods.readToEnd()).noneMatch(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY);
+
+            send(Topics.sliceKey(id, "180p"), slice(id, "180p", 0, StorageKeys.slice(KEY, id, "180p", 0), 0, ms));
+            send(Topics.sliceKey(id, "180p"), new RecordingClosed(id, KEY.toString(), "180p", 0, 1, ms,
+                    RecordingClosed.Reason.END_OF_INPUT, null, Instant.now()));
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60)).value().data();
+            assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+        }
+        String master = new String(store.getBytes(StorageKeys.master(id)).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(master).contains("RESOLUTION=640x360").contains("RESOLUTION=320x180").contains("source/index.m3u8")
+                .contains("180p/index.m3u8");
     }
 
     @Test

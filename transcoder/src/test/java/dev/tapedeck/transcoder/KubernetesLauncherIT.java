@@ -109,7 +109,10 @@ class KubernetesLauncherIT {
         EnvVar work = c.getEnv().stream().filter(e -> e.getName().equals(WorkRequest.ENV)).findFirst().orElseThrow();
         WorkRequest request = WorkRequest.fromJson(work.getValue());
         assertThat(request).isEqualTo(new WorkRequest(p.sessionId(), p.recordingId(), p.streamKey(),
-                "rtmp://srs.media.svc:1935/live/cam1", "rtmp://srs.media.svc:1935/live-abr", "cam1", "720p:2800k,480p:1400k,360p:800k"));
+                "rtmp://srs.media.svc:1935/live/cam1?tapedeck-role=transcoder", "rtmp://srs.media.svc:1935/live-abr", "cam1",
+                "720p:2800k,480p:1400k,360p:800k"));
+        assertThat(request.rungUrl("720p", "t+k"))
+                .isEqualTo("rtmp://srs.media.svc:1935/live-abr/cam1_720p?token=t%2Bk&recording=" + p.recordingId());
         EnvVar token = c.getEnv().stream().filter(e -> e.getName().equals(KubernetesWorkerLauncher.TOKEN_ENV)).findFirst().orElseThrow();
         assertThat(token.getValue()).as("the credential comes from a Secret, never inline").isNull();
         assertThat(token.getValueFrom().getSecretKeyRef().getName()).isEqualTo("tapedeck-transcoder");

@@ -24,6 +24,15 @@ public final class Publisher implements AutoCloseable {
         return new Publisher(p, log);
     }
 
+    /** Starts publishing a media file as it is (no re-encoding) in real time to {@code url}. */
+    public static Publisher file(String url, Path media, Path log) throws IOException {
+        List<String> cmd = List.of("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", media.toString(),
+                "-c", "copy", "-f", "flv", url);
+        java.nio.file.Files.createDirectories(log.getParent());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new Publisher(p, log);
+    }
+
     public boolean alive() {
         return process.isAlive();
     }

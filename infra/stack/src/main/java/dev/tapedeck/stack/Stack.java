@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -23,6 +24,11 @@ public final class Stack implements AutoCloseable {
     public static final String BUCKET = "tapedeck";
     /** The transcoder's credential in the local stack (reserved apps accept only it). */
     public static final String TRANSCODER_TOKEN = "local-transcoder-token";
+    /**
+     * How long a source publish is held for the recorder and the worker when transcoding. With the hook's
+     * 3 s ack timeout it stays below nginx-rtmp's 10 s hook timeout.
+     */
+    static final String ATTACH_WAIT_TRANSCODING = "6s";
 
     /**
      * Where things live and listen.
@@ -30,19 +36,26 @@ public final class Stack implements AutoCloseable {
      * @param home        the repository root (services run from {@code <module>/target/quarkus-app})
      * @param dataDir     survives restarts: Kafka's log, the S3 server's objects, logs, spool
      * @param sliceLength recorder slice length
+     * @param transcode   whether the transcoder runs (rungs, adaptive replays) or only the source is recorded
      */
     public record Settings(Path home, Path dataDir, int kafkaPort, int s3Port, int rtmpPort, int hookPort, int recorderPort,
-            int packagerPort, int apiPort, Duration sliceLength) {
+            int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode) {
 
-        /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092. */
+        /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092; the transcoder runs. */
         public static Settings defaults(Path home, Path dataDir, Duration sliceLength) {
-            return new Settings(home, dataDir, 9092, 9000, 1935, 8081, 8082, 8083, 8080, sliceLength);
+            return new Settings(home, dataDir, 9092, 9000, 1935, 8081, 8082, 8083, 8080, 8084, sliceLength, true);
         }
 
-        /** Free ports everywhere, for tests. */
+        /** Free ports everywhere, for tests; the transcoder runs. */
         public static Settings freePorts(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
-                    Ports.free(), sliceLength);
+                    Ports.free(), Ports.free(), sliceLength, true);
+        }
+
+        /** The same settings with the transcoder on or off. */
+        public Settings transcode(boolean on) {
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPort, packagerPort, apiPort,
+                    transcoderPort, sliceLength, on);
         }
     }
 
@@ -89,27 +102,45 @@ public final class Stack implements AutoCloseable {
         common.put("TAPEDECK_STORAGE_SECRET_KEY", EmbeddedS3.SECRET_KEY);
         common.put("TAPEDECK_STORAGE_BUCKET", BUCKET);
 
+        String rtmp = "rtmp://127.0.0.1:" + settings.rtmpPort();
+        Map<String, Integer> ports = new LinkedHashMap<>();
         progress.accept("starting ingest-hook on :" + settings.hookPort());
+        ports.put("ingest-hook", settings.hookPort());
         ServiceProcess hook = service("ingest-hook", common, Map.of(
                 "QUARKUS_HTTP_PORT", "" + settings.hookPort(),
-                "TAPEDECK_HOOK_TRANSCODER_TOKEN", TRANSCODER_TOKEN));
+                "TAPEDECK_HOOK_TRANSCODER_TOKEN", TRANSCODER_TOKEN,
+                // A source publish waits for the transcoder's worker too: a fresh JVM takes a few seconds.
+                "TAPEDECK_HOOK_ATTACH_ROLES", settings.transcode() ? "recorder,transcoder" : "recorder",
+                "TAPEDECK_HOOK_ATTACH_WAIT", settings.transcode() ? ATTACH_WAIT_TRANSCODING : "2s"));
         progress.accept("starting recorder on :" + settings.recorderPort());
+        ports.put("recorder", settings.recorderPort());
         ServiceProcess recorder = service("recorder", common, Map.of(
                 "QUARKUS_HTTP_PORT", "" + settings.recorderPort(),
-                "TAPEDECK_RECORDER_MEDIA_SERVER_URL", "rtmp://127.0.0.1:" + settings.rtmpPort(),
+                "TAPEDECK_RECORDER_MEDIA_SERVER_URL", rtmp,
                 "TAPEDECK_RECORDER_SLICE_LENGTH", settings.sliceLength().toMillis() + "ms",
                 "TAPEDECK_RECORDER_SPOOL_DIR", data.resolve("spool").toString()));
         progress.accept("starting packager on :" + settings.packagerPort());
+        ports.put("packager", settings.packagerPort());
         ServiceProcess packager = service("packager", common, Map.of(
                 "QUARKUS_HTTP_PORT", "" + settings.packagerPort(),
                 "TAPEDECK_PACKAGER_WORK_DIR", data.resolve("packager-work").toString()));
         progress.accept("starting vod-api on :" + settings.apiPort());
-        ServiceProcess api = service("vod-api", common, Map.of("QUARKUS_HTTP_PORT", "" + settings.apiPort()));
+        ports.put("vod-api", settings.apiPort());
+        service("vod-api", common, Map.of("QUARKUS_HTTP_PORT", "" + settings.apiPort()));
+        if (settings.transcode()) {
+            progress.accept("starting transcoder on :" + settings.transcoderPort() + " (local workers, logs in "
+                    + logs.resolve("workers") + ")");
+            ports.put("transcoder", settings.transcoderPort());
+            service("transcoder", common, Map.of(
+                    "QUARKUS_HTTP_PORT", "" + settings.transcoderPort(),
+                    "TAPEDECK_TRANSCODER_LAUNCHER", "local",
+                    "TAPEDECK_TRANSCODER_MEDIA_SERVER_URL", rtmp,
+                    "TAPEDECK_TRANSCODER_TOKEN", TRANSCODER_TOKEN,
+                    "TAPEDECK_TRANSCODER_LOCAL_LOG_DIR", logs.resolve("workers").toString()));
+        }
 
-        for (ServiceProcess p : List.of(hook, recorder, packager, api)) {
-            int port = p == hook ? settings.hookPort() : p == recorder ? settings.recorderPort()
-                    : p == packager ? settings.packagerPort() : settings.apiPort();
-            p.awaitHttp("http://127.0.0.1:" + port + "/q/health/ready", Duration.ofSeconds(90));
+        for (ServiceProcess p : running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast).toList()) {
+            p.awaitHttp("http://127.0.0.1:" + ports.get(p.name) + "/q/health/ready", Duration.ofSeconds(90));
             progress.accept(p.name + " is ready");
         }
 
@@ -140,9 +171,12 @@ public final class Stack implements AutoCloseable {
     }
 
     private void checkPortsFree() {
-        Map<String, Integer> ports = Map.of("Kafka", settings.kafkaPort(), "S3", settings.s3Port(), "RTMP", settings.rtmpPort(),
-                "ingest-hook", settings.hookPort(), "recorder", settings.recorderPort(), "packager", settings.packagerPort(),
-                "vod-api", settings.apiPort());
+        Map<String, Integer> ports = new HashMap<>(Map.of("Kafka", settings.kafkaPort(), "S3", settings.s3Port(),
+                "RTMP", settings.rtmpPort(), "ingest-hook", settings.hookPort(), "recorder", settings.recorderPort(),
+                "packager", settings.packagerPort(), "vod-api", settings.apiPort()));
+        if (settings.transcode()) {
+            ports.put("transcoder", settings.transcoderPort());
+        }
         ports.forEach((what, port) -> {
             if (Ports.isOpen("127.0.0.1", port)) {
                 throw new IllegalStateException("port " + port + " (" + what + ") is already in use: is another stack running?");

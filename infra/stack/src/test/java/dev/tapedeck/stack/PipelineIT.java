@@ -44,7 +44,7 @@ class PipelineIT {
     @BeforeAll
     static void startStack() throws Exception {
         Path home = Path.of(System.getProperty("tapedeck.home", "../..")).toAbsolutePath().normalize();
-        stack = Stack.start(Stack.Settings.freePorts(home, data, Duration.ofSeconds(10)), m -> System.out.println("[stack] " + m));
+        stack = Stack.start(Stack.Settings.freePorts(home, data, Duration.ofSeconds(10)).transcode(false), m -> System.out.println("[stack] " + m));
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 
+import dev.tapedeck.contract.CutGrid;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +23,9 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.FFmpegLogCallback;
 
 /**
- * Remuxes one FLV slice into MPEG-TS segments of about the target duration, cut on keyframes, keeping
- * the stream's timestamps so segments of consecutive slices continue each other.
+ * Remuxes one FLV slice into MPEG-TS segments cut by {@link CutGrid} (the first keyframe at or after each
+ * multiple of the target duration, in stream time), so every rendition's segments begin at the same
+ * keyframes. Keeps the stream's timestamps so segments of consecutive slices continue each other.
  */
 public final class HlsSegmenter {
     static {
@@ -55,6 +57,7 @@ public final class HlsSegmenter {
             Path file = null;
             long segStart = 0;
             int frames = 0;
+            CutGrid grid = new CutGrid(targetMillis);
             try {
                 AVPacket pkt;
                 while ((pkt = grabber.grabPacket()) != null) {
@@ -66,7 +69,9 @@ public final class HlsSegmenter {
                     }
                     long dts = millis(ts, stream.time_base());
                     boolean key = type == AVMEDIA_TYPE_VIDEO ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
-                    if (out == null || (key && dts - segStart >= targetMillis)) {
+                    long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dts;
+                    boolean cut = grid.cutBefore(cutTime, key);
+                    if (out == null || cut) {
                         if (out != null) {
                             segments.add(finish(out, file, segStart, dts - segStart, frames));
                         }

@@ -5,6 +5,7 @@ import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.packager.config.PackagerConfig;
 import dev.tapedeck.packager.hls.Manifest;
 import dev.tapedeck.packager.hls.PlaylistWriter;
@@ -42,10 +43,14 @@ public class PackagerService {
     private final Clock clock;
 
     private final MeterRegistry metrics;
+    private final Object[] locks = new Object[64];
 
     PackagerService(PackagerConfig config, ObjectStore store, ManifestStore manifests, CatalogEvents catalog, Clock clock,
             MeterRegistry metrics) {
         this.metrics = metrics;
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new Object();
+        }
         this.config = config;
         this.store = store;
         this.manifests = manifests;
@@ -53,7 +58,45 @@ public class PackagerService {
         this.clock = clock;
     }
 
+    /**
+     * A stream was published. A source opens its recording's manifest; a rung (derived stream) is recorded
+     * as an expected rendition, so the replay turns READY only once that rendition is closed too, even when
+     * the source's recording closes first.
+     */
+    public void onPublished(StreamPublished p) {
+        synchronized (lock(p.recordingId())) {
+            mdc(p.recordingId(), p.rendition(), p.sourceStreamKey());
+            try {
+                Manifest m = manifests.load(p.recordingId()).orElse(null);
+                boolean changed = false;
+                if (m == null) {
+                    m = newManifest(p.recordingId(), p.sourceStreamKey(), p.publishedAt());
+                    changed = true;
+                } else if (!p.derived() && (m.startedAt == null || p.publishedAt().isBefore(m.startedAt))) {
+                    m.startedAt = p.publishedAt();
+                    changed = true;
+                }
+                if (p.derived() && !m.renditions.containsKey(p.rendition())) {
+                    m.renditions.put(p.rendition(), new Manifest.RenditionState());
+                    LOG.infof("rendition %s expected", p.rendition());
+                    changed = true;
+                }
+                if (changed) {
+                    manifests.save(m);
+                }
+            } finally {
+                MDC.clear();
+            }
+        }
+    }
+
     public void onSlice(SliceStored slice) {
+        synchronized (lock(slice.recordingId())) {
+            packageSlice(slice);
+        }
+    }
+
+    private void packageSlice(SliceStored slice) {
         mdc(slice.recordingId(), slice.rendition(), slice.streamKey());
         Manifest m = manifests.load(slice.recordingId()).orElseGet(() -> create(slice));
         Manifest.RenditionState r = m.renditions.computeIfAbsent(slice.rendition(), k -> new Manifest.RenditionState());
@@ -119,6 +162,12 @@ public class PackagerService {
     }
 
     public void onClosed(RecordingClosed closed) {
+        synchronized (lock(closed.recordingId())) {
+            close(closed);
+        }
+    }
+
+    private void close(RecordingClosed closed) {
         mdc(closed.recordingId(), closed.rendition(), closed.streamKey());
         try {
             Manifest m = manifests.load(closed.recordingId()).orElse(null);
@@ -142,6 +191,11 @@ public class PackagerService {
         } finally {
             MDC.clear();
         }
+    }
+
+    /** Events of one recording are handled one at a time: they share its manifest. */
+    private Object lock(String recordingId) {
+        return locks[Math.floorMod(recordingId.hashCode(), locks.length)];
     }
 
     private void publishPlaylists(Manifest m, String rendition) {

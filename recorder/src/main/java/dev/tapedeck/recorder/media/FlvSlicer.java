@@ -5,6 +5,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 
+import dev.tapedeck.contract.CutGrid;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Pulls one stream and writes it, packet for packet and without decoding, into FLV slices cut by
- * {@link SlicePolicy}. Every slice is a complete FLV (header, metadata, sequence headers) that plays on
+ * {@link CutGrid} (the first keyframe at or after each multiple of the slice length). Every slice is a complete FLV (header, metadata, sequence headers) that plays on
  * its own; timestamps stay in stream time, so consecutive slices continue each other.
  */
 public final class FlvSlicer {
@@ -61,7 +62,7 @@ public final class FlvSlicer {
             grabber.start();
             AVFormatContext in = grabber.getFormatContext();
             boolean hasVideo = grabber.getVideoStream() >= 0;
-            SlicePolicy policy = new SlicePolicy(sliceMillis);
+            CutGrid policy = new CutGrid(sliceMillis);
             Slice current = null;
             long seq = firstSeq;
             boolean started = false;
@@ -95,10 +96,11 @@ public final class FlvSlicer {
                     }
                     long dtsMillis = millis(ts, stream.time_base());
                     long endMillis = dtsMillis + Math.max(0, millis(pkt.duration(), stream.time_base()));
+                    long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dtsMillis;
                     if (current == null) {
-                        policy.cutBefore(dtsMillis, key);
+                        policy.cutBefore(cutTime, key);
                         current = Slice.open(spoolDir, seq++, grabber, dtsMillis);
-                    } else if (policy.cutBefore(dtsMillis, key)) {
+                    } else if (policy.cutBefore(cutTime, key)) {
                         listener.sliceFinished(current.close(dtsMillis));
                         current = Slice.open(spoolDir, seq++, grabber, dtsMillis);
                     }

@@ -3,6 +3,7 @@ package dev.tapedeck.transcoder.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,6 +38,14 @@ public interface TranscoderConfig {
 
     /** Local launcher: the worker's classpath; found from this application's own layout when unset. */
     Optional<String> localClasspath();
+
+    /** Local launcher: where each worker's output goes ({@code tapedeck-worker-{sessionId}.log}). */
+    @WithDefault("${java.io.tmpdir}/tapedeck-workers")
+    Path localLogDir();
+
+    /** Local launcher: the worker JVM's heap limit ({@code -Xmx}); media buffers live outside the heap. */
+    @WithDefault("256m")
+    String localHeap();
 
     /** Where workers run. */
     enum LauncherKind { LOCAL, KUBERNETES }

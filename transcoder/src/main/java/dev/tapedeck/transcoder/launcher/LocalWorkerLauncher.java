@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -31,7 +32,7 @@ public class LocalWorkerLauncher implements WorkerLauncher {
     public LocalWorkerLauncher(TranscoderConfig config, JobEvents events) {
         this.config = config;
         this.events = events;
-        this.logDir = Path.of(System.getProperty("java.io.tmpdir"), "tapedeck-workers");
+        this.logDir = config.localLogDir();
     }
 
     @Override
@@ -42,7 +43,7 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         try {
             Files.createDirectories(logDir);
             ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:+UseSerialGC", "-cp", classpath(), WorkerMain.class.getName()))
+                    "-Xmx" + config.localHeap(), "-XX:+UseSerialGC", "-cp", classpath(), WorkerMain.class.getName()))
                     .redirectErrorStream(true)
                     .redirectOutput(logDir.resolve(workerName(request.sessionId()) + ".log").toFile());
             pb.environment().put(WorkRequest.ENV, request.toJson());
@@ -74,6 +75,11 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         } catch (RuntimeException e) {
             LOG.errorf("could not report the end of %s: %s", name, e.getMessage());
         }
+    }
+
+    /** The worker process of a session, while it runs. */
+    public Optional<ProcessHandle> worker(String sessionId) {
+        return Optional.ofNullable(workers.get(sessionId)).map(Process::toHandle);
     }
 
     @Override

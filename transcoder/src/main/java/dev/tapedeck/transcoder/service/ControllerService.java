@@ -15,6 +15,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ControllerService {
     private static final Logger LOG = Logger.getLogger(ControllerService.class);
+    /** How the worker announces itself when it plays the source, so a held nginx-rtmp publish waits for it. */
+    static final String ROLE_QUERY = "tapedeck-role=transcoder";
 
     private final TranscoderConfig config;
     private final WorkerLauncher launcher;
@@ -53,7 +55,8 @@ public class ControllerService {
     WorkRequest request(StreamPublished p) {
         StreamKey key = StreamKey.parse(p.streamKey());
         String base = config.mediaServerUrl();
-        return new WorkRequest(p.sessionId(), p.recordingId(), p.streamKey(), base + "/" + key.app() + "/" + key.stream(),
+        return new WorkRequest(p.sessionId(), p.recordingId(), p.streamKey(),
+                base + "/" + key.app() + "/" + key.stream() + "?" + ROLE_QUERY,
                 base + "/" + key.app() + StreamKey.DERIVED_APP_SUFFIX, key.stream(), ladderFor(key.app()).toString());
     }
 

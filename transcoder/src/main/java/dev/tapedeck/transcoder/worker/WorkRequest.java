@@ -3,6 +3,8 @@ package dev.tapedeck.transcoder.worker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tapedeck.contract.Ladder;
 import dev.tapedeck.contract.event.EventCodec;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What one worker does, handed to it as one JSON environment variable ({@link #ENV}).
@@ -37,6 +39,23 @@ public record WorkRequest(String sessionId, String recordingId, String streamKey
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(ENV + " is not a work request: " + e.getOriginalMessage());
         }
+    }
+
+    /**
+     * Where rung {@code name} is published: {@code …/live-abr/demo_720p?token=…&recording=…}. The credential
+     * lets the media server accept the reserved app; the recording id files the rung under its source's recording.
+     */
+    public String rungUrl(String name, String token) {
+        StringBuilder url = new StringBuilder(publishUrl).append('/').append(stream).append('_').append(name);
+        char sep = '?';
+        if (token != null && !token.isEmpty()) {
+            url.append(sep).append("token=").append(URLEncoder.encode(token, StandardCharsets.UTF_8));
+            sep = '&';
+        }
+        if (recordingId != null) {
+            url.append(sep).append("recording=").append(recordingId);
+        }
+        return url.toString();
     }
 
     /** The parsed ladder. */

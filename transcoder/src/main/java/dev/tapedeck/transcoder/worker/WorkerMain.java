@@ -24,9 +24,8 @@ public final class WorkerMain {
 
     /** Runs one request; returns the process exit code. */
     public static int run(WorkRequest request, String token) {
-        String query = token == null || token.isEmpty() ? "" : "?token=" + token;
         LadderPipeline pipeline = new LadderPipeline(request.sourceUrl(), request.parsedLadder(),
-                rung -> request.publishUrl() + "/" + request.stream() + "_" + rung + query, 15_000_000);
+                rung -> request.rungUrl(rung, token), 15_000_000);
         try {
             LadderPipeline.Result result = pipeline.run((frames, media, wall) ->
                     LOG.infof("%s: %d frames, %.1f s of media in %.1f s (%.2fx)", request.streamKey(), frames, media, wall,

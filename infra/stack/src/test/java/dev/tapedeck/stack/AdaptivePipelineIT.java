@@ -1,0 +1,158 @@
+package dev.tapedeck.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CatalogEntry;
+import dev.tapedeck.contract.event.JobStatusChanged;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.testkit.MediaTools;
+import dev.tapedeck.testkit.TopicReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The transcoder in the pipeline: nginx-rtmp, FFmpeg publishers, the embedded broker and S3 server, every
+ * service as its own JVM and the transcoder's workers as child JVMs. A published source becomes an
+ * adaptive replay whose renditions cut at the same media times.
+ */
+class AdaptivePipelineIT {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** One frame at 30 fps, in seconds: the tolerance for aligned boundaries. */
+    static final double FRAME = 1 / 30.0;
+
+    @TempDir
+    static Path data;
+    static Stack stack;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        Path home = Path.of(System.getProperty("tapedeck.home", "../..")).toAbsolutePath().normalize();
+        stack = Stack.start(Stack.Settings.freePorts(home, data, Duration.ofSeconds(10)), m -> System.out.println("[stack] " + m));
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void fullHdSourceBecomesAnAdaptiveReplayWithAlignedRenditions() throws Exception {
+        Path media = data.resolve("fullhd.flv");
+        MediaTools.makeFlv(media, 1920, 1080, 30, 40);
+        String id = publishAndAwaitReady("fullhd", media);
+
+        String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
+        List<String> variants = variants(master);
+        assertThat(variants).as(master).containsExactlyInAnyOrder("source", "720p", "480p", "360p");
+        assertThat(variants).as("highest bandwidth first").containsExactly("source", "720p", "480p", "360p");
+        assertThat(master).contains("RESOLUTION=1920x1080").contains("RESOLUTION=1280x720").contains("RESOLUTION=854x480")
+                .contains("RESOLUTION=640x360").contains("FRAME-RATE=30.000").contains("AVERAGE-BANDWIDTH=");
+        Map<String, Integer> heights = Map.of("source", 1080, "720p", 720, "480p", 480, "360p", 360);
+
+        Map<String, List<Double>> starts = new LinkedHashMap<>();
+        for (String rendition : variants) {
+            String playlist = stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8";
+            assertThat(MediaTools.decodeErrors(playlist)).as("%s decodes fully", rendition).isEmpty();
+            assertThat(MediaTools.probe(playlist, "-select_streams", "v", "-show_entries", "stream=height"))
+                    .as(rendition).containsExactly(String.valueOf(heights.get(rendition)));
+            assertThat(MediaTools.duration(playlist)).as("%s duration", rendition).isCloseTo(40, within(1.0));
+            starts.put(rendition, segmentStarts(id, rendition));
+        }
+        List<Double> source = starts.get("source");
+        assertThat(source.size()).as("40 s in 6 s segments, cut on the grid and at slice ends").isBetween(7, 12);
+        for (String rung : List.of("720p", "480p", "360p")) {
+            List<Double> own = starts.get(rung);
+            assertThat(own).as("%s has the source's segments", rung).hasSameSizeAs(source);
+            for (int i = 0; i < source.size(); i++) {
+                assertThat(own.get(i)).as("%s segment %d starts where the source's does", rung, i)
+                        .isCloseTo(source.get(i), within(FRAME));
+            }
+        }
+
+        try (TopicReader jobs = new TopicReader(stack.kafkaBootstrap(), Topics.JOBS)) {
+            assertThat(jobs.readToEnd().stream().map(r -> r.value().data()).filter(JobStatusChanged.class::isInstance)
+                    .map(JobStatusChanged.class::cast).filter(j -> j.sessionId().equals(id)).map(JobStatusChanged::status).toList())
+                    .as("the worker's states").containsExactly(JobStatusChanged.Status.STARTING, JobStatusChanged.Status.COMPLETE);
+        }
+    }
+
+    @Test
+    void sdSourceIsNotUpscaled() throws Exception {
+        Path media = data.resolve("sd.flv");
+        MediaTools.makeFlv(media, 854, 480, 30, 12);
+        String id = publishAndAwaitReady("sd", media);
+        String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
+        assertThat(variants(master)).as(master).containsExactly("source", "360p");
+        assertThat(master).contains("RESOLUTION=854x480").contains("RESOLUTION=640x360");
+        assertThat(MediaTools.decodeErrors(stack.apiUrl() + "/vod/" + id + "/360p/index.m3u8")).isEmpty();
+    }
+
+    /** Publishes {@code media} as {@code live/{stream}} in real time; returns the recording id once its replay is READY. */
+    static String publishAndAwaitReady(String stream, Path media) throws Exception {
+        try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
+                TopicReader vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS)) {
+            try (Publisher publisher = Publisher.file(stack.rtmpUrl("live", stream), media, data.resolve(stream + ".log"))) {
+                assertThat(publisher.await()).as(publisher.output()).isZero();
+            }
+            StreamPublished published = (StreamPublished) streams.await(r -> r.value().data() instanceof StreamPublished p
+                    && p.stream().equals(stream), Duration.ofSeconds(10)).value().data();
+            String id = published.recordingId();
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(120));
+            List<StreamPublished> rungs = streams.readToEnd().stream().map(r -> r.value().data())
+                    .filter(d -> d instanceof StreamPublished p && p.derived() && p.sourceStreamKey().equals(published.streamKey()))
+                    .map(StreamPublished.class::cast).toList();
+            assertThat(rungs).as("every rung is filed under the source's recording")
+                    .isNotEmpty().allSatisfy(p -> assertThat(p.recordingId()).isEqualTo(id));
+            return id;
+        }
+    }
+
+    /** The master playlist's variant names, in order. */
+    static List<String> variants(String master) {
+        List<String> names = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^([^#\\s][^/]*)/index\\.m3u8$").matcher(master);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    /** The PTS of each segment's first video frame, read from the stored segments with ffprobe. */
+    static List<Double> segmentStarts(String id, String rendition) throws Exception {
+        Path dir = stack.bucketDir().resolve("vod").resolve(id).resolve(rendition);
+        List<Double> starts = new ArrayList<>();
+        for (String line : get(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8").lines().toList()) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                String first = MediaTools.probe(dir.resolve(line.strip()).toString(), "-select_streams", "v",
+                        "-read_intervals", "%+#1", "-show_entries", "packet=pts_time").get(0);
+                starts.add(Double.parseDouble(first.replace(",", "")));
+            }
+        }
+        return starts;
+    }
+
+    static String get(String url) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(url).isEqualTo(200);
+        return r.body();
+    }
+}
