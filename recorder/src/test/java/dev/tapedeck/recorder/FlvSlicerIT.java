@@ -7,11 +7,15 @@ import dev.tapedeck.recorder.media.FlvSlicer;
 import dev.tapedeck.recorder.media.SliceFile;
 import dev.tapedeck.recorder.media.StreamEnd;
 import dev.tapedeck.testkit.MediaTools;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +44,37 @@ class FlvSlicerIT {
         }
         assertThat(total / 1000.0).isCloseTo(MediaTools.duration(input.toString()), within(0.1));
         assertThat(Files.size(slices.get(0).file())).isGreaterThan(10_000);
+    }
+
+    @Test
+    void aPullWaitingForItsFirstPacketsDoesNotHoldUpOthers(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("in.flv");
+        MediaTools.makeFlv(input, 320, 240, 30, 2);
+        // A source that accepts the connection and sends nothing, like a rung whose publisher has not begun.
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Thread stalled = new Thread(() -> {
+                try {
+                    new FlvSlicer("tcp://127.0.0.1:" + silent.getLocalPort(), Map.of("rw_timeout", "60000000"),
+                            dir.resolve("stalled"), 5000, 0).run(f -> { }, () -> false);
+                } catch (Exception expected) {
+                    // ends when the socket closes
+                }
+            });
+            stalled.start();
+            try (Socket accepted = silent.accept()) {
+                List<SliceFile> slices = new ArrayList<>();
+                CompletableFuture<StreamEnd> other = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0).run(slices::add, () -> false);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertThat(other.get(30, TimeUnit.SECONDS)).as("a second pull runs while the first waits").isEqualTo(StreamEnd.END_OF_INPUT);
+                assertThat(slices).hasSize(1);
+            }
+            stalled.join(30_000);
+        }
     }
 
     @Test

@@ -83,10 +83,13 @@ public class PublishService {
             }
             sessions.put(key.toString(), sessionId);
             if (gated) {
+                long held = System.nanoTime();
                 Set<String> missing = gate.await(key.app(), key.stream(), config.attachWait());
                 if (!missing.isEmpty()) {
                     LOG.warnf("%s did not attach to %s within %d ms; they may miss the first frames", missing, key,
                             config.attachWait().toMillis());
+                } else {
+                    LOG.infof("%s attached to %s after %d ms", roles, key, (System.nanoTime() - held) / 1_000_000);
                 }
             }
             LOG.infof("publish of %s allowed (client %s via %s)", key, req.clientAddr(), req.mediaServer());

@@ -59,7 +59,10 @@ public final class FlvSlicer {
         Files.createDirectories(spoolDir);
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(input)) {
             inputOptions.forEach(grabber::setOption);
-            grabber.start();
+            // start() holds a JVM-wide lock while it opens the input and waits for its first packets: one
+            // pull whose stream has not begun would keep every other pull of this recorder from starting.
+            // FFmpeg's own open is thread-safe.
+            grabber.startUnsafe();
             AVFormatContext in = grabber.getFormatContext();
             boolean hasVideo = grabber.getVideoStream() >= 0;
             CutGrid policy = new CutGrid(sliceMillis);
