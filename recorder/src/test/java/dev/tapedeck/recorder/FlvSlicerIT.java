@@ -51,8 +51,9 @@ class FlvSlicerIT {
         Path input = dir.resolve("in.flv");
         MediaTools.makeFlv(input, 320, 240, 30, 2);
         // A source that accepts the connection and sends nothing, like a rung whose publisher has not begun.
+        Thread stalled;
         try (ServerSocket silent = new ServerSocket(0)) {
-            Thread stalled = new Thread(() -> {
+            stalled = new Thread(() -> {
                 try {
                     new FlvSlicer("tcp://127.0.0.1:" + silent.getLocalPort(), Map.of("rw_timeout", "60000000"),
                             dir.resolve("stalled"), 5000, 0).run(f -> { }, () -> false);
@@ -73,8 +74,10 @@ class FlvSlicerIT {
                 assertThat(other.get(30, TimeUnit.SECONDS)).as("a second pull runs while the first waits").isEqualTo(StreamEnd.END_OF_INPUT);
                 assertThat(slices).hasSize(1);
             }
-            stalled.join(30_000);
         }
+        // With the server gone, the stalled pull (and its reconnect) ends.
+        stalled.join(30_000);
+        assertThat(stalled.isAlive()).isFalse();
     }
 
     @Test
