@@ -106,6 +106,12 @@ class KubernetesLauncherIT {
 
         Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c.getImage()).isEqualTo("registry.example/tapedeck/transcoder:1.2.3");
+        assertThat(c.getCommand()).containsExactly("java");
+        assertThat(c.getArgs()).containsExactly("-Xmx256m", "-cp", "/deployments/lib/boot/*:/deployments/lib/main/*:/deployments/app/*",
+                "dev.tapedeck.transcoder.worker.WorkerMain");
+        assertThat(c.getPorts()).singleElement().satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(9400));
+        assertThat(job.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", "9400");
         EnvVar work = c.getEnv().stream().filter(e -> e.getName().equals(WorkRequest.ENV)).findFirst().orElseThrow();
         WorkRequest request = WorkRequest.fromJson(work.getValue());
         assertThat(request).isEqualTo(new WorkRequest(p.sessionId(), p.recordingId(), p.streamKey(),
@@ -126,7 +132,8 @@ class KubernetesLauncherIT {
         StreamPublished p = published("studio", "desk", false);
         controller.onPublished(p);
         Job job = client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
-        String json = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().get(0).getValue();
+        String json = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getName().equals(WorkRequest.ENV)).findFirst().orElseThrow().getValue();
         assertThat(WorkRequest.fromJson(json).ladder()).isEqualTo("1080p:5000k,720p:2800k");
     }
 

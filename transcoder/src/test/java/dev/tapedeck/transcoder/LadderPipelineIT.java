@@ -47,6 +47,30 @@ class LadderPipelineIT {
     }
 
     @Test
+    void audioThatIsNotAacIsEncodedToAacForEveryRung(@TempDir Path dir) {
+        Path source = dir.resolve("mp3.flv");
+        MediaTools.Result made = MediaTools.run(120, "ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "4", "-c:v", "libx264", "-g", "30",
+                "-pix_fmt", "yuv420p", "-c:a", "libmp3lame", "-ar", "44100", "-f", "flv", "-y", source.toString());
+        assertThat(made.exit()).as(made.stderr()).isZero();
+        assertThat(MediaTools.probe(source.toString(), "-select_streams", "a", "-show_entries", "stream=codec_name")).containsExactly("mp3");
+
+        LadderPipeline.Result result = new LadderPipeline(source.toString(), Ladder.parse("360p:800k,240p:400k"),
+                rung -> dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { });
+        assertThat(result.rungs()).containsExactly("360p", "240p");
+        for (String rung : result.rungs()) {
+            Path file = dir.resolve(rung + ".flv");
+            assertThat(MediaTools.probe(file.toString(), "-select_streams", "a", "-show_entries", "stream=codec_name,sample_rate"))
+                    .as(rung).containsExactly("aac,44100");
+            assertThat(MediaTools.decodeErrors(file.toString())).as(rung).isEmpty();
+            List<String> audioPackets = MediaTools.probe(file.toString(), "-select_streams", "a", "-show_entries", "packet=pts_time");
+            assertThat(audioPackets.size() * 1024 / 44100.0).as("%s carries the whole tone", rung).isCloseTo(4.0,
+                    org.assertj.core.api.Assertions.within(0.2));
+            assertThat(Double.parseDouble(audioPackets.get(0))).as("audio starts with the video").isLessThan(0.1);
+        }
+    }
+
+    @Test
     void sdSourceIsNeverUpscaled(@TempDir Path dir) {
         Path source = dir.resolve("source.flv");
         MediaTools.makeFlv(source, 854, 480, 30, 2);

@@ -73,6 +73,14 @@ public interface TranscoderConfig {
         @WithName("token-secret")
         String tokenSecret();
 
+        /** The worker's classpath inside the image (Quarkus' fast-jar layout under {@code /deployments}). */
+        @WithDefault("/deployments/lib/boot/*:/deployments/lib/main/*:/deployments/app/*")
+        String workerClasspath();
+
+        /** The worker JVM's heap limit; decoded frames live outside the heap. */
+        @WithDefault("256m")
+        String workerHeap();
+
         /** Service account of the worker pods. */
         Optional<String> serviceAccount();
     }

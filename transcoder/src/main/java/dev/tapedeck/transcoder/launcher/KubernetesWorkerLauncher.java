@@ -3,6 +3,8 @@ package dev.tapedeck.transcoder.launcher;
 import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.transcoder.config.TranscoderConfig;
 import dev.tapedeck.transcoder.worker.WorkRequest;
+import dev.tapedeck.transcoder.worker.WorkerMain;
+import dev.tapedeck.transcoder.worker.WorkerMetrics;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -89,16 +91,24 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
                     .withTtlSecondsAfterFinished(config.ttlSecondsAfterFinished())
                     .withBackoffLimit(config.backoffLimit())
                     .withNewTemplate()
-                        .withNewMetadata().withLabels(labels).endMetadata()
+                        .withNewMetadata().withLabels(labels).withAnnotations(Map.of(
+                                "prometheus.io/scrape", "true",
+                                "prometheus.io/port", String.valueOf(WorkerMetrics.DEFAULT_PORT),
+                                "prometheus.io/path", "/metrics")).endMetadata()
                         .withNewSpec()
                             .withRestartPolicy("Never")
                             .withServiceAccountName(config.serviceAccount().orElse(null))
                             .addNewContainer()
                                 .withName("worker")
                                 .withImage(config.image())
+                                // The image's entry point is the controller; a worker runs WorkerMain from the same jars.
+                                .withCommand("java")
+                                .withArgs("-Xmx" + config.workerHeap(), "-cp", config.workerClasspath(), WorkerMain.class.getName())
                                 .addNewEnv().withName(WorkRequest.ENV).withValue(request.toJson()).endEnv()
                                 .addNewEnv().withName(TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef()
                                     .withName(config.tokenSecret()).withKey("token").endSecretKeyRef().endValueFrom().endEnv()
+                                .addNewEnv().withName(WorkerMetrics.PORT_ENV).withValue(String.valueOf(WorkerMetrics.DEFAULT_PORT)).endEnv()
+                                .addNewPort().withName("metrics").withContainerPort(WorkerMetrics.DEFAULT_PORT).endPort()
                                 .withNewResources()
                                     .addToRequests("cpu", new Quantity(cost.cpuMillis() + "m"))
                                     .addToRequests("memory", new Quantity(cost.memoryMib() + "Mi"))

@@ -16,6 +16,7 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
@@ -32,17 +33,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.jboss.logging.Logger;
 
 /**
  * Pulls the source once, decodes its video once, and feeds every rung: each frame is scaled and
  * encoded per rung with the source's timestamp, a keyframe wherever the source had one. AAC audio is
- * copied to every rung untouched.
+ * copied to every rung untouched; other audio is encoded to AAC once and shared by the rungs.
  */
 public final class LadderPipeline {
     private static final Logger LOG = Logger.getLogger(LadderPipeline.class);
@@ -87,6 +90,7 @@ public final class LadderPipeline {
                     "cannot open " + sourceUrl + " (" + FfmpegErrors.describe(r) + ")", true);
         }
         AVCodecContext decoder = null;
+        AacEncoder aac = null;
         List<RungEncoder> rungs = new ArrayList<>();
         AVPacket pkt = av_packet_alloc();
         AVFrame frame = av_frame_alloc();
@@ -104,10 +108,13 @@ public final class LadderPipeline {
             }
             int ai = av_find_best_stream(in, AVMEDIA_TYPE_AUDIO, -1, vi, (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
             AVStream video = in.streams(vi);
-            AVStream audio = ai >= 0 && in.streams(ai).codecpar().codec_id() == AV_CODEC_ID_AAC ? in.streams(ai) : null;
-            if (ai >= 0 && audio == null) {
-                LOG.warnf("source audio is not AAC: the rungs carry no audio");
+            AVStream audio = ai >= 0 ? in.streams(ai) : null;
+            if (audio != null && audio.codecpar().codec_id() != AV_CODEC_ID_AAC) {
+                aac = new AacEncoder(audio);
+                LOG.infof("source audio is not AAC: encoding it to AAC once for every rung");
             }
+            AVCodecParameters audioParams = audio == null ? null : aac != null ? aac.parameters() : audio.codecpar();
+            AVRational audioTb = audio == null ? null : aac != null ? aac.timeBase() : audio.time_base();
             decoder = avcodec_alloc_context3(avcodec_find_decoder(video.codecpar().codec_id()));
             avcodec_parameters_to_context(decoder, video.codecpar());
             // Decoding is the one step all rungs share; let it use the cores.
@@ -122,13 +129,16 @@ public final class LadderPipeline {
             List<Ladder.Output> outputs = ladder.forSource(width, height);
             LOG.infof("source %dx%d @ %.2f fps → %s", width, height, fps, outputs.stream().map(Ladder.Output::name).toList());
             for (Ladder.Output o : outputs) {
-                rungs.add(new RungEncoder(o, rungUrl.apply(o.name()), video, audio, decoder.pix_fmt() < 0
+                rungs.add(new RungEncoder(o, rungUrl.apply(o.name()), video, audioParams, audioTb, decoder.pix_fmt() < 0
                         ? video.codecpar().format() : decoder.pix_fmt(), fps));
             }
             boolean begun = false;
+            // Audio starts with the first video keyframe read, not decoded: the decoder's frame threads hold a few frames back.
+            boolean keyRead = false;
             while ((r = av_read_frame(in, pkt)) >= 0) {
                 try {
                     if (pkt.stream_index() == vi) {
+                        keyRead |= (pkt.flags() & AV_PKT_FLAG_KEY) != 0;
                         if ((avcodec_send_packet(decoder, pkt)) < 0) {
                             continue; // a damaged packet: the decoder resynchronizes at the next keyframe
                         }
@@ -146,15 +156,19 @@ public final class LadderPipeline {
                             frames++;
                             firstPts = firstPts == AV_NOPTS_VALUE ? pts : firstPts;
                             lastPts = pts;
-                            if (frames % 150 == 0) {
+                            if (frames % 30 == 0) {
                                 progress.report(frames, (lastPts - firstPts) * av_q2d(video.time_base()),
                                         (System.nanoTime() - t0) / 1e9);
                             }
                             av_frame_unref(frame);
                         }
-                    } else if (audio != null && pkt.stream_index() == ai && begun) {
-                        for (RungEncoder rung : rungs) {
-                            rung.audio(pkt);
+                    } else if (audio != null && pkt.stream_index() == ai && keyRead) {
+                        if (aac != null) {
+                            aac.encode(pkt, encoded -> rungs.forEach(rung -> rung.audio(encoded)));
+                        } else {
+                            for (RungEncoder rung : rungs) {
+                                rung.audio(pkt);
+                            }
                         }
                     }
                 } finally {
@@ -174,6 +188,9 @@ public final class LadderPipeline {
                 lastPts = pts;
                 av_frame_unref(frame);
             }
+            if (aac != null) {
+                aac.flush(encoded -> rungs.forEach(rung -> rung.audio(encoded)));
+            }
             for (RungEncoder rung : rungs) {
                 rung.finish();
             }
@@ -182,6 +199,9 @@ public final class LadderPipeline {
         } finally {
             for (RungEncoder rung : rungs) {
                 rung.close();
+            }
+            if (aac != null) {
+                aac.close();
             }
             av_frame_free(frame);
             av_packet_free(pkt);

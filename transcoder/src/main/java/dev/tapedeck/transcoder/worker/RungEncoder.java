@@ -42,6 +42,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 import dev.tapedeck.contract.Ladder;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
@@ -65,17 +66,22 @@ final class RungEncoder implements AutoCloseable {
     private final AVStream videoOut;
     private final AVStream audioOut;
     private final AVRational sourceVideoTb;
-    private final AVRational sourceAudioTb;
+    private final AVRational audioTb;
     private final SwsContext scaler;
     private final AVFrame scaled;
     private final AVPacket packet = av_packet_alloc();
     private long frames;
 
-    RungEncoder(Ladder.Output rung, String url, AVStream sourceVideo, AVStream sourceAudio, int sourcePixFmt, double fps) {
+    /**
+     * @param audio   the rungs' audio stream (the source's AAC, or the shared AAC encoder's); null for none
+     * @param audioTb time base of the audio packets handed to {@link #audio}
+     */
+    RungEncoder(Ladder.Output rung, String url, AVStream sourceVideo, AVCodecParameters audio, AVRational audioTb, int sourcePixFmt,
+            double fps) {
         this.rung = rung;
         this.url = url;
         this.sourceVideoTb = sourceVideo.time_base();
-        this.sourceAudioTb = sourceAudio == null ? null : sourceAudio.time_base();
+        this.audioTb = audioTb;
 
         AVCodec x264 = avcodec_find_encoder_by_name("libx264");
         if (x264 == null) {
@@ -108,11 +114,11 @@ final class RungEncoder implements AutoCloseable {
         videoOut = avformat_new_stream(out, null);
         check(avcodec_parameters_from_context(videoOut.codecpar(), encoder), "copy encoder parameters");
         videoOut.time_base(encoder.time_base());
-        if (sourceAudio != null) {
+        if (audio != null) {
             audioOut = avformat_new_stream(out, null);
-            check(avcodec_parameters_copy(audioOut.codecpar(), sourceAudio.codecpar()), "copy audio parameters");
+            check(avcodec_parameters_copy(audioOut.codecpar(), audio), "copy audio parameters");
             audioOut.codecpar().codec_tag(0);
-            audioOut.time_base(sourceAudio.time_base());
+            audioOut.time_base(audioTb);
         } else {
             audioOut = null;
         }
@@ -148,14 +154,14 @@ final class RungEncoder implements AutoCloseable {
         frames++;
     }
 
-    /** Copies one source audio packet into this rung. */
+    /** Copies one AAC packet (the source's, or the shared encoder's) into this rung. */
     void audio(AVPacket source) {
         if (audioOut == null) {
             return;
         }
         AVPacket copy = av_packet_clone(source);
         copy.stream_index(audioOut.index());
-        av_packet_rescale_ts(copy, sourceAudioTb, audioOut.time_base());
+        av_packet_rescale_ts(copy, audioTb, audioOut.time_base());
         copy.pos(-1);
         write(copy);
         av_packet_free(copy);

@@ -1,5 +1,6 @@
 package dev.tapedeck.transcoder.worker;
 
+import java.io.IOException;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,10 +27,24 @@ public final class WorkerMain {
     public static int run(WorkRequest request, String token) {
         LadderPipeline pipeline = new LadderPipeline(request.sourceUrl(), request.parsedLadder(),
                 rung -> request.rungUrl(rung, token), 15_000_000);
-        try {
-            LadderPipeline.Result result = pipeline.run((frames, media, wall) ->
+        try (WorkerMetrics metrics = new WorkerMetrics(request.streamKey())) {
+            String port = System.getenv(WorkerMetrics.PORT_ENV);
+            if (port != null && !port.isBlank()) {
+                try {
+                    LOG.infof("metrics on :%d/metrics", metrics.serve(Integer.parseInt(port.strip())));
+                } catch (IOException | NumberFormatException e) {
+                    LOG.warnf("no metrics endpoint (%s=%s): %s", WorkerMetrics.PORT_ENV, port, e.getMessage());
+                }
+            }
+            long[] lastLog = {0};
+            LadderPipeline.Result result = pipeline.run((frames, media, wall) -> {
+                metrics.update(frames, media, wall);
+                if (wall - lastLog[0] >= 10) {
+                    lastLog[0] = (long) wall;
                     LOG.infof("%s: %d frames, %.1f s of media in %.1f s (%.2fx)", request.streamKey(), frames, media, wall,
-                            wall == 0 ? 0 : media / wall));
+                            wall == 0 ? 0 : media / wall);
+                }
+            });
             LOG.infof("%s: ladder %s done, %d frames, %.1f s at %.2fx", request.streamKey(), result.rungs(), result.frames(),
                     result.mediaSeconds(), result.speed());
             return 0;
