@@ -47,6 +47,9 @@ public record WorkRequest(String sessionId, String recordingId, String streamKey
      */
     public String rungUrl(String name, String token) {
         StringBuilder url = new StringBuilder(publishUrl).append('/').append(stream).append('_').append(name);
+        if (!publishUrl.contains("://")) {
+            return url.toString(); // a directory (tests, benchmarks): plain files, no query
+        }
         char sep = '?';
         if (token != null && !token.isEmpty()) {
             url.append(sep).append("token=").append(URLEncoder.encode(token, StandardCharsets.UTF_8));
