@@ -81,6 +81,21 @@ class LadderPipelineIT {
     }
 
     @Test
+    void aRungWhosePublishFailsMidStreamFailsTheWorkerAsTheDestinationsFault(@TempDir Path dir) {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 854, 480, 30, 4);
+        // /dev/full opens but refuses every write: the 360p rung fails on its own thread once its buffer flushes.
+        assertThatThrownBy(() -> new LadderPipeline(source.toString(), Ladder.parse("360p:800k,240p:400k"),
+                rung -> rung.equals("360p") ? "/dev/full" : dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { }))
+                .isInstanceOfSatisfying(WorkerException.class, e -> {
+                    assertThat(e.fault()).isEqualTo(WorkerException.Fault.DESTINATION);
+                    assertThat(e.code()).isEqualTo("PUBLISH_FAILED");
+                    assertThat(e.getMessage()).contains("360p");
+                    assertThat(e.retryable()).isTrue();
+                });
+    }
+
+    @Test
     void unreachableSourceIsTheSourcesFaultAndRetryable(@TempDir Path dir) {
         assertThatThrownBy(() -> new LadderPipeline(dir.resolve("missing.flv").toString(), Ladder.DEFAULT,
                 rung -> dir.resolve(rung + ".flv").toString(), 1_000_000).run((f, m, w) -> { }))

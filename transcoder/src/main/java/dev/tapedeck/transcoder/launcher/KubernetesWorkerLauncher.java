@@ -103,7 +103,7 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
                                 .withImage(config.image())
                                 // The image's entry point is the controller; a worker runs WorkerMain from the same jars.
                                 .withCommand("java")
-                                .withArgs("-Xmx" + config.workerHeap(), "-cp", config.workerClasspath(), WorkerMain.class.getName())
+                                .withArgs(WorkerMain.javaArgs(config.workerHeap(), config.workerClasspath()))
                                 .addNewEnv().withName(WorkRequest.ENV).withValue(request.toJson()).endEnv()
                                 .addNewEnv().withName(TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef()
                                     .withName(config.tokenSecret()).withKey("token").endSecretKeyRef().endValueFrom().endEnv()

@@ -10,6 +10,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,8 +43,10 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         }
         try {
             Files.createDirectories(logDir);
-            ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + config.localHeap(), "-XX:+UseSerialGC", "-cp", classpath(), WorkerMain.class.getName()))
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(WorkerMain.javaArgs(config.localHeap(), classpath()));
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(logDir.resolve(workerName(request.sessionId()) + ".log").toFile());
             pb.environment().put(WorkRequest.ENV, request.toJson());

@@ -44,7 +44,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Pulls the source once, decodes its video once, and feeds every rung: each frame is scaled and
- * encoded per rung with the source's timestamp, a keyframe wherever the source had one. AAC audio is
+ * encoded per rung with the source's timestamp, a keyframe wherever the source had one. Each rung runs
+ * on its own thread ({@link RungThread}), so decoding, scaling and the encoders overlap. AAC audio is
  * copied to every rung untouched; other audio is encoded to AAC once and shared by the rungs.
  */
 public final class LadderPipeline {
@@ -91,7 +92,7 @@ public final class LadderPipeline {
         }
         AVCodecContext decoder = null;
         AacEncoder aac = null;
-        List<RungEncoder> rungs = new ArrayList<>();
+        List<RungThread> rungs = new ArrayList<>();
         AVPacket pkt = av_packet_alloc();
         AVFrame frame = av_frame_alloc();
         long frames = 0;
@@ -129,8 +130,8 @@ public final class LadderPipeline {
             List<Ladder.Output> outputs = ladder.forSource(width, height);
             LOG.infof("source %dx%d @ %.2f fps → %s", width, height, fps, outputs.stream().map(Ladder.Output::name).toList());
             for (Ladder.Output o : outputs) {
-                rungs.add(new RungEncoder(o, rungUrl.apply(o.name()), video, audioParams, audioTb, decoder.pix_fmt() < 0
-                        ? video.codecpar().format() : decoder.pix_fmt(), fps));
+                rungs.add(new RungThread(new RungEncoder(o, rungUrl.apply(o.name()), video, audioParams, audioTb,
+                        decoder.pix_fmt() < 0 ? video.codecpar().format() : decoder.pix_fmt(), fps)));
             }
             boolean begun = false;
             // Audio starts with the first video keyframe read, not decoded: the decoder's frame threads hold a few frames back.
@@ -150,8 +151,8 @@ public final class LadderPipeline {
                                 continue; // rungs start with a keyframe, like the source's slices
                             }
                             begun = true;
-                            for (RungEncoder rung : rungs) {
-                                rung.encode(frame, pts, key);
+                            for (RungThread rung : rungs) {
+                                rung.video(frame, pts, key);
                             }
                             frames++;
                             firstPts = firstPts == AV_NOPTS_VALUE ? pts : firstPts;
@@ -166,7 +167,7 @@ public final class LadderPipeline {
                         if (aac != null) {
                             aac.encode(pkt, encoded -> rungs.forEach(rung -> rung.audio(encoded)));
                         } else {
-                            for (RungEncoder rung : rungs) {
+                            for (RungThread rung : rungs) {
                                 rung.audio(pkt);
                             }
                         }
@@ -181,8 +182,8 @@ public final class LadderPipeline {
             avcodec_send_packet(decoder, null);
             while (avcodec_receive_frame(decoder, frame) >= 0) {
                 long pts = frame.best_effort_timestamp();
-                for (RungEncoder rung : rungs) {
-                    rung.encode(frame, pts, (frame.flags() & FRAME_FLAG_KEY) != 0);
+                for (RungThread rung : rungs) {
+                    rung.video(frame, pts, (frame.flags() & FRAME_FLAG_KEY) != 0);
                 }
                 frames++;
                 lastPts = pts;
@@ -191,13 +192,13 @@ public final class LadderPipeline {
             if (aac != null) {
                 aac.flush(encoded -> rungs.forEach(rung -> rung.audio(encoded)));
             }
-            for (RungEncoder rung : rungs) {
+            for (RungThread rung : rungs) {
                 rung.finish();
             }
             double media = firstPts == AV_NOPTS_VALUE ? 0 : (lastPts - firstPts) * av_q2d(video.time_base()) + (fps > 0 ? 1 / fps : 0);
             return new Result(outputs.stream().map(Ladder.Output::name).toList(), frames, media, (System.nanoTime() - t0) / 1e9);
         } finally {
-            for (RungEncoder rung : rungs) {
+            for (RungThread rung : rungs) {
                 rung.close();
             }
             if (aac != null) {

@@ -2,7 +2,6 @@ package dev.tapedeck.transcoder.worker;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_GLOBAL_HEADER;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_clone;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
@@ -57,6 +56,7 @@ import org.bytedeco.javacpp.PointerPointer;
 /**
  * One rung: scales decoded source frames, encodes them with x264 (keyframes exactly where the source
  * has them, nowhere else), copies the source's AAC packets, and publishes FLV with the source's timestamps.
+ * Used by one thread at a time ({@link RungThread}).
  */
 final class RungEncoder implements AutoCloseable {
     final Ladder.Output rung;
@@ -154,17 +154,15 @@ final class RungEncoder implements AutoCloseable {
         frames++;
     }
 
-    /** Copies one AAC packet (the source's, or the shared encoder's) into this rung. */
-    void audio(AVPacket source) {
+    /** Writes one AAC packet (a copy of the source's, or of the shared encoder's) into this rung; takes its data. */
+    void audio(AVPacket packet) {
         if (audioOut == null) {
             return;
         }
-        AVPacket copy = av_packet_clone(source);
-        copy.stream_index(audioOut.index());
-        av_packet_rescale_ts(copy, audioTb, audioOut.time_base());
-        copy.pos(-1);
-        write(copy);
-        av_packet_free(copy);
+        packet.stream_index(audioOut.index());
+        av_packet_rescale_ts(packet, audioTb, audioOut.time_base());
+        packet.pos(-1);
+        write(packet);
     }
 
     long frames() {

@@ -1,6 +1,8 @@
 package dev.tapedeck.transcoder.worker;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
@@ -10,6 +12,20 @@ import org.jboss.logging.Logger;
  */
 public final class WorkerMain {
     private static final Logger LOG = Logger.getLogger(WorkerMain.class);
+    /**
+     * JVM options every launcher gives the worker. Its Java code is a thin loop around FFmpeg, so the
+     * client compiler alone and the serial collector start fastest and leave the cores to the encoders.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    /** The arguments after {@code java} that run a worker with this heap from this class path. */
+    public static List<String> javaArgs(String heap, String classpath) {
+        List<String> args = new ArrayList<>();
+        args.add("-Xmx" + heap);
+        args.addAll(JVM_OPTIONS);
+        args.addAll(List.of("-cp", classpath, WorkerMain.class.getName()));
+        return args;
+    }
 
     private WorkerMain() {
     }
