@@ -9,10 +9,6 @@ import dev.tapedeck.contract.event.JobStatusChanged;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TopicReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,36 +17,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The transcoder in the pipeline: nginx-rtmp, FFmpeg publishers, the embedded broker and S3 server, every
  * service as its own JVM and the transcoder's workers as child JVMs. A published source becomes an
  * adaptive replay whose renditions cut at the same media times.
  */
-class AdaptivePipelineIT {
-    static final HttpClient HTTP = HttpClient.newHttpClient();
+class AdaptivePipelineIT extends StackTest {
     /** One frame at 30 fps, in seconds: the tolerance for aligned boundaries. */
     static final double FRAME = 1 / 30.0;
 
-    @TempDir
-    static Path data;
-    static Stack stack;
-
     @BeforeAll
-    static void startStack() throws Exception {
-        Path home = Path.of(System.getProperty("tapedeck.home", "../..")).toAbsolutePath().normalize();
-        stack = Stack.start(Stack.Settings.freePorts(home, data, Duration.ofSeconds(10)), m -> System.out.println("[stack] " + m));
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
+    static void start() throws Exception {
+        startStack(s -> s);
     }
 
     @Test
@@ -151,11 +132,5 @@ class AdaptivePipelineIT {
             }
         }
         return starts;
-    }
-
-    static String get(String url) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(url).isEqualTo(200);
-        return r.body();
     }
 }

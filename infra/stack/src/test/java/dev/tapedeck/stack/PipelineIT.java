@@ -12,11 +12,10 @@ import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TopicReader;
+import java.nio.file.Files;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,34 +23,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole path on real parts: nginx-rtmp, an FFmpeg publisher, the embedded Kafka broker and S3
  * server, and every service as its own JVM.
  */
-class PipelineIT {
+class PipelineIT extends StackTest {
     static final double PUBLISHED_SECONDS = 60;
-    static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @TempDir
-    static Path data;
-    static Stack stack;
 
     @BeforeAll
-    static void startStack() throws Exception {
-        Path home = Path.of(System.getProperty("tapedeck.home", "../..")).toAbsolutePath().normalize();
-        stack = Stack.start(Stack.Settings.freePorts(home, data, Duration.ofSeconds(10)).transcode(false), m -> System.out.println("[stack] " + m));
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
+    static void start() throws Exception {
+        startStack(s -> s.transcode(false));
     }
 
     @Test
@@ -145,11 +129,5 @@ class PipelineIT {
                 assertThat(dirs.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("..") || n.contains("evil") || n.equals("x"));
             }
         }
-    }
-
-    static String get(String url) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(url).isEqualTo(200);
-        return r.body();
     }
 }
