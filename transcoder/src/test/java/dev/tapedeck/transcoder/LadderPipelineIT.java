@@ -7,10 +7,14 @@ import dev.tapedeck.contract.Ladder;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.transcoder.worker.LadderPipeline;
 import dev.tapedeck.transcoder.worker.WorkerException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class LadderPipelineIT {
@@ -93,6 +97,33 @@ class LadderPipelineIT {
                     assertThat(e.getMessage()).contains("360p");
                     assertThat(e.retryable()).isTrue();
                 });
+    }
+
+    @Test
+    @Timeout(120) // guards against the hang this test is about; the stall itself is 1 s
+    void aMediaServerThatAcceptsARungButNeverAnswersFailsTheWorkerInsteadOfHangingIt(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 854, 480, 30, 2);
+        try (ServerSocket mute = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try (Socket held = mute.accept()) {
+                    Thread.sleep(60_000); // connected, never a byte of RTMP handshake
+                } catch (Exception e) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String url = "rtmp://127.0.0.1:" + mute.getLocalPort() + "/live-abr/x_360p";
+            assertThatThrownBy(() -> new LadderPipeline(source.toString(), Ladder.parse("360p:800k"), rung -> url, 1_000_000)
+                    .run((f, m, w) -> { }))
+                    .isInstanceOfSatisfying(WorkerException.class, e -> {
+                        assertThat(e.fault()).isEqualTo(WorkerException.Fault.DESTINATION);
+                        assertThat(e.code()).isEqualTo("PUBLISH_REFUSED");
+                        assertThat(e.retryable()).isTrue();
+                    });
+            acceptor.interrupt();
+        }
     }
 
     @Test

@@ -63,18 +63,19 @@ public final class LadderPipeline {
     private final String sourceUrl;
     private final Ladder ladder;
     private final Function<String, String> rungUrl;
-    private final int readTimeoutMicros;
+    private final int ioTimeoutMicros;
 
     /**
      * @param sourceUrl  {@code rtmp://…/live/demo} or a file
      * @param ladder     the rungs wanted; fitted to the source (never upscaled)
      * @param rungUrl    rung name → where to publish it
+     * @param ioTimeoutMicros how long a network read of the source or write of a rung may stall before the worker fails
      */
-    public LadderPipeline(String sourceUrl, Ladder ladder, Function<String, String> rungUrl, int readTimeoutMicros) {
+    public LadderPipeline(String sourceUrl, Ladder ladder, Function<String, String> rungUrl, int ioTimeoutMicros) {
         this.sourceUrl = sourceUrl;
         this.ladder = ladder;
         this.rungUrl = rungUrl;
-        this.readTimeoutMicros = readTimeoutMicros;
+        this.ioTimeoutMicros = ioTimeoutMicros;
     }
 
     /** Runs until the source ends. */
@@ -83,7 +84,7 @@ public final class LadderPipeline {
         AVFormatContext in = new AVFormatContext(null);
         AVDictionary options = new AVDictionary(null);
         if (sourceUrl.contains("://")) {
-            av_dict_set(options, "rw_timeout", String.valueOf(readTimeoutMicros), 0);
+            av_dict_set(options, "rw_timeout", String.valueOf(ioTimeoutMicros), 0);
         }
         int r = avformat_open_input(in, sourceUrl, null, options);
         if (r < 0) {
@@ -131,7 +132,7 @@ public final class LadderPipeline {
             LOG.infof("source %dx%d @ %.2f fps → %s", width, height, fps, outputs.stream().map(Ladder.Output::name).toList());
             for (Ladder.Output o : outputs) {
                 rungs.add(new RungThread(new RungEncoder(o, rungUrl.apply(o.name()), video, audioParams, audioTb,
-                        decoder.pix_fmt() < 0 ? video.codecpar().format() : decoder.pix_fmt(), fps)));
+                        decoder.pix_fmt() < 0 ? video.codecpar().format() : decoder.pix_fmt(), fps, ioTimeoutMicros)));
             }
             boolean begun = false;
             // Audio starts with the first video keyframe read, not decoded: the decoder's frame threads hold a few frames back.

@@ -28,6 +28,8 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_I;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_NONE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
@@ -77,7 +79,7 @@ final class RungEncoder implements AutoCloseable {
      * @param audioTb time base of the audio packets handed to {@link #audio}
      */
     RungEncoder(Ladder.Output rung, String url, AVStream sourceVideo, AVCodecParameters audio, AVRational audioTb, int sourcePixFmt,
-            double fps) {
+            double fps, int ioTimeoutMicros) {
         this.rung = rung;
         this.url = url;
         this.sourceVideoTb = sourceVideo.time_base();
@@ -124,7 +126,12 @@ final class RungEncoder implements AutoCloseable {
         }
         if ((out.oformat().flags() & AVFMT_NOFILE) == 0) {
             AVIOContext pb = new AVIOContext(null);
-            int r = avio_open2(pb, url, AVIO_FLAG_WRITE, null, null);
+            AVDictionary options = new AVDictionary(null);
+            if (url.contains("://")) {
+                av_dict_set(options, "rw_timeout", String.valueOf(ioTimeoutMicros), 0);
+            }
+            int r = avio_open2(pb, url, AVIO_FLAG_WRITE, null, options);
+            av_dict_free(options);
             if (r < 0) {
                 throw new WorkerException(WorkerException.Fault.DESTINATION, "PUBLISH_REFUSED",
                         "cannot publish " + rung.name() + " to " + redact(url) + " (" + FfmpegErrors.describe(r) + ")", true);
