@@ -24,12 +24,17 @@ class LadderPipelineIT {
                 .filter(l -> l.contains("K")).map(l -> l.split(",")[0]).toList();
     }
 
+    /** Runs the ladder on {@code source}, writing rung {@code r} to {@code dir/r.flv}. */
+    static LadderPipeline.Result runInto(Path dir, Path source, Ladder ladder) {
+        return new LadderPipeline(source.toString(), ladder, rung -> dir.resolve(rung + ".flv").toString(), 5_000_000)
+                .run((f, m, w) -> { });
+    }
+
     @Test
     void fullHdSourceGivesThreeRungsWithTheSourcesKeyframesAndAudio(@TempDir Path dir) {
         Path source = dir.resolve("source.flv");
         MediaTools.makeFlv(source, 1920, 1080, 30, 6);
-        LadderPipeline.Result result = new LadderPipeline(source.toString(), Ladder.DEFAULT,
-                rung -> dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { });
+        LadderPipeline.Result result = runInto(dir, source, Ladder.DEFAULT);
 
         assertThat(result.rungs()).containsExactly("720p", "480p", "360p");
         List<String> sourceKeys = keyframeTimes(source);
@@ -59,8 +64,7 @@ class LadderPipelineIT {
         assertThat(made.exit()).as(made.stderr()).isZero();
         assertThat(MediaTools.probe(source.toString(), "-select_streams", "a", "-show_entries", "stream=codec_name")).containsExactly("mp3");
 
-        LadderPipeline.Result result = new LadderPipeline(source.toString(), Ladder.parse("360p:800k,240p:400k"),
-                rung -> dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { });
+        LadderPipeline.Result result = runInto(dir, source, Ladder.parse("360p:800k,240p:400k"));
         assertThat(result.rungs()).containsExactly("360p", "240p");
         for (String rung : result.rungs()) {
             Path file = dir.resolve(rung + ".flv");
@@ -78,8 +82,7 @@ class LadderPipelineIT {
     void sdSourceIsNeverUpscaled(@TempDir Path dir) {
         Path source = dir.resolve("source.flv");
         MediaTools.makeFlv(source, 854, 480, 30, 2);
-        LadderPipeline.Result result = new LadderPipeline(source.toString(), Ladder.DEFAULT,
-                rung -> dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { });
+        LadderPipeline.Result result = runInto(dir, source, Ladder.DEFAULT);
         assertThat(result.rungs()).containsExactly("360p");
         assertThat(Files.exists(dir.resolve("480p.flv"))).isFalse();
     }

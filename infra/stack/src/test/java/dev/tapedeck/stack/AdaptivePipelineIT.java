@@ -36,10 +36,7 @@ class AdaptivePipelineIT extends StackTest {
 
     @Test
     void fullHdSourceBecomesAnAdaptiveReplayWithAlignedRenditions() throws Exception {
-        Path media = data.resolve("fullhd.flv");
-        MediaTools.makeFlv(media, 1920, 1080, 30, 40);
-        String id = publishAndAwaitReady("fullhd", media);
-
+        String id = publishAndAwaitReady("fullhd", 1920, 1080, 40);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
         List<String> variants = variants(master);
         assertThat(variants).as(master).containsExactlyInAnyOrder("source", "720p", "480p", "360p");
@@ -80,17 +77,20 @@ class AdaptivePipelineIT extends StackTest {
 
     @Test
     void sdSourceIsNotUpscaled() throws Exception {
-        Path media = data.resolve("sd.flv");
-        MediaTools.makeFlv(media, 854, 480, 30, 12);
-        String id = publishAndAwaitReady("sd", media);
+        String id = publishAndAwaitReady("sd", 854, 480, 12);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
         assertThat(variants(master)).as(master).containsExactly("source", "360p");
         assertThat(master).contains("RESOLUTION=854x480").contains("RESOLUTION=640x360");
         assertThat(MediaTools.decodeErrors(stack.apiUrl() + "/vod/" + id + "/360p/index.m3u8")).isEmpty();
     }
 
-    /** Publishes {@code media} as {@code live/{stream}} in real time; returns the recording id once its replay is READY. */
-    static String publishAndAwaitReady(String stream, Path media) throws Exception {
+    /**
+     * Publishes a generated 30 fps file of this size and length as {@code live/{stream}} in real time; returns the
+     * recording id once its replay is READY.
+     */
+    static String publishAndAwaitReady(String stream, int width, int height, int seconds) throws Exception {
+        Path media = data.resolve(stream + ".flv");
+        MediaTools.makeFlv(media, width, height, 30, seconds);
         try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
                 TopicReader vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS)) {
             try (Publisher publisher = Publisher.file(stack.rtmpUrl("live", stream), media, data.resolve(stream + ".log"))) {

@@ -157,11 +157,7 @@ final class AacEncoder implements AutoCloseable {
             check(swr_init(resampler), "start the resampler", WorkerException.Fault.SYSTEM);
         }
         int capacity = swr_get_out_samples(resampler, in.nb_samples());
-        converted.nb_samples(capacity);
-        converted.format(AV_SAMPLE_FMT_FLTP);
-        converted.sample_rate(encoder.sample_rate());
-        av_channel_layout_copy(converted.ch_layout(), encoder.ch_layout());
-        check(av_frame_get_buffer(converted, 0), "allocate audio samples", WorkerException.Fault.SYSTEM);
+        allocate(converted, capacity);
         try {
             int n = swr_convert(resampler, converted.extended_data(), capacity, in.extended_data(), in.nb_samples());
             check(n, "resample the source's audio", WorkerException.Fault.SOURCE);
@@ -177,11 +173,7 @@ final class AacEncoder implements AutoCloseable {
         int size = encoder.frame_size();
         while (av_audio_fifo_size(fifo) >= size || (all && av_audio_fifo_size(fifo) > 0)) {
             int n = Math.min(size, av_audio_fifo_size(fifo));
-            chunk.nb_samples(n);
-            chunk.format(AV_SAMPLE_FMT_FLTP);
-            chunk.sample_rate(encoder.sample_rate());
-            av_channel_layout_copy(chunk.ch_layout(), encoder.ch_layout());
-            check(av_frame_get_buffer(chunk, 0), "allocate audio samples", WorkerException.Fault.SYSTEM);
+            allocate(chunk, n);
             try {
                 av_audio_fifo_read(fifo, chunk.extended_data(), n);
                 chunk.pts(nextPts);
@@ -192,6 +184,15 @@ final class AacEncoder implements AutoCloseable {
             }
             receivePackets(out);
         }
+    }
+
+    /** Gives {@code frame} room for {@code samples} samples in the encoder's format, rate and layout. */
+    private void allocate(AVFrame frame, int samples) {
+        frame.nb_samples(samples);
+        frame.format(AV_SAMPLE_FMT_FLTP);
+        frame.sample_rate(encoder.sample_rate());
+        av_channel_layout_copy(frame.ch_layout(), encoder.ch_layout());
+        check(av_frame_get_buffer(frame, 0), "allocate audio samples", WorkerException.Fault.SYSTEM);
     }
 
     private void receivePackets(Consumer<AVPacket> out) {
