@@ -62,7 +62,7 @@ class PackagerIT {
 
     SliceStored slice(String id, String rendition, long seq, String objectKey, long first, long duration) {
         return new SliceStored(id, id, KEY.toString(), rendition, seq, objectKey, first, first + duration - 33, duration, 0, "", 4,
-                false, Instant.now());
+                false, 0, Instant.now());
     }
 
     static StreamPublished published(String recordingId, boolean derived, String rendition) {
@@ -91,9 +91,6 @@ class PackagerIT {
             // The source's close is packaged into a catalog entry that is still LIVE: 180p is not closed yet.
             vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
                     && c.renditions() != null && c.renditions().size() == 1, Duration.ofSeconds(60));
-            Thread.sleep(1000);
-            assertThat(vods.readToEnd()).noneMatch(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY);
 
             send(Topics.sliceKey(id, "180p"), slice(id, "180p", 0, StorageKeys.slice(KEY, id, "180p", 0), 0, ms));
             send(Topics.sliceKey(id, "180p"), new RecordingClosed(id, KEY.toString(), "180p", 0, 1, ms,
@@ -101,6 +98,10 @@ class PackagerIT {
             CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
                     && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60)).value().data();
             assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+            // Entries of one recording are in order: the first READY is the one written after 180p closed.
+            assertThat(vods.seen()).filteredOn(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY).first()
+                    .satisfies(r -> assertThat(((CatalogEntry) r.value().data()).renditions()).hasSize(2));
         }
         String master = new String(store.getBytes(StorageKeys.master(id)).orElseThrow(), StandardCharsets.UTF_8);
         assertThat(master).contains("RESOLUTION=640x360").contains("RESOLUTION=320x180").contains("source/index.m3u8")
@@ -141,6 +142,31 @@ class PackagerIT {
         assertThat(store.list(StorageKeys.vodDir(id) + "source/")).extracting(o -> o.key().substring(o.key().lastIndexOf('/') + 1))
                 .containsExactlyInAnyOrder("000000.ts", "000001.ts", "index.m3u8");
         assertThat(store.stat(StorageKeys.master(id))).isPresent();
+    }
+
+    @Test
+    void aReplicaThatStoppedIsNotTheEndOfTheRecording() throws Exception {
+        String id = Ids.uuid7();
+        Path flv = Files.createTempFile("slice", ".flv");
+        MediaTools.makeFlv(flv, 320, 240, 30, 2);
+        long ms = Math.round(MediaTools.duration(flv.toString()) * 1000);
+        String first = StorageKeys.slice(KEY, id, "source", 0);
+        String second = StorageKeys.slice(KEY, id, "source", 1);
+        store.putFile(first, flv, "video/x-flv");
+        store.putFile(second, flv, "video/x-flv");
+        String key = Topics.sliceKey(id, "source");
+
+        send(key, slice(id, 0, first, 0, ms));
+        // An older recorder announced its own shutdown as a close; the recording went on elsewhere.
+        send(key, new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.SHUTDOWN, null, Instant.now()));
+        send(key, slice(id, 1, second, 0, ms));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            // Events of one rendition are handled in order: once slice 1 is packaged, the SHUTDOWN close was handled.
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.renditions().size() == 1 && c.renditions().get(0).segments() == 2, Duration.ofSeconds(60));
+            assertThat(vods.seen()).filteredOn(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id)).allMatch(r -> ((CatalogEntry) r.value().data()).status() == CatalogEntry.Status.LIVE);
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tapedeck.recorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tapedeck.recorder.media.FlvSlicer;
@@ -86,11 +87,9 @@ class FlvSlicerIT {
         Files.write(input, new byte[] {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0, 42, 42, 42, 42});
         var slicer = new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0);
         List<SliceFile> slices = new ArrayList<>();
-        try {
-            slicer.run(slices::add, () -> false);
-        } catch (Exception e) {
-            assertThat(e.getMessage()).isNotBlank();
-        }
+        assertThatThrownBy(() -> slicer.run(slices::add, () -> false))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining(input.toString());
         assertThat(slices).isEmpty();
     }
 }

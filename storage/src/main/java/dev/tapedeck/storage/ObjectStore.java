@@ -100,6 +100,51 @@ public class ObjectStore implements AutoCloseable {
         });
     }
 
+    /** User metadata under which {@link #putFileOnce} records an object's SHA-256. */
+    public static final String SHA256_METADATA = "sha256";
+
+    /**
+     * Uploads a file that must never change once stored: checks before the put. When the key already holds
+     * the same content (a retry, a redelivery) nothing is written and the stored object is returned; when it
+     * holds different content an {@link ObjectConflictException} names both checksums and nothing is written.
+     * The SHA-256 goes into the object's user metadata, so later checks need no download.
+     *
+     * @param sha256 hex SHA-256 of {@code file}
+     */
+    public StoredObject putFileOnce(String key, Path file, String contentType, String sha256) {
+        Optional<StoredObject> existing = stat(key);
+        if (existing.isPresent()) {
+            String stored = storedSha256(key);
+            if (stored.equalsIgnoreCase(sha256)) {
+                LOG.debugf("%s is already stored with the same content", key);
+                return existing.get();
+            }
+            throw new ObjectConflictException("refusing to overwrite " + bucket() + "/" + key + ": it holds different content (stored sha256 "
+                    + stored + ", new sha256 " + sha256 + ")", stored, sha256);
+        }
+        ensureBucket();
+        return call("put", key, () -> {
+            client.uploadObject(UploadObjectArgs.builder().bucket(bucket()).object(key)
+                    .filename(file.toString(), settings.partSize()).contentType(contentType)
+                    .userMetadata(java.util.Map.of(SHA256_METADATA, sha256)).build());
+            return stat(key).orElseThrow();
+        });
+    }
+
+    /** The SHA-256 of a stored object: from its metadata when {@link #putFileOnce} wrote it, else by reading it. */
+    public String storedSha256(String key) {
+        String fromMetadata = call("stat", key, () -> client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build())
+                .userMetadata().getFirst(SHA256_METADATA));
+        if (fromMetadata != null && !fromMetadata.isBlank()) {
+            return fromMetadata;
+        }
+        try (InputStream in = get(key)) {
+            return Sha256.of(in);
+        } catch (IOException e) {
+            throw new StorageException("get " + bucket() + "/" + key + " failed while reading: " + e.getMessage(), e, false);
+        }
+    }
+
     /** Uploads bytes as one object. */
     public void putBytes(String key, byte[] data, String contentType) {
         ensureBucket();

@@ -44,6 +44,32 @@ class ObjectStoreIT {
     }
 
     @Test
+    void anImmutableObjectIsWrittenOnceAndNeverOverwritten(@TempDir Path dir) throws Exception {
+        Path first = Files.writeString(dir.resolve("first.flv"), "first content");
+        Path other = Files.writeString(dir.resolve("other.flv"), "other content");
+        String sha = Sha256.of(first);
+        String otherSha = Sha256.of(other);
+
+        StoredObject stored = store.putFileOnce("once/000000.flv", first, "video/x-flv", sha);
+        assertThat(stored.size()).isEqualTo(Files.size(first));
+        assertThat(store.storedSha256("once/000000.flv")).isEqualTo(sha);
+        // The same content again (a retry after a lost answer) is a success that writes nothing.
+        assertThat(store.putFileOnce("once/000000.flv", first, "video/x-flv", sha).etag()).isEqualTo(stored.etag());
+
+        assertThatThrownBy(() -> store.putFileOnce("once/000000.flv", other, "video/x-flv", otherSha))
+                .isInstanceOf(ObjectConflictException.class)
+                .hasMessageContaining("once/000000.flv").hasMessageContaining(sha).hasMessageContaining(otherSha);
+        assertThat(store.getBytes("once/000000.flv")).hasValueSatisfying(b -> assertThat(new String(b, StandardCharsets.UTF_8))
+                .isEqualTo("first content"));
+
+        // An object written without the checksum in its metadata is compared by its content.
+        store.putBytes("once/000001.flv", "plain".getBytes(StandardCharsets.UTF_8), "video/x-flv");
+        assertThatThrownBy(() -> store.putFileOnce("once/000001.flv", other, "video/x-flv", otherSha))
+                .isInstanceOf(ObjectConflictException.class).hasMessageContaining(Sha256.of(new java.io.ByteArrayInputStream(
+                        "plain".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
     void largeFileGoesUpAsMultipartAndComesBackIdentical(@TempDir Path dir) throws Exception {
         byte[] data = new byte[12 * 1024 * 1024 + 17];
         new Random(7).nextBytes(data);

@@ -3,7 +3,9 @@ package dev.tapedeck.contract.event;
 import java.time.Instant;
 
 /**
- * A rendition's recording ended; no slice will follow. Keyed {@code recordingId/rendition} on
+ * A rendition's recording ended; no slice will follow. Only an end ({@link Reason#isFinal()}) is ever
+ * emitted: a recorder replica that stops (SIGTERM, crash, rebalance) hands its streams over to another
+ * and emits nothing that ends the recording. Keyed {@code recordingId/rendition} on
  * {@code tapedeck.slices}, so it arrives after the rendition's last SliceStored.
  *
  * @param recordingId {@code 0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10}
@@ -29,14 +31,28 @@ public record RecordingClosed(
 
     /** Why a recording closed. */
     public enum Reason {
-        /** The media server reported the end of the publish. */
-        UNPUBLISHED,
-        /** The stream ended without an unpublish event (the pull saw end of input). */
-        END_OF_INPUT,
-        /** The recorder is shutting down and finished what it had. */
-        SHUTDOWN,
-        /** Recording failed; {@code message} says why. */
-        FAILED
+        /** The media server reported the end of the publish. Final. */
+        UNPUBLISHED(true),
+        /** The stream ended without an unpublish event (the pull saw end of input). Final. */
+        END_OF_INPUT(true),
+        /**
+         * A recorder replica stopped. Not an end: the recording continues on another replica. Current
+         * recorders never emit it; consumers ignore it when an older recorder did.
+         */
+        SHUTDOWN(false),
+        /** Recording failed; {@code message} says why. Final. */
+        FAILED(true);
+
+        private final boolean isFinal;
+
+        Reason(boolean isFinal) {
+            this.isFinal = isFinal;
+        }
+
+        /** True when no slice of the rendition follows: the replay may be finished. */
+        public boolean isFinal() {
+            return isFinal;
+        }
     }
 
     @Override

@@ -18,7 +18,10 @@ import java.time.Instant;
  * @param bytes          object size
  * @param sha256         hex SHA-256 of the object
  * @param keyframes      number of video keyframes in the slice
- * @param discontinuity  true when the slice does not continue the previous one (a reconnect)
+ * @param discontinuity  true when the slice does not continue the previous one: a reconnect, or a
+ *                       recording resumed by another recorder replica (or a restarted one) after a gap
+ * @param gapMillis      for a discontinuity, the wall-clock time between the end of the previous stored
+ *                       slice (when it was stored) and the first packet of this one, 7400; 0 otherwise
  * @param storedAt       when the upload completed
  */
 public record SliceStored(
@@ -35,6 +38,7 @@ public record SliceStored(
         String sha256,
         int keyframes,
         boolean discontinuity,
+        long gapMillis,
         Instant storedAt) implements TapedeckEvent {
 
     @Override

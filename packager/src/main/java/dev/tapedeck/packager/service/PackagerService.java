@@ -170,6 +170,11 @@ public class PackagerService {
     private void close(RecordingClosed closed) {
         mdc(closed.recordingId(), closed.rendition(), closed.streamKey());
         try {
+            if (closed.reason() == null || !closed.reason().isFinal()) {
+                // An older recorder's SHUTDOWN: the recording continues on another replica.
+                LOG.infof("rendition %s: close reason %s is not an end; the replay stays live", closed.rendition(), closed.reason());
+                return;
+            }
             Manifest m = manifests.load(closed.recordingId()).orElse(null);
             if (m == null || m.renditions.values().stream().allMatch(r -> r.segments.isEmpty())) {
                 LOG.warnf("recording closed (%s) with nothing packaged", closed.reason());

@@ -1,5 +1,6 @@
 package dev.tapedeck.recorder.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -17,7 +18,10 @@ public interface RecorderConfig {
     @WithDefault("180s")
     Duration sliceLength();
 
-    /** Local directory slices are written to before upload; a file leaves it only once stored. */
+    /**
+     * Local directory slices are written to before upload; a file leaves it only once stored and announced. On
+     * Kubernetes a volume, so a restarted container uploads what its predecessor left.
+     */
     @WithDefault("${java.io.tmpdir}/tapedeck-recorder/spool")
     Path spoolDir();
 
@@ -32,4 +36,32 @@ public interface RecorderConfig {
     /** How long the recorder waits for its streams to finish their slices when it shuts down. */
     @WithDefault("30s")
     Duration shutdownTimeout();
+
+    /** Renditions this replica pulls at once; a stream beyond it waits for a free pull (and shows in a metric). */
+    @WithDefault("64")
+    int maxRecordings();
+
+    /** Consumer group of the recorder pool over the live registry; every replica of one pool uses the same. */
+    @WithDefault("tapedeck-recorder")
+    String groupId();
+
+    /** How long the pool waits for a replica that went silent (killed, partitioned) before its streams move to another. */
+    @WithDefault("10s")
+    Duration sessionTimeout();
+
+    /** How long handing a stream to another replica may wait for the upload of its last slice. */
+    @WithDefault("20s")
+    Duration handoverTimeout();
+
+    /** Spool size above which readiness fails ("spool above its high-water mark"), before any disk runs full. */
+    @WithDefault("4G")
+    MemorySize spoolHighWater();
+
+    /** First delay before a failed upload or announcement is retried; it doubles up to the maximum, without a retry limit. */
+    @WithDefault("500ms")
+    Duration retryDelay();
+
+    /** Longest delay between two retries of a failed upload or announcement. */
+    @WithDefault("30s")
+    Duration retryMaxDelay();
 }

@@ -1,5 +1,6 @@
 package dev.tapedeck.recorder.media;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_CORRUPT;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
@@ -25,7 +26,7 @@ import org.jboss.logging.Logger;
  * {@link CutGrid} (the first keyframe at or after each multiple of the slice length). Every slice is a complete FLV (header, metadata, sequence headers) that plays on
  * its own; timestamps stay in stream time, so consecutive slices continue each other.
  */
-public final class FlvSlicer {
+public final class FlvSlicer implements MediaPull {
     private static final Logger LOG = Logger.getLogger(FlvSlicer.class);
 
     static {
@@ -55,6 +56,7 @@ public final class FlvSlicer {
     }
 
     /** Reads until end of input or until {@code stop} says so; every slice started is finished and handed on. */
+    @Override
     public StreamEnd run(SliceListener listener, BooleanSupplier stop) throws IOException {
         Files.createDirectories(spoolDir);
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(input)) {
@@ -83,6 +85,11 @@ public final class FlvSlicer {
                     AVStream stream = in.streams(pkt.stream_index());
                     int type = stream.codecpar().codec_type();
                     if (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) {
+                        continue;
+                    }
+                    if ((pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
+                        // A truncated packet (the end of a file a crash cut short) would not decode.
+                        LOG.debugf("dropping a corrupt %d-byte packet", pkt.size());
                         continue;
                     }
                     long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
@@ -128,6 +135,7 @@ public final class FlvSlicer {
         final Path file;
         final FFmpegFrameRecorder recorder;
         final long firstDts;
+        final java.time.Instant startedAt = java.time.Instant.now();
         long lastDts;
         long endMillis;
         int keyframes;
@@ -142,7 +150,8 @@ public final class FlvSlicer {
         }
 
         static Slice open(Path dir, long seq, FFmpegFrameGrabber grabber, long firstDts) throws IOException {
-            Path file = dir.resolve("%06d.flv".formatted(seq));
+            // ".part" until the spool takes the finished file: a file with this name was never completed.
+            Path file = dir.resolve(SliceFile.partName(seq));
             FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), grabber.getImageWidth(), grabber.getImageHeight(),
                     grabber.getAudioChannels());
             r.setFormat("flv");
@@ -178,7 +187,7 @@ public final class FlvSlicer {
             }
             long duration = (nextDts >= 0 ? nextDts : endMillis) - firstDts;
             LOG.debugf("slice %d closed: %d..%d ms, %d keyframes", seq, firstDts, lastDts, keyframes);
-            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes);
+            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt);
         }
     }
 

@@ -1,16 +1,27 @@
 package dev.tapedeck.recorder.media;
 
 import java.nio.file.Path;
+import java.time.Instant;
 
 /**
  * A finished, closed FLV slice on local disk.
  *
  * @param seq            0-based number within the rendition
- * @param file           the spooled file
+ * @param file           the file as the pull wrote it ({@code 000004.flv.part})
  * @param firstDtsMillis DTS of its first packet
  * @param lastDtsMillis  DTS of its last packet
  * @param durationMillis media time it covers: up to the next slice's first DTS, or the end of its last packet
  * @param keyframes      video keyframes in it
+ * @param startedAt      wall-clock time its first packet arrived
  */
-public record SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes) {
+public record SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes,
+        Instant startedAt) {
+
+    /** Suffix of a slice file that is still being written. */
+    public static final String PART = ".part";
+
+    /** {@code 000004.flv.part} */
+    public static String partName(long seq) {
+        return "%06d.flv".formatted(seq) + PART;
+    }
 }

@@ -1,36 +1,66 @@
 package dev.tapedeck.recorder.service;
 
 import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.recorder.spool.Spool;
+import dev.tapedeck.recorder.spool.SpoolEntry;
+import dev.tapedeck.recorder.spool.Uploader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 
 /** The recorder's progress as Prometheus metrics ({@code /q/metrics}). */
-final class RecorderMetrics {
+public final class RecorderMetrics implements Uploader.Listener {
     private final MeterRegistry registry;
     private final Counter slices;
     private final Counter bytes;
     private final Counter mediaSeconds;
+    private final Counter recorded;
     private final Counter uploadFailures;
+    private final Counter conflicts;
 
-    RecorderMetrics(MeterRegistry registry) {
+    public RecorderMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.slices = registry.counter("tapedeck.recorder.slices.stored");
         this.bytes = registry.counter("tapedeck.recorder.slice.bytes");
         this.mediaSeconds = registry.counter("tapedeck.recorder.media.seconds");
+        this.recorded = registry.counter("tapedeck.recorder.slices.recorded");
         this.uploadFailures = registry.counter("tapedeck.recorder.upload.failures");
+        this.conflicts = registry.counter("tapedeck.recorder.slice.conflicts");
     }
 
-    void sliceStored(long size, long durationMillis) {
+    /** Spool size and age as gauges. */
+    public void watch(Spool spool, Clock clock) {
+        registry.gauge("tapedeck.recorder.spool.bytes", spool, Spool::bytes);
+        registry.gauge("tapedeck.recorder.spool.slices", spool, Spool::count);
+        registry.gauge("tapedeck.recorder.spool.oldest.seconds", spool, s -> s.oldestAgeSeconds(clock.instant()));
+    }
+
+    void sliceRecorded(long durationMillis) {
+        recorded.increment();
+    }
+
+    @Override
+    public void stored(SpoolEntry entry, long size) {
         slices.increment();
         bytes.increment(size);
-        mediaSeconds.increment(durationMillis / 1000.0);
+        mediaSeconds.increment(entry.durationMillis() / 1000.0);
     }
 
-    void uploadFailed() {
+    @Override
+    public void conflict(SpoolEntry entry) {
+        conflicts.increment();
+    }
+
+    /** A storage or broker call failed and will be retried. */
+    public void retried(Throwable cause) {
         uploadFailures.increment();
     }
 
     void closed(RecordingClosed.Reason reason) {
         registry.counter("tapedeck.recorder.recordings.closed", "reason", reason.name()).increment();
+    }
+
+    MeterRegistry registry() {
+        return registry;
     }
 }

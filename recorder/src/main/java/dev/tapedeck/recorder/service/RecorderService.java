@@ -1,81 +1,146 @@
 package dev.tapedeck.recorder.service;
 
 import dev.tapedeck.contract.event.StreamPublished;
-import dev.tapedeck.contract.event.StreamUnpublished;
-import dev.tapedeck.recorder.config.RecorderConfig;
-import dev.tapedeck.storage.ObjectStore;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
-/** Runs one {@link RecordingSession} per published session; redelivered events start nothing new. */
-@ApplicationScoped
-public class RecorderService {
+/**
+ * The recordings of this replica, one {@link RecordingSession} per rendition's session. Pulls run on a
+ * bounded pool ({@code max-recordings}); a stream beyond it waits for a free pull. A repeated publish of a
+ * session already recorded here starts nothing.
+ */
+public class RecorderService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RecorderService.class);
 
-    private final RecorderConfig config;
-    private final ObjectStore store;
-    private final SliceEvents events;
-    private final Clock clock;
+    private final RecorderContext ctx;
+    private static final int REMEMBERED = 10_000;
+
     private final Map<String, RecordingSession> sessions = new ConcurrentHashMap<>();
-    private final ExecutorService pulls = Executors.newCachedThreadPool(r -> new Thread(r, "recording"));
+    /** Sessions whose recording this replica closed: a late repeat of their publish or end starts nothing. */
+    private final Map<String, Boolean> closed = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED;
+        }
+    });
+    private final ThreadPoolExecutor pulls;
+    private final io.micrometer.core.instrument.Counter started;
 
-    private final RecorderMetrics metrics;
-
-    RecorderService(RecorderConfig config, ObjectStore store, SliceEvents events, Clock clock, MeterRegistry registry) {
-        this.config = config;
-        this.store = store;
-        this.events = events;
-        this.clock = clock;
-        this.metrics = new RecorderMetrics(registry);
-        registry.gauge("tapedeck.recorder.active.recordings", sessions, Map::size);
+    public RecorderService(RecorderContext ctx) {
+        this.ctx = ctx;
+        int max = ctx.settings().maxRecordings();
+        AtomicInteger n = new AtomicInteger();
+        this.pulls = new ThreadPoolExecutor(max, max, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                r -> new Thread(r, "pull-" + n.incrementAndGet()));
+        ctx.metrics().registry().gauge("tapedeck.recorder.active.recordings", pulls, ThreadPoolExecutor::getActiveCount);
+        ctx.metrics().registry().gauge("tapedeck.recorder.waiting.recordings", pulls, p -> p.getQueue().size());
+        this.started = ctx.metrics().registry().counter("tapedeck.recorder.pulls.started");
     }
 
-    public void onPublished(StreamPublished event) {
-        RecordingSession session = new RecordingSession(event, config, store, events, clock, metrics);
-        if (sessions.putIfAbsent(event.sessionId(), session) != null) {
-            LOG.debugf("session %s is already being recorded", event.sessionId());
+    /** Records the session here, unless it already is. */
+    public synchronized void own(StreamPublished p) {
+        if (sessions.containsKey(p.sessionId())) {
+            LOG.infof("session %s of %s is already being recorded here; nothing new starts", p.sessionId(), p.streamKey());
             return;
         }
-        pulls.submit(() -> {
-            try {
-                session.run();
-            } finally {
-                sessions.remove(event.sessionId(), session);
-            }
-        });
-    }
-
-    public void onUnpublished(StreamUnpublished event) {
-        sessions.values().stream()
-                .filter(s -> s.published().streamKey().equals(event.streamKey()))
-                .filter(s -> event.sessionId() == null || event.sessionId().equals(s.published().sessionId()))
-                .forEach(RecordingSession::unpublished);
-    }
-
-    /** Number of sessions being recorded now. */
-    public int active() {
-        return sessions.size();
-    }
-
-    void onStop(@Observes ShutdownEvent ev) {
-        LOG.infof("shutting down: finishing %d recordings", sessions.size());
-        sessions.values().forEach(RecordingSession::shutdown);
-        pulls.shutdown();
-        try {
-            if (!pulls.awaitTermination(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warnf("recordings did not finish within %s", config.shutdownTimeout());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (closed.containsKey(p.sessionId())) {
+            LOG.infof("session %s of %s was already closed here; nothing new starts", p.sessionId(), p.streamKey());
+            return;
         }
+        start(p, true);
+    }
+
+    /**
+     * The session's stream ended: its pull drains for the stop grace, then the recording is closed. A session
+     * not recorded here (it ended while no replica held it) is closed from what is stored.
+     *
+     * @return completes once RecordingClosed was announced
+     */
+    public synchronized CompletableFuture<Void> end(StreamPublished p) {
+        RecordingSession s = sessions.get(p.sessionId());
+        if (s == null && closed.containsKey(p.sessionId())) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (s == null) {
+            return start(p, false).finished();
+        }
+        s.unpublished(ctx.settings().stopGrace().toNanos());
+        return s.finished();
+    }
+
+    /** Like {@link #end} but without the drain: this replica is letting go of the partition. */
+    public synchronized CompletableFuture<Void> endNow(StreamPublished p) {
+        RecordingSession s = sessions.get(p.sessionId());
+        if (s == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        s.unpublished(0);
+        return s.finished();
+    }
+
+    /**
+     * Another replica takes the session over: the current slice is finished, stored and announced; nothing
+     * ends the recording.
+     *
+     * @return completes once this replica's last slice of it is announced
+     */
+    public synchronized CompletableFuture<Void> handover(StreamPublished p) {
+        RecordingSession s = sessions.get(p.sessionId());
+        if (s == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        s.handover();
+        if (pulls.remove(s)) {
+            LOG.infof("%s was waiting for a free pull; handed over", p.streamKey());
+            sessions.remove(p.sessionId(), s);
+            s.finished().complete(null);
+        }
+        return s.finished();
+    }
+
+    /** True while the session is recorded (or waits to be) on this replica. */
+    public boolean recording(String sessionId) {
+        return sessions.containsKey(sessionId);
+    }
+
+    /** The sessions of this replica. */
+    public List<RecordingSession> sessions() {
+        return List.copyOf(sessions.values());
+    }
+
+    /** Streams waiting for a free pull. */
+    public int waiting() {
+        return pulls.getQueue().size();
+    }
+
+    private RecordingSession start(StreamPublished p, boolean pull) {
+        RecordingSession s = new RecordingSession(p, ctx, pull);
+        sessions.put(p.sessionId(), s);
+        s.finished().whenComplete((v, e) -> {
+            if (s.ended()) {
+                closed.put(p.sessionId(), Boolean.TRUE);
+            }
+            sessions.remove(p.sessionId(), s);
+        });
+        if (pull) {
+            started.increment();
+        }
+        if (pulls.getActiveCount() >= ctx.settings().maxRecordings()) {
+            LOG.warnf("%s waits: this replica already pulls %d streams (max-recordings)", p.streamKey(), ctx.settings().maxRecordings());
+        }
+        pulls.execute(s);
+        return s;
+    }
+
+    @Override
+    public void close() {
+        pulls.shutdownNow();
     }
 }

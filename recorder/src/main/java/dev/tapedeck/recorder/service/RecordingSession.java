@@ -3,154 +3,211 @@ package dev.tapedeck.recorder.service;
 import dev.tapedeck.contract.StorageKeys;
 import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.contract.event.RecordingClosed;
-import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
-import dev.tapedeck.recorder.config.RecorderConfig;
-import dev.tapedeck.recorder.media.FlvSlicer;
+import dev.tapedeck.recorder.media.MediaPull;
 import dev.tapedeck.recorder.media.SliceFile;
 import dev.tapedeck.recorder.media.StreamEnd;
-import dev.tapedeck.storage.ObjectStore;
-import dev.tapedeck.storage.Retry;
-import dev.tapedeck.storage.StoredObject;
+import dev.tapedeck.recorder.spool.Retrier;
+import dev.tapedeck.recorder.spool.SpoolEntry;
+import dev.tapedeck.recorder.spool.SpoolSession;
+import dev.tapedeck.recorder.spool.Uploader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
-import java.util.HexFormat;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 /**
- * Records one rendition of one session: pulls it, slices it, uploads each slice in order on its own
- * thread (so a slow store never stalls the pull), and emits SliceStored per slice and RecordingClosed at the end.
+ * Records one rendition of one session on this replica: finds where the recording stands (resume), pulls,
+ * spools each finished slice and queues its upload. It ends in one of two ways: the stream ended (an
+ * unpublish, the end of input, a failure), which queues RecordingClosed behind its uploads; or the stream
+ * was handed over to another replica, which announces its last slice and nothing that ends the recording.
  */
 public final class RecordingSession implements Runnable {
     private static final Logger LOG = Logger.getLogger(RecordingSession.class);
 
     private final StreamPublished published;
     private final StreamKey source;
-    private final RecorderConfig config;
-    private final ObjectStore store;
-    private final SliceEvents events;
-    private final Clock clock;
-    private final ExecutorService uploader;
+    private final RecorderContext ctx;
+    private final boolean pull;
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final List<CompletableFuture<Uploader.Result>> uploads = new ArrayList<>();
     private volatile long stopAtNanos = Long.MAX_VALUE;
-    private volatile boolean shutdown;
-    private volatile boolean uploadFailed;
-    private long slices;
+    private volatile boolean unpublished;
+    private volatile boolean handover;
+    private volatile boolean running;
+    private volatile boolean ended;
+    private volatile long nextSeq = -1;
+    private ResumePoint resume;
+    private long recordedMillis;
+    private long produced;
     private long lastSeq = -1;
-    private long durationMillis;
-    private String failure;
 
-    private final RecorderMetrics metrics;
-
-    RecordingSession(StreamPublished published, RecorderConfig config, ObjectStore store, SliceEvents events, Clock clock,
-            RecorderMetrics metrics) {
-        this.metrics = metrics;
+    /**
+     * @param pull false for a recording whose stream already ended while no replica held it: it is closed
+     *             from what is stored, without pulling
+     */
+    RecordingSession(StreamPublished published, RecorderContext ctx, boolean pull) {
         this.published = published;
         this.source = StreamKey.parse(published.sourceStreamKey());
-        this.config = config;
-        this.store = store;
-        this.events = events;
-        this.clock = clock;
-        this.uploader = Executors.newSingleThreadExecutor(r -> new Thread(r, "upload-" + published.stream()));
+        this.ctx = ctx;
+        this.pull = pull;
     }
 
     public StreamPublished published() {
         return published;
     }
 
-    /** The media server said the publish ended: let in-flight media drain, then stop. */
-    public void unpublished() {
-        stopAtNanos = Math.min(stopAtNanos, System.nanoTime() + config.stopGrace().toNanos());
+    /** Completes when the pull ended and everything it queued (its slices, and RecordingClosed when it ended) is done. */
+    public CompletableFuture<Void> finished() {
+        return finished;
     }
 
-    /** The recorder is shutting down: finish the current slice now. */
-    public void shutdown() {
-        shutdown = true;
+    /** The stream ended: let in-flight media drain for {@code graceNanos}, then close the recording. */
+    public void unpublished(long graceNanos) {
+        unpublished = true;
+        stopAtNanos = Math.min(stopAtNanos, System.nanoTime() + graceNanos);
+    }
+
+    /** Another replica takes the stream over: finish the current slice now and close nothing. */
+    public void handover() {
+        if (!unpublished) {
+            handover = true;
+        }
         stopAtNanos = System.nanoTime();
+    }
+
+    /** True once its recording was closed here (not handed over). */
+    public boolean ended() {
+        return ended;
+    }
+
+    /** True while its pull runs. */
+    public boolean running() {
+        return running;
+    }
+
+    /** The next slice's sequence number, -1 until the pull started. */
+    public long nextSeq() {
+        return nextSeq;
     }
 
     @Override
     public void run() {
         mdc();
-        String url = config.mediaServerUrl() + "/" + published.app() + "/" + published.stream() + "?tapedeck-role=recorder";
-        Path spool = config.spoolDir().resolve(published.recordingId()).resolve(published.rendition());
-        LOG.infof("recording %s from %s", published.streamKey(), url);
-        RecordingClosed.Reason reason;
         try {
-            FlvSlicer slicer = new FlvSlicer(url, Map.of(
-                    // Network reads give up after this long without data (µs).
-                    "rw_timeout", String.valueOf(config.readTimeout().toNanos() / 1000),
-                    // Live input: stream parameters come with the first packets.
-                    "analyzeduration", "3000000"),
-                    spool, config.sliceLength().toMillis(), 0);
-            StreamEnd end = slicer.run(this::enqueue, () -> System.nanoTime() >= stopAtNanos);
-            reason = shutdown ? RecordingClosed.Reason.SHUTDOWN
-                    : end == StreamEnd.END_OF_INPUT && stopAtNanos == Long.MAX_VALUE ? RecordingClosed.Reason.END_OF_INPUT
-                    : RecordingClosed.Reason.UNPUBLISHED;
-        } catch (IOException | RuntimeException e) {
-            LOG.errorf("recording %s failed: %s", published.streamKey(), e.getMessage());
-            failure = "pull of " + url + " failed: " + e.getMessage();
-            reason = RecordingClosed.Reason.FAILED;
-        }
-        RecordingClosed.Reason finalReason = reason;
-        uploader.submit(() -> close(finalReason));
-        uploader.shutdown();
-        try {
-            uploader.awaitTermination(10, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        MDC.clear();
-    }
-
-    private void enqueue(SliceFile slice) {
-        uploader.submit(() -> upload(slice));
-    }
-
-    private void upload(SliceFile slice) {
-        mdc();
-        String key = StorageKeys.slice(source, published.recordingId(), published.rendition(), slice.seq());
-        try {
-            String sha = sha256(slice.file());
-            StoredObject stored = Retry.DEFAULT.run("upload of " + key, () -> store.putFile(key, slice.file(), "video/x-flv"));
-            events.stored(new SliceStored(published.recordingId(), published.sessionId(), source.toString(), published.rendition(),
-                    slice.seq(), key, slice.firstDtsMillis(), slice.lastDtsMillis(), slice.durationMillis(), stored.size(), sha,
-                    slice.keyframes(), false, clock.instant()));
-            Files.deleteIfExists(slice.file());
-            slices++;
-            lastSeq = slice.seq();
-            durationMillis += slice.durationMillis();
-            metrics.sliceStored(stored.size(), slice.durationMillis());
-            LOG.infof("slice %d stored: %s (%d bytes, %d ms)", slice.seq(), key, stored.size(), slice.durationMillis());
-        } catch (IOException | RuntimeException e) {
-            uploadFailed = true;
-            metrics.uploadFailed();
-            failure = "slice " + slice.seq() + " could not be stored and stays at " + slice.file() + ": " + e.getMessage();
-            LOG.error(failure);
+            if (handover) {
+                LOG.infof("handed over before its pull started");
+                finished.complete(null);
+                return;
+            }
+            running = true;
+            resume = ResumePoint.find(ctx, published, source, () -> handover);
+            nextSeq = resume.nextSeq();
+            RecordingClosed.Reason reason = null;
+            String message = null;
+            if (!pull) {
+                reason = RecordingClosed.Reason.UNPUBLISHED;
+                LOG.infof("the stream ended while no replica held it; closing the recording at slice %d", resume.nextSeq() - 1);
+            } else {
+                String url = ctx.settings().mediaServerUrl() + "/" + published.app() + "/" + published.stream() + "?tapedeck-role=recorder";
+                LOG.infof("recording %s from %s, %s at slice %d", published.streamKey(), url,
+                        resume.resumed() ? "resuming" : "starting", resume.nextSeq());
+                try {
+                    ctx.spool().begin(new SpoolSession(published.recordingId(), published.sessionId(), source.toString(),
+                            published.rendition(), resume.nextSeq(), resume.resumed()));
+                    MediaPull media = ctx.pulls().open(url, Map.of(
+                            // Network reads give up after this long without data (µs).
+                            "rw_timeout", String.valueOf(ctx.settings().readTimeout().toNanos() / 1000),
+                            // Live input: stream parameters come with the first packets.
+                            "analyzeduration", "3000000"),
+                            ctx.spool().dirOf(published.recordingId(), published.rendition()),
+                            ctx.settings().sliceLength().toMillis(), resume.nextSeq());
+                    StreamEnd end = media.run(this::spool, () -> System.nanoTime() >= stopAtNanos);
+                    if (!handover) {
+                        reason = end == StreamEnd.END_OF_INPUT && !unpublished ? RecordingClosed.Reason.END_OF_INPUT
+                                : RecordingClosed.Reason.UNPUBLISHED;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (!handover) {
+                        LOG.errorf("recording %s failed: %s", published.streamKey(), e.getMessage());
+                        reason = RecordingClosed.Reason.FAILED;
+                        message = "pull of " + url + " failed: " + e.getMessage();
+                    }
+                }
+            }
+            queueEnd(reason, message);
+        } catch (Retrier.Abort e) {
+            LOG.infof("handed over while finding where the recording stands");
+            finished.complete(null);
+        } catch (Exception e) {
+            LOG.errorf(e, "recording %s stopped unexpectedly", published.streamKey());
+            finished.completeExceptionally(e);
+        } finally {
+            running = false;
+            MDC.clear();
         }
     }
 
-    private void close(RecordingClosed.Reason reason) {
-        mdc();
-        RecordingClosed.Reason r = uploadFailed ? RecordingClosed.Reason.FAILED : reason;
+    private void spool(SliceFile slice) {
+        boolean first = produced == 0;
+        boolean discontinuity = first && resume.resumed();
+        long gap = discontinuity && resume.lastStoredAt() != null
+                ? Math.max(0, slice.startedAt().toEpochMilli() - resume.lastStoredAt().toEpochMilli()) : 0;
+        SpoolEntry entry = new SpoolEntry(published.recordingId(), published.sessionId(), source.toString(), published.rendition(),
+                slice.seq(), slice.firstDtsMillis(), slice.lastDtsMillis(), slice.durationMillis(), slice.keyframes(), discontinuity,
+                gap, slice.startedAt(), ctx.clock().instant());
         try {
-            metrics.closed(r);
-            events.closed(new RecordingClosed(published.recordingId(), source.toString(), published.rendition(), lastSeq, slices,
-                    durationMillis, r, failure, clock.instant()));
-            LOG.infof("recording closed (%s): %d slices, %d ms", r, slices, durationMillis);
-        } catch (RuntimeException e) {
-            LOG.errorf("could not emit RecordingClosed: %s", e.getMessage());
+            ctx.spool().commit(entry, slice);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot spool slice " + slice.seq() + ": " + e.getMessage(), e);
         }
+        produced++;
+        lastSeq = slice.seq();
+        nextSeq = slice.seq() + 1;
+        recordedMillis += slice.durationMillis();
+        ctx.metrics().sliceRecorded(slice.durationMillis());
+        uploads.add(ctx.uploader().upload(entry));
+    }
+
+    /** Queues the end behind this pull's uploads: RecordingClosed when the stream ended, nothing on a handover. */
+    private void queueEnd(RecordingClosed.Reason reason, String message) {
+        CompletableFuture<Void> all = CompletableFuture.allOf(uploads.toArray(CompletableFuture[]::new));
+        if (reason == null) {
+            LOG.infof("handed over after %d slices; the recording continues elsewhere", produced);
+            all.whenComplete((v, e) -> {
+                ctx.spool().end(published.recordingId(), published.rendition());
+                finished.complete(null);
+            });
+            return;
+        }
+        long last = Math.max(lastSeq, resume.nextSeq() - 1);
+        long slices = resume.slicesBefore() + produced;
+        RecordingClosed.Reason r = reason;
+        CompletableFuture<Void> closed = ctx.uploader().then("announcing the end of " + published.recordingId() + "/" + published.rendition(),
+                () -> {
+                    mdc();
+                    long quarantined = uploads.stream().filter(u -> u.isDone() && !u.isCompletedExceptionally()
+                            && u.join() == Uploader.Result.QUARANTINED).count();
+                    String detail = quarantined == 0 ? message
+                            : (message == null ? "" : message + "; ") + quarantined + " slice(s) conflicted with stored objects and were kept in the spool's quarantine";
+                    ctx.announcer().closed(new RecordingClosed(published.recordingId(), source.toString(), published.rendition(), last,
+                            slices, recordedMillis, r, detail, ctx.clock().instant()));
+                    ctx.metrics().closed(r);
+                    LOG.infof("recording closed (%s): slices up to %d, %d ms recorded here", r, last, recordedMillis);
+                });
+        closed.whenComplete((v, e) -> {
+            ended = e == null;
+            ctx.spool().end(published.recordingId(), published.rendition());
+            if (e != null) {
+                finished.completeExceptionally(e);
+            } else {
+                finished.complete(null);
+            }
+        });
     }
 
     private void mdc() {
@@ -158,14 +215,5 @@ public final class RecordingSession implements Runnable {
         MDC.put("sessionId", published.sessionId());
         MDC.put("recordingId", published.recordingId());
         MDC.put("rendition", published.rendition());
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,0 +1,17 @@
+package dev.tapedeck.recorder.media;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Makes {@link MediaPull}s; the JavaCV implementation is {@link JavacvPullFactory}. */
+public interface PullFactory {
+
+    /**
+     * @param input        {@code rtmp://127.0.0.1:1935/live/demo?tapedeck-role=recorder}, or a file
+     * @param inputOptions FFmpeg demuxer and protocol options
+     * @param dir          where slice files are written
+     * @param sliceMillis  slice length in stream time
+     * @param firstSeq     sequence number of the first slice
+     */
+    MediaPull open(String input, Map<String, String> inputOptions, Path dir, long sliceMillis, long firstSeq);
+}

@@ -1,0 +1,147 @@
+package dev.tapedeck.recorder.pool;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.Configurable;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Cooperative, sticky assignment that never moves a partition holding a live recording while its owner is in
+ * the group: a replica that joins (a restart, a scale-up) takes only idle partitions and those whose owner
+ * left, so no recording gets a gap because the pool changed size. Partitions are otherwise balanced by count.
+ * <p>
+ * Each member tells in its subscription which of its partitions are busy (they hold a stream it records).
+ * Under the cooperative protocol a partition moves in two rebalances: its owner first gives it up (it is left
+ * out of the owner's assignment), then it is assigned as a free partition.
+ */
+public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Configurable {
+    /** Consumer property holding a {@code Supplier<Set<TopicPartition>>} of this member's busy partitions. */
+    public static final String BUSY_PARTITIONS = "tapedeck.busy-partitions";
+
+    static final Comparator<TopicPartition> ORDER = Comparator.comparing(TopicPartition::topic)
+            .thenComparingInt(TopicPartition::partition);
+
+    private Supplier<Set<TopicPartition>> busy = Set::of;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void configure(Map<String, ?> configs) {
+        Object supplier = configs.get(BUSY_PARTITIONS);
+        if (supplier instanceof Supplier<?> s) {
+            busy = (Supplier<Set<TopicPartition>>) s;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "tapedeck-busy-aware";
+    }
+
+    @Override
+    public List<RebalanceProtocol> supportedProtocols() {
+        return List.of(RebalanceProtocol.COOPERATIVE);
+    }
+
+    @Override
+    public ByteBuffer subscriptionUserData(Set<String> topics) {
+        return encode(busy.get());
+    }
+
+    @Override
+    public GroupAssignment assign(Cluster metadata, GroupSubscription group) {
+        Map<String, Subscription> subs = new TreeMap<>(group.groupSubscription());
+        TreeSet<TopicPartition> all = new TreeSet<>(ORDER);
+        for (Subscription s : subs.values()) {
+            for (String topic : s.topics()) {
+                List<PartitionInfo> infos = metadata.partitionsForTopic(topic);
+                if (infos != null) {
+                    infos.forEach(i -> all.add(new TopicPartition(topic, i.partition())));
+                }
+            }
+        }
+        Map<String, Set<TopicPartition>> members = new TreeMap<>();
+        subs.keySet().forEach(m -> members.put(m, new TreeSet<>(ORDER)));
+        return new GroupAssignment(toAssignments(plan(all, subs, members)));
+    }
+
+    /** The assignment: owners keep what they own, over-full owners give up idle partitions, free ones go to the emptiest. */
+    static Map<String, Set<TopicPartition>> plan(Set<TopicPartition> all, Map<String, Subscription> subs,
+            Map<String, Set<TopicPartition>> out) {
+        Map<TopicPartition, String> owner = new HashMap<>();
+        Map<String, Set<TopicPartition>> busyOf = new HashMap<>();
+        for (Map.Entry<String, Subscription> e : subs.entrySet()) {
+            busyOf.put(e.getKey(), decode(e.getValue().userData()));
+            for (TopicPartition tp : e.getValue().ownedPartitions()) {
+                if (all.contains(tp) && owner.putIfAbsent(tp, e.getKey()) == null) {
+                    out.get(e.getKey()).add(tp);
+                }
+            }
+        }
+        int members = Math.max(1, out.size());
+        int ceiling = (all.size() + members - 1) / members;
+        Set<TopicPartition> released = new HashSet<>();
+        for (Map.Entry<String, Set<TopicPartition>> e : out.entrySet()) {
+            Set<TopicPartition> busy = busyOf.getOrDefault(e.getKey(), Set.of());
+            List<TopicPartition> idle = new ArrayList<>(e.getValue().stream().filter(tp -> !busy.contains(tp)).toList());
+            java.util.Collections.reverse(idle);
+            for (TopicPartition tp : idle) {
+                if (e.getValue().size() <= ceiling) {
+                    break;
+                }
+                e.getValue().remove(tp);
+                released.add(tp);
+            }
+        }
+        for (TopicPartition tp : all) {
+            if (owner.containsKey(tp)) {
+                continue;
+            }
+            String emptiest = out.entrySet().stream()
+                    .min(Comparator.<Map.Entry<String, Set<TopicPartition>>>comparingInt(e -> e.getValue().size())
+                            .thenComparing(Map.Entry::getKey))
+                    .map(Map.Entry::getKey).orElseThrow();
+            out.get(emptiest).add(tp);
+        }
+        return out;
+    }
+
+    private static Map<String, Assignment> toAssignments(Map<String, Set<TopicPartition>> plan) {
+        Map<String, Assignment> out = new HashMap<>();
+        plan.forEach((m, tps) -> out.put(m, new Assignment(new ArrayList<>(tps))));
+        return out;
+    }
+
+    static ByteBuffer encode(Set<TopicPartition> partitions) {
+        String text = String.join(",", partitions.stream().map(tp -> tp.topic() + ":" + tp.partition()).sorted().toList());
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Set<TopicPartition> decode(ByteBuffer data) {
+        if (data == null || !data.hasRemaining()) {
+            return Set.of();
+        }
+        byte[] bytes = new byte[data.remaining()];
+        data.duplicate().get(bytes);
+        Set<TopicPartition> out = new HashSet<>();
+        for (String part : new String(bytes, StandardCharsets.UTF_8).split(",")) {
+            int colon = part.lastIndexOf(':');
+            if (colon > 0) {
+                out.add(new TopicPartition(part.substring(0, colon), Integer.parseInt(part.substring(colon + 1))));
+            }
+        }
+        return out;
+    }
+}

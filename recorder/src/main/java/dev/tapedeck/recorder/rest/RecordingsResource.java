@@ -1,0 +1,53 @@
+package dev.tapedeck.recorder.rest;
+
+import dev.tapedeck.recorder.service.RecorderLifecycle;
+import dev.tapedeck.recorder.service.RecorderService;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Set;
+
+/** What this replica records now: {@code GET /v1/recordings}. */
+@Path("/v1/recordings")
+@Produces(MediaType.APPLICATION_JSON)
+public class RecordingsResource {
+    private final RecorderLifecycle lifecycle;
+
+    RecordingsResource(RecorderLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
+
+    /**
+     * @param partitions the live-registry partitions this replica owns
+     * @param recordings the renditions it records
+     * @param waiting    streams waiting for a free pull (max-recordings reached)
+     * @param spoolBytes bytes waiting for upload
+     * @param spoolSlices slices waiting for upload
+     */
+    public record Replica(Set<Integer> partitions, List<Recording> recordings, int waiting, long spoolBytes, int spoolSlices) {
+    }
+
+    /**
+     * @param streamKey   {@code __defaultVhost__/live/demo}
+     * @param sessionId   the session pulled
+     * @param recordingId the recording it writes into
+     * @param rendition   {@code source}
+     * @param running     true while the pull runs
+     * @param nextSeq     the next slice's sequence number (-1 before the pull started)
+     */
+    public record Recording(String streamKey, String sessionId, String recordingId, String rendition, boolean running, long nextSeq) {
+    }
+
+    @GET
+    public Replica list() {
+        RecorderService r = lifecycle.recorder();
+        if (r == null) {
+            return new Replica(Set.of(), List.of(), 0, 0, 0);
+        }
+        List<Recording> recordings = r.sessions().stream().map(s -> new Recording(s.published().streamKey(), s.published().sessionId(),
+                s.published().recordingId(), s.published().rendition(), s.running(), s.nextSeq())).toList();
+        return new Replica(lifecycle.ownership().owned(), recordings, r.waiting(), lifecycle.spool().bytes(), lifecycle.spool().count());
+    }
+}

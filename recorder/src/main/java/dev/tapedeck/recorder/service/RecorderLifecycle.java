@@ -1,0 +1,106 @@
+package dev.tapedeck.recorder.service;
+
+import dev.tapedeck.recorder.config.RecorderConfig;
+import dev.tapedeck.recorder.media.PullFactory;
+import dev.tapedeck.recorder.pool.LiveOwnership;
+import dev.tapedeck.recorder.spool.GuardRetrier;
+import dev.tapedeck.recorder.spool.SliceStore;
+import dev.tapedeck.recorder.spool.Spool;
+import dev.tapedeck.recorder.spool.SpoolEntry;
+import dev.tapedeck.recorder.spool.Uploader;
+import dev.tapedeck.storage.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts a replica in the order that loses nothing: the spool first (half-written slices salvaged, finished
+ * ones queued for upload ahead of anything new), then the pool. Stops it the other way round: every stream is
+ * handed over with its current slice stored, then what is queued is uploaded within the shutdown timeout.
+ */
+@ApplicationScoped
+public class RecorderLifecycle {
+    private static final Logger LOG = Logger.getLogger(RecorderLifecycle.class);
+
+    private final RecorderConfig config;
+    private final ObjectStore store;
+    private final SliceEvents events;
+    private final PullFactory pulls;
+    private final Clock clock;
+    private final MeterRegistry registry;
+    private final String bootstrapServers;
+    private Spool spool;
+    private Uploader uploader;
+    private RecorderService recorder;
+    private LiveOwnership ownership;
+
+    RecorderLifecycle(RecorderConfig config, ObjectStore store, SliceEvents events, PullFactory pulls, Clock clock,
+            MeterRegistry registry, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.config = config;
+        this.store = store;
+        this.events = events;
+        this.pulls = pulls;
+        this.clock = clock;
+        this.registry = registry;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    void onStart(@Observes StartupEvent ev) throws Exception {
+        RecorderMetrics metrics = new RecorderMetrics(registry);
+        spool = new Spool(config.spoolDir());
+        metrics.watch(spool, clock);
+        GuardRetrier retrier = new GuardRetrier(config.retryDelay(), config.retryMaxDelay(), metrics::retried);
+        SliceStore slices = SliceStore.of(store);
+        uploader = new Uploader(spool, slices, events, retrier, metrics, clock);
+        for (Spool.Partial partial : spool.partials()) {
+            Salvage.salvage(partial, spool, pulls, clock);
+        }
+        List<SpoolEntry> left = spool.recover();
+        if (!left.isEmpty()) {
+            LOG.infof("the spool holds %d slices (%d bytes) from before this start; uploading them first", left.size(), spool.bytes());
+        }
+        left.forEach(uploader::upload);
+        RecorderSettings settings = new RecorderSettings(config.mediaServerUrl(), config.sliceLength(), config.readTimeout(),
+                config.stopGrace(), config.maxRecordings(), config.handoverTimeout());
+        recorder = new RecorderService(new RecorderContext(settings, spool, uploader, slices, events, pulls, retrier, clock, metrics));
+        ownership = new LiveOwnership(new LiveOwnership.Settings(bootstrapServers, config.groupId(), config.sessionTimeout(),
+                config.handoverTimeout()), recorder);
+        ownership.start();
+    }
+
+    void onStop(@Observes @Priority(1) ShutdownEvent ev) {
+        if (ownership == null) {
+            return;
+        }
+        LOG.infof("shutting down: handing over %d recordings", recorder.sessions().size());
+        ownership.close();
+        try {
+            if (!uploader.drain(config.shutdownTimeout().toMillis())) {
+                LOG.warnf("%d slices (%d bytes) are still in the spool %s; they are uploaded at the next start", spool.count(),
+                        spool.bytes(), spool.root());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        recorder.close();
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    public RecorderService recorder() {
+        return recorder;
+    }
+
+    public LiveOwnership ownership() {
+        return ownership;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.tapedeck.recorder.service;
+
+import java.time.Duration;
+
+/**
+ * The recorder's rules in plain values (from {@link dev.tapedeck.recorder.config.RecorderConfig}).
+ *
+ * @param mediaServerUrl  {@code rtmp://127.0.0.1:1935}
+ * @param sliceLength     slice length in stream time
+ * @param readTimeout     a pull that receives nothing this long ends
+ * @param stopGrace       after an unpublish, how long in-flight media may still drain
+ * @param maxRecordings   renditions pulled at once by this replica; more wait for a free pull
+ * @param handoverTimeout how long handing a stream over may wait for its last slice's upload
+ */
+public record RecorderSettings(String mediaServerUrl, Duration sliceLength, Duration readTimeout, Duration stopGrace,
+        int maxRecordings, Duration handoverTimeout) {
+}

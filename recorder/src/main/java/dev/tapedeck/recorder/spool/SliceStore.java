@@ -1,0 +1,37 @@
+package dev.tapedeck.recorder.spool;
+
+import dev.tapedeck.storage.ObjectStore;
+import dev.tapedeck.storage.StoredObject;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What the recorder needs of object storage; {@link #of(ObjectStore)} is the real one. */
+public interface SliceStore {
+
+    /** Stores an immutable object (see {@link ObjectStore#putFileOnce}). */
+    StoredObject putOnce(String key, Path file, String sha256);
+
+    /** Every object under a prefix, in key order. */
+    List<StoredObject> list(String prefix);
+
+    static SliceStore of(ObjectStore store) {
+        return new SliceStore() {
+            @Override
+            public StoredObject putOnce(String key, Path file, String sha256) {
+                return store.putFileOnce(key, file, "video/x-flv", sha256);
+            }
+
+            @Override
+            public List<StoredObject> list(String prefix) {
+                try {
+                    return store.list(prefix);
+                } catch (dev.tapedeck.storage.StorageException e) {
+                    if (e.notFound()) {
+                        return List.of(); // no bucket yet: nothing stored
+                    }
+                    throw e;
+                }
+            }
+        };
+    }
+}

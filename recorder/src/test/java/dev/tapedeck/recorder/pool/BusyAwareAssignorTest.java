@@ -1,0 +1,71 @@
+package dev.tapedeck.recorder.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class BusyAwareAssignorTest {
+    static final String T = "tapedeck.live";
+    static final TopicPartition P0 = new TopicPartition(T, 0);
+    static final TopicPartition P1 = new TopicPartition(T, 1);
+    static final TopicPartition P2 = new TopicPartition(T, 2);
+    static final Set<TopicPartition> ALL = sorted(P0, P1, P2);
+
+    static Set<TopicPartition> sorted(TopicPartition... tps) {
+        Set<TopicPartition> s = new TreeSet<>(BusyAwareAssignor.ORDER);
+        s.addAll(List.of(tps));
+        return s;
+    }
+
+    static Subscription member(Set<TopicPartition> busy, TopicPartition... owned) {
+        return new Subscription(List.of(T), BusyAwareAssignor.encode(busy), List.of(owned));
+    }
+
+    static Map<String, Set<TopicPartition>> plan(Map<String, Subscription> subs) {
+        Map<String, Set<TopicPartition>> out = new TreeMap<>();
+        subs.keySet().forEach(m -> out.put(m, new TreeSet<>(BusyAwareAssignor.ORDER)));
+        return BusyAwareAssignor.plan(ALL, new TreeMap<>(subs), out);
+    }
+
+    @Test
+    void aJoiningReplicaTakesOnlyIdlePartitionsNeverOneWithALiveRecording() {
+        // b recorded everything after a was killed; a comes back. p1 and p2 hold recordings on b.
+        var plan = plan(Map.of("a", member(Set.of()), "b", member(Set.of(P1, P2), P0, P1, P2)));
+        assertThat(plan.get("b")).as("b gives up idle p0 only").containsExactly(P1, P2);
+        assertThat(plan.get("a")).as("p0 moves in the next rebalance, once b let go of it").isEmpty();
+
+        var next = plan(Map.of("a", member(Set.of()), "b", member(Set.of(P1, P2), P1, P2)));
+        assertThat(next.get("a")).containsExactly(P0);
+        assertThat(next.get("b")).containsExactly(P1, P2);
+    }
+
+    @Test
+    void partitionsOfAReplicaThatLeftGoToTheEmptiestMember() {
+        var plan = plan(Map.of("b", member(Set.of(P2), P2)));
+        assertThat(plan.get("b")).containsExactly(P0, P1, P2);
+        var two = plan(Map.of("b", member(Set.of(P2), P2), "c", member(Set.of())));
+        assertThat(two.get("b")).contains(P2);
+        assertThat(two.get("b").size() + two.get("c").size()).isEqualTo(3);
+        assertThat(two.get("c")).isNotEmpty();
+    }
+
+    @Test
+    void aPartitionClaimedTwiceGoesToOneMemberOnly() {
+        var plan = plan(Map.of("a", member(Set.of(P0), P0), "b", member(Set.of(), P0, P1)));
+        assertThat(plan.get("a")).contains(P0);
+        assertThat(plan.get("b")).doesNotContain(P0);
+    }
+
+    @Test
+    void busyPartitionsRoundTripThroughTheSubscription() {
+        assertThat(BusyAwareAssignor.decode(BusyAwareAssignor.encode(Set.of(P0, P2)))).containsExactlyInAnyOrder(P0, P2);
+        assertThat(BusyAwareAssignor.decode(null)).isEmpty();
+    }
+}

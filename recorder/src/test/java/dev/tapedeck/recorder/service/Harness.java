@@ -1,0 +1,217 @@
+package dev.tapedeck.recorder.service;
+
+import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.event.TapedeckEvent;
+import dev.tapedeck.recorder.media.MediaPull;
+import dev.tapedeck.recorder.media.PullFactory;
+import dev.tapedeck.recorder.media.SliceFile;
+import dev.tapedeck.recorder.media.StreamEnd;
+import dev.tapedeck.recorder.spool.Announcer;
+import dev.tapedeck.recorder.spool.Retrier;
+import dev.tapedeck.recorder.spool.SliceStore;
+import dev.tapedeck.recorder.spool.Spool;
+import dev.tapedeck.recorder.spool.Uploader;
+import dev.tapedeck.storage.ObjectConflictException;
+import dev.tapedeck.storage.Sha256;
+import dev.tapedeck.storage.StorageException;
+import dev.tapedeck.storage.StoredObject;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/** A recorder on fakes: pulls that write small slice files, an in-memory bucket, and a list of announced events. */
+final class Harness implements AutoCloseable {
+    static final String SOURCE = "__defaultVhost__/live/a";
+
+    final Path spoolDir;
+    final Spool spool;
+    final MemoryStore store = new MemoryStore();
+    final Events events = new Events();
+    final FakePulls pulls = new FakePulls();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final RecorderMetrics metrics = new RecorderMetrics(registry);
+    final Uploader uploader;
+    final RecorderService recorder;
+
+    Harness(Path spoolDir, int maxRecordings) {
+        this.spoolDir = spoolDir;
+        this.spool = new Spool(spoolDir);
+        Retrier retrier = new Retrier() {
+            @Override
+            public <T> T call(String what, java.util.concurrent.Callable<T> op) throws Exception {
+                while (true) {
+                    try {
+                        return op.call();
+                    } catch (ObjectConflictException | Abort e) {
+                        throw e;
+                    } catch (RuntimeException e) {
+                        metrics.retried(e);
+                        Thread.sleep(2);
+                    }
+                }
+            }
+        };
+        this.uploader = new Uploader(spool, store, events, retrier, metrics, Clock.systemUTC());
+        RecorderSettings settings = new RecorderSettings("rtmp://media", Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofMillis(50), maxRecordings, Duration.ofSeconds(5));
+        this.recorder = new RecorderService(new RecorderContext(settings, spool, uploader, store, events, pulls, retrier,
+                Clock.systemUTC(), metrics));
+    }
+
+    static StreamPublished published(String sessionId) {
+        return new StreamPublished(SOURCE, "__defaultVhost__", "live", "a", sessionId, sessionId, false, SOURCE, "source",
+                "nginx-rtmp", null, "1", "127.0.0.1", null, Instant.now());
+    }
+
+    @Override
+    public void close() {
+        recorder.close();
+        uploader.close();
+    }
+
+    /** The object store: a map, with failures on demand. */
+    static final class MemoryStore implements SliceStore {
+        final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+        final Map<String, Instant> modified = new ConcurrentHashMap<>();
+        final AtomicInteger failNext = new AtomicInteger();
+        final AtomicInteger puts = new AtomicInteger();
+
+        @Override
+        public StoredObject putOnce(String key, Path file, String sha256) {
+            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new StorageException("put " + key + " failed: object store is not reachable", null, false);
+            }
+            try {
+                byte[] data = Files.readAllBytes(file);
+                byte[] existing = objects.get(key);
+                if (existing != null) {
+                    String stored = Sha256.of(new java.io.ByteArrayInputStream(existing));
+                    if (!stored.equals(sha256)) {
+                        throw new ObjectConflictException("refusing to overwrite " + key + " (stored sha256 " + stored + ", new sha256 "
+                                + sha256 + ")", stored, sha256);
+                    }
+                } else {
+                    objects.put(key, data);
+                    modified.put(key, Instant.now());
+                    puts.incrementAndGet();
+                }
+                return new StoredObject(key, data.length, "etag", "video/x-flv", modified.get(key));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public List<StoredObject> list(String prefix) {
+            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new StorageException("list " + prefix + " failed: object store is not reachable", null, false);
+            }
+            List<StoredObject> out = new ArrayList<>();
+            new TreeMap<>(objects).forEach((k, v) -> {
+                if (k.startsWith(prefix)) {
+                    out.add(new StoredObject(k, v.length, "etag", null, modified.get(k)));
+                }
+            });
+            return out;
+        }
+
+        void put(String key, String content) {
+            objects.put(key, content.getBytes(StandardCharsets.UTF_8));
+            modified.put(key, Instant.now().minusSeconds(5));
+        }
+    }
+
+    /** Announced events, in order. */
+    static final class Events implements Announcer {
+        final List<TapedeckEvent> all = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void stored(SliceStored event) {
+            all.add(event);
+        }
+
+        @Override
+        public void closed(RecordingClosed event) {
+            all.add(event);
+        }
+
+        List<SliceStored> slices() {
+            return all.stream().filter(SliceStored.class::isInstance).map(SliceStored.class::cast).toList();
+        }
+
+        List<RecordingClosed> closes() {
+            return all.stream().filter(RecordingClosed.class::isInstance).map(RecordingClosed.class::cast).toList();
+        }
+    }
+
+    /**
+     * Pulls that write one slice each time a permit is released (or on their own every few ms when {@code free}),
+     * and end as the test says: stopped by the recorder, at the end of input after {@code eofAfter} slices, or failing.
+     */
+    static final class FakePulls implements PullFactory {
+        final List<String> opened = new CopyOnWriteArrayList<>();
+        final List<Long> firstSeqs = new CopyOnWriteArrayList<>();
+        volatile int eofAfter = Integer.MAX_VALUE;
+        volatile boolean fail;
+        final Semaphore permits = new Semaphore(0);
+        volatile boolean free = true;
+
+        @Override
+        public MediaPull open(String input, Map<String, String> options, Path dir, long sliceMillis, long firstSeq) {
+            opened.add(input);
+            firstSeqs.add(firstSeq);
+            return (listener, stop) -> run(input, dir, firstSeq, listener, stop);
+        }
+
+        private StreamEnd run(String input, Path dir, long firstSeq, dev.tapedeck.recorder.media.SliceListener listener,
+                BooleanSupplier stop) throws IOException {
+            if (fail) {
+                throw new IOException("Connection refused");
+            }
+            long seq = firstSeq;
+            int made = 0;
+            while (true) {
+                if (made >= eofAfter) {
+                    return StreamEnd.END_OF_INPUT;
+                }
+                boolean stopping = stop.getAsBoolean();
+                if (!stopping) {
+                    try {
+                        if (free) {
+                            Thread.sleep(5);
+                        } else if (!permits.tryAcquire(5, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                            continue;
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return StreamEnd.STOPPED;
+                    }
+                }
+                Path file = dir.resolve(SliceFile.partName(seq));
+                Files.writeString(file, "slice " + seq + " of " + input + " at " + System.nanoTime());
+                listener.sliceFinished(new SliceFile(seq, file, seq * 1000, seq * 1000 + 967, 1000, 1, Instant.now()));
+                seq++;
+                made++;
+                if (stopping) {
+                    return StreamEnd.STOPPED;
+                }
+            }
+        }
+    }
+}
