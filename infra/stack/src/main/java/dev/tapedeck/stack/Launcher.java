@@ -23,12 +23,13 @@ public final class Launcher {
         Path home = Path.of(System.getProperty("tapedeck.home", ".")).toAbsolutePath().normalize();
         Path data = Path.of(System.getProperty("tapedeck.data", home.resolve(".data").toString())).toAbsolutePath();
         Duration slice = Duration.ofSeconds((long) doubleArg(args, "--slice-seconds", "demo".equals(mode) ? 10 : 180));
-        if (!mode.equals("up") && !mode.equals("demo")) {
-            System.err.println("usage: tapedeck [up|demo] [--seconds N] [--slice-seconds N]");
+        int recorders = (int) doubleArg(args, "--recorders", Stack.Settings.DEFAULT_RECORDERS);
+        if (!mode.equals("up") && !mode.equals("demo") || recorders < 1) {
+            System.err.println("usage: tapedeck [up|demo] [--seconds N] [--slice-seconds N] [--recorders N]");
             System.exit(2);
         }
 
-        Stack stack = Stack.start(Stack.Settings.defaults(home, data, slice), m -> System.out.println("  · " + m));
+        Stack stack = Stack.start(Stack.Settings.defaults(home, data, slice).recorders(recorders), m -> System.out.println("  · " + m));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nstopping Tapedeck …");
@@ -43,7 +44,9 @@ public final class Launcher {
         System.out.println("  API:                  " + stack.apiUrl() + "/api/v1/recordings");
         System.out.println("  S3 endpoint:          " + stack.s3Endpoint() + " (bucket " + Stack.BUCKET + ")");
         System.out.println("  Kafka:                " + stack.kafkaBootstrap());
-        System.out.println("Slices are " + slice.toSeconds() + " s long. Ctrl-C stops everything.");
+        System.out.println("  recorders:            " + String.join(", ", java.util.stream.IntStream.range(0, recorders)
+                .mapToObj(i -> stack.recorderUrl(i) + "/v1/recordings").toList()));
+        System.out.println("Slices are " + slice.toSeconds() + " s long. A service that exits is restarted. Ctrl-C stops everything.");
 
         if (mode.equals("demo")) {
             int code = demo(stack, seconds, data);

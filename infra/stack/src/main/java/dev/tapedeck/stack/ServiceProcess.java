@@ -5,33 +5,58 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
-/** A child process of the stack (a service JVM or nginx) with its log file. */
+/**
+ * A child process of the stack (a service JVM or nginx) with its log file. Supervised, it is restarted when it
+ * exits without being asked to, as Kubernetes restarts a container: after 1 s, doubling up to 30 s while it
+ * keeps failing, back to 1 s once it ran for a minute. Every restart is logged.
+ */
 final class ServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration STABLE = Duration.ofMinutes(1);
 
     final String name;
-    final Process process;
     final Path log;
+    private final List<String> command;
+    private final Map<String, String> env;
+    private final AtomicInteger restarts = new AtomicInteger();
+    private volatile Process process;
+    private volatile Instant startedAt;
+    private volatile boolean stopping;
 
-    private ServiceProcess(String name, Process process, Path log) {
+    private ServiceProcess(String name, List<String> command, Map<String, String> env, Path log) {
         this.name = name;
-        this.process = process;
+        this.command = command;
+        this.env = env;
         this.log = log;
     }
 
     static ServiceProcess start(String name, List<String> command, Map<String, String> env, Path log) throws IOException {
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ServiceProcess p = new ServiceProcess(name, command, env, log);
+        p.launch();
+        return p;
+    }
+
+    private void launch() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
-        return new ServiceProcess(name, pb.start(), log);
+        startedAt = Instant.now();
+        process = pb.start();
     }
 
     /** Starts a Quarkus service from its packaged {@code target/quarkus-app}. */
@@ -43,7 +68,88 @@ final class ServiceProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // Small heaps and fast startup: four services share a laptop with the media server.
                 "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
-        return start(name, cmd, env, logDir.resolve(name + ".log"));
+        Path log = logDir.resolve(name + ".log");
+        Files.deleteIfExists(log);
+        return start(name, cmd, env, log);
+    }
+
+    /** Restarts the process whenever it exits unasked; {@code progress} hears of each restart. */
+    ServiceProcess supervise(Consumer<String> progress) {
+        Thread t = new Thread(() -> {
+            Duration backoff = FIRST_BACKOFF;
+            while (!stopping) {
+                Process p = process;
+                int code;
+                try {
+                    code = p.waitFor();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (stopping) {
+                    return;
+                }
+                if (Duration.between(startedAt, Instant.now()).compareTo(STABLE) > 0) {
+                    backoff = FIRST_BACKOFF;
+                }
+                int n = restarts.incrementAndGet();
+                String note = name + " exited unexpectedly (exit " + code + "); restarting in " + backoff.toMillis() + " ms (restart " + n + ")";
+                progress.accept(note);
+                appendToLog("---- " + Instant.now() + " " + note + " ----");
+                try {
+                    Thread.sleep(backoff.toMillis());
+                    if (stopping) {
+                        return;
+                    }
+                    launch();
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException e) {
+                    progress.accept("cannot restart " + name + ": " + e.getMessage());
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }, "supervise-" + name);
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
+    private void appendToLog(String line) {
+        try {
+            Files.writeString(log, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // the note also went to the console
+        }
+    }
+
+    /** The current process (a new one after every restart). */
+    Process process() {
+        return process;
+    }
+
+    /** When the current process was started. */
+    Instant startedAt() {
+        return startedAt;
+    }
+
+    /** How many times the supervisor restarted it. */
+    int restarts() {
+        return restarts.get();
+    }
+
+    /** SIGKILL, as a crash or the OOM killer would: the supervisor restarts it. */
+    void kill() {
+        process.destroyForcibly();
+    }
+
+    /** SIGTERM, as a node drain would: the supervisor restarts it once it exited. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Marks the process as asked to stop, so its exit is not restarted. */
+    void stopping() {
+        stopping = true;
     }
 
     /** Waits until {@code url} answers 200, failing early when the process dies. */
@@ -79,18 +185,20 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    /** SIGTERM, then SIGKILL after {@code grace}. */
+    /** SIGTERM, then SIGKILL after {@code grace}; no restart. */
     void stop(Duration grace) {
-        if (!process.isAlive()) {
+        stopping = true;
+        Process p = process;
+        if (!p.isAlive()) {
             return;
         }
-        process.destroy();
+        p.destroy();
         try {
-            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
         }
     }

@@ -33,44 +33,91 @@ public final class Stack implements AutoCloseable {
     /**
      * Where things live and listen.
      *
-     * @param home        the repository root (services run from {@code <module>/target/quarkus-app})
-     * @param dataDir     survives restarts: Kafka's log, the S3 server's objects, logs, spool
-     * @param sliceLength recorder slice length
-     * @param transcode   whether the transcoder runs (rungs, adaptive replays) or only the source is recorded
+     * @param home          the repository root (services run from {@code <module>/target/quarkus-app})
+     * @param dataDir       survives restarts: Kafka's log, the S3 server's objects, logs, spools
+     * @param recorderPorts one HTTP port per recorder replica: the pool has as many replicas
+     * @param sliceLength   recorder slice length
+     * @param transcode     whether the transcoder runs (rungs, adaptive replays) or only the source is recorded
      */
-    public record Settings(Path home, Path dataDir, int kafkaPort, int s3Port, int rtmpPort, int hookPort, int recorderPort,
+    public record Settings(Path home, Path dataDir, int kafkaPort, int s3Port, int rtmpPort, int hookPort, List<Integer> recorderPorts,
             int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode) {
 
-        /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092; the transcoder runs. */
+        /** Replicas of the recorder pool unless told otherwise: takeover is what a person sees locally too. */
+        public static final int DEFAULT_RECORDERS = 2;
+
+        /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092; recorders on 8082, 8085, 8086 …; the transcoder runs. */
         public static Settings defaults(Path home, Path dataDir, Duration sliceLength) {
-            return new Settings(home, dataDir, 9092, 9000, 1935, 8081, 8082, 8083, 8080, 8084, sliceLength, true);
+            return new Settings(home, dataDir, 9092, 9000, 1935, 8081, fixedRecorderPorts(DEFAULT_RECORDERS), 8083, 8080, 8084,
+                    sliceLength, true);
         }
 
         /** Free ports everywhere, for tests; the transcoder runs. */
         public static Settings freePorts(Path home, Path dataDir, Duration sliceLength) {
-            return new Settings(home, dataDir, Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
-                    Ports.free(), Ports.free(), sliceLength, true);
+            return new Settings(home, dataDir, Ports.free(), Ports.free(), Ports.free(), Ports.free(), freeRecorderPorts(DEFAULT_RECORDERS),
+                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true);
         }
 
         /** The same settings with the transcoder on or off. */
         public Settings transcode(boolean on) {
-            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPort, packagerPort, apiPort,
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
                     transcoderPort, sliceLength, on);
+        }
+
+        /** The same settings with {@code n} recorder replicas. */
+        public Settings recorders(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("the recorder pool needs at least one replica, got " + n);
+            }
+            boolean fixed = !recorderPorts.isEmpty() && recorderPorts.get(0) == 8082;
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, fixed ? fixedRecorderPorts(n) : freeRecorderPorts(n),
+                    packagerPort, apiPort, transcoderPort, sliceLength, transcode);
+        }
+
+        /** The same settings with another slice length. */
+        public Settings sliceLength(Duration length) {
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+                    transcoderPort, length, transcode);
+        }
+
+        private static List<Integer> fixedRecorderPorts(int n) {
+            List<Integer> ports = new ArrayList<>(List.of(8082));
+            for (int i = 1; i < n; i++) {
+                ports.add(8084 + i);
+            }
+            return ports;
+        }
+
+        private static List<Integer> freeRecorderPorts(int n) {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ports.add(Ports.free());
+            }
+            return ports;
         }
     }
 
-    private final Settings settings;
-    private final List<AutoCloseable> running = new ArrayList<>();
-    private EmbeddedKafka kafka;
-    private EmbeddedS3 s3;
+    /**
+     * Timings of the local recorder pool: a silent replica loses its streams after 3 s (the broker here allows
+     * it; a cluster's default minimum is 6 s), and letting go of a stream waits at most 10 s for its last upload.
+     */
+    static final String RECORDER_SESSION_TIMEOUT = "3s";
+    static final String RECORDER_HANDOVER_TIMEOUT = "10s";
 
-    private Stack(Settings settings) {
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private final List<ServiceProcess> recorders = new ArrayList<>();
+    private EmbeddedKafka kafka;
+    private volatile EmbeddedS3 s3;
+
+    private Stack(Settings settings, Consumer<String> progress) {
         this.settings = settings;
+        this.progress = progress;
     }
 
     /** Starts everything and waits until every service is ready; {@code progress} hears each step. */
     public static Stack start(Settings settings, Consumer<String> progress) throws Exception {
-        Stack stack = new Stack(settings);
+        Stack stack = new Stack(settings, progress);
         try {
             stack.startAll(progress);
             return stack;
@@ -112,13 +159,24 @@ public final class Stack implements AutoCloseable {
                 // A source publish waits for the transcoder's worker too: a fresh JVM takes a few seconds.
                 "TAPEDECK_HOOK_ATTACH_ROLES", settings.transcode() ? "recorder,transcoder" : "recorder",
                 "TAPEDECK_HOOK_ATTACH_WAIT", settings.transcode() ? ATTACH_WAIT_TRANSCODING : "2s"));
-        progress.accept("starting recorder on :" + settings.recorderPort());
-        ports.put("recorder", settings.recorderPort());
-        ServiceProcess recorder = service("recorder", common, Map.of(
-                "QUARKUS_HTTP_PORT", "" + settings.recorderPort(),
-                "TAPEDECK_RECORDER_MEDIA_SERVER_URL", rtmp,
-                "TAPEDECK_RECORDER_SLICE_LENGTH", settings.sliceLength().toMillis() + "ms",
-                "TAPEDECK_RECORDER_SPOOL_DIR", data.resolve("spool").toString()));
+        for (int i = 0; i < settings.recorderPorts().size(); i++) {
+            String name = "recorder-" + (i + 1);
+            int port = settings.recorderPorts().get(i);
+            progress.accept("starting " + name + " on :" + port + " (recorder pool of " + settings.recorderPorts().size() + ")");
+            ports.put(name, port);
+            Map<String, String> env = new HashMap<>(common);
+            env.putAll(Map.of(
+                    "QUARKUS_HTTP_PORT", "" + port,
+                    "TAPEDECK_RECORDER_MEDIA_SERVER_URL", rtmp,
+                    "TAPEDECK_RECORDER_SLICE_LENGTH", settings.sliceLength().toMillis() + "ms",
+                    // Each replica its own spool, kept across its restarts (a volume per pod in a cluster).
+                    "TAPEDECK_RECORDER_SPOOL_DIR", data.resolve("spool").resolve(name).toString(),
+                    "TAPEDECK_RECORDER_SESSION_TIMEOUT", RECORDER_SESSION_TIMEOUT,
+                    "TAPEDECK_RECORDER_HANDOVER_TIMEOUT", RECORDER_HANDOVER_TIMEOUT));
+            ServiceProcess recorder = ServiceProcess.quarkus(name, settings.home(), "recorder", env, logs);
+            running.add(recorder);
+            recorders.add(recorder);
+        }
         progress.accept("starting packager on :" + settings.packagerPort());
         ports.put("packager", settings.packagerPort());
         ServiceProcess packager = service("packager", common, Map.of(
@@ -142,6 +200,8 @@ public final class Stack implements AutoCloseable {
         for (ServiceProcess p : running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast).toList()) {
             p.awaitHttp("http://127.0.0.1:" + ports.get(p.name) + "/q/health/ready", Duration.ofSeconds(90));
             progress.accept(p.name + " is ready");
+            // From now on it is restarted when it exits unasked, as Kubernetes would.
+            p.supervise(progress);
         }
 
         progress.accept("starting nginx-rtmp on rtmp://127.0.0.1:" + settings.rtmpPort());
@@ -153,9 +213,10 @@ public final class Stack implements AutoCloseable {
         ServiceProcess nginx = ServiceProcess.start("nginx", List.of(nginxBinary(), "-p", nginxDir.toString(), "-c", conf.toString()),
                 Map.of(), logs.resolve("nginx.log"));
         running.add(nginx);
+        nginx.supervise(progress);
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (!Ports.isOpen("127.0.0.1", settings.rtmpPort())) {
-            if (!nginx.process.isAlive() || System.nanoTime() > deadline) {
+            if (!nginx.process().isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("nginx did not start: " + nginx.tail() + "\n" + readQuietly(nginxDir.resolve("error.log")));
             }
             Thread.sleep(100);
@@ -172,8 +233,11 @@ public final class Stack implements AutoCloseable {
 
     private void checkPortsFree() {
         Map<String, Integer> ports = new HashMap<>(Map.of("Kafka", settings.kafkaPort(), "S3", settings.s3Port(),
-                "RTMP", settings.rtmpPort(), "ingest-hook", settings.hookPort(), "recorder", settings.recorderPort(),
+                "RTMP", settings.rtmpPort(), "ingest-hook", settings.hookPort(),
                 "packager", settings.packagerPort(), "vod-api", settings.apiPort()));
+        for (int i = 0; i < settings.recorderPorts().size(); i++) {
+            ports.put("recorder-" + (i + 1), settings.recorderPorts().get(i));
+        }
         if (settings.transcode()) {
             ports.put("transcoder", settings.transcoderPort());
         }
@@ -233,12 +297,38 @@ public final class Stack implements AutoCloseable {
         return "http://127.0.0.1:" + settings.hookPort();
     }
 
+    /** The recorder replicas, {@code recorder-1} first. */
+    List<ServiceProcess> recorders() {
+        return List.copyOf(recorders);
+    }
+
+    /** {@code http://127.0.0.1:port} of recorder replica {@code i} (0-based). */
+    public String recorderUrl(int i) {
+        return "http://127.0.0.1:" + settings.recorderPorts().get(i);
+    }
+
+    /** Makes the S3 server unreachable, as an outage would (the objects stay). */
+    public void stopS3() throws Exception {
+        progress.accept("stopping the S3 server (outage)");
+        s3.close();
+    }
+
+    /** Brings the S3 server back on the same port and directory. */
+    public void startS3() throws Exception {
+        progress.accept("starting the S3 server again");
+        EmbeddedS3 old = s3;
+        s3 = EmbeddedS3.start(old.dataDir(), old.port());
+        running.set(running.indexOf(old), s3);
+    }
+
     /** Stops nginx first (publishers end, hooks fire), then the services (they finish their work), then Kafka and S3. */
     @Override
     public void close() {
         // SIGTERM every child at once (each finishes its work), then wait for them in reverse start order.
-        running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast)
-                .forEach(p -> p.process.destroy());
+        running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast).forEach(p -> {
+            p.stopping();
+            p.process().destroy();
+        });
         for (int i = running.size() - 1; i >= 0; i--) {
             try {
                 running.get(i).close();

@@ -48,6 +48,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         // Consumers join at once instead of waiting 3 s for more members.
         props.put("group.initial.rebalance.delay.ms", "0");
+        // Lets the recorder pool use a short session timeout, so takeover after a kill is quick in tests and locally.
+        props.put("group.min.session.timeout.ms", "1000");
         // The default 128 MiB cleaner buffer would dominate a small heap.
         props.put("log.cleaner.dedupe.buffer.size", "4194304");
         props.put("num.partitions", "3");

@@ -45,6 +45,7 @@ public final class RecordingSession implements Runnable {
     private long recordedMillis;
     private long produced;
     private long lastSeq = -1;
+    private long quarantinedSeen;
 
     /**
      * @param pull false for a recording whose stream already ended while no replica held it: it is closed
@@ -154,8 +155,13 @@ public final class RecordingSession implements Runnable {
 
     private void spool(SliceFile slice) {
         boolean first = produced == 0;
-        boolean discontinuity = first && resume.resumed();
-        long gap = discontinuity && resume.lastStoredAt() != null
+        long quarantined = uploads.stream().filter(u -> u.isDone() && !u.isCompletedExceptionally()
+                && u.join() == Uploader.Result.QUARANTINED).count();
+        // A slice that could not be stored under its number leaves a hole: the next one says so.
+        boolean afterHole = quarantined > quarantinedSeen;
+        quarantinedSeen = quarantined;
+        boolean discontinuity = first && resume.resumed() || afterHole;
+        long gap = first && discontinuity && resume.lastStoredAt() != null
                 ? Math.max(0, slice.startedAt().toEpochMilli() - resume.lastStoredAt().toEpochMilli()) : 0;
         SpoolEntry entry = new SpoolEntry(published.recordingId(), published.sessionId(), source.toString(), published.rendition(),
                 slice.seq(), slice.firstDtsMillis(), slice.lastDtsMillis(), slice.durationMillis(), slice.keyframes(), discontinuity,

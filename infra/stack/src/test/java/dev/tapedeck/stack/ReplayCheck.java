@@ -1,0 +1,174 @@
+package dev.tapedeck.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CatalogEntry;
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.testkit.MediaTools;
+import dev.tapedeck.testkit.TopicReader;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/** What the recorder fault tests check of a finished replay, and how they find the replica holding a stream. */
+final class ReplayCheck {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** A jump in stream time between two slices larger than this is a gap (frames are 33 ms apart). */
+    static final long GAP_MILLIS = 500;
+
+    private ReplayCheck() {
+    }
+
+    /** The measured gaps of a rendition, in ms of stream time, and the slices. */
+    record Result(List<SliceStored> slices, List<Long> gaps, double replaySeconds) {
+    }
+
+    /** The replica whose {@code /v1/recordings} lists the stream with a running pull, if any. */
+    static OptionalInt holder(Stack stack, String streamKey) {
+        for (int i = 0; i < stack.recorders().size(); i++) {
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.recorderUrl(i) + "/v1/recordings"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    continue;
+                }
+                for (JsonNode rec : JSON.readTree(r.body()).path("recordings")) {
+                    if (rec.path("streamKey").asText().equals(streamKey) && rec.path("running").asBoolean()) {
+                        return OptionalInt.of(i);
+                    }
+                }
+            } catch (Exception e) {
+                // a replica that is down holds nothing
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /** Waits until a replica other than {@code not} (-1 for any) pulls the stream; returns it. */
+    static int awaitHolder(Stack stack, String streamKey, int not, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            OptionalInt h = holder(stack, streamKey);
+            if (h.isPresent() && h.getAsInt() != not) {
+                return h.getAsInt();
+            }
+            assertThat(System.nanoTime()).as("a replica other than %d pulls %s within %s", not, streamKey, timeout).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    /** Waits until every recorder replica answers ready again (after a kill, the supervisor restarts it). */
+    static void awaitPoolReady(Stack stack, Duration timeout) throws InterruptedException {
+        for (int i = 0; i < stack.recorders().size(); i++) {
+            ServiceProcess p = stack.recorders().get(i);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                try {
+                    if (p.process().isAlive() && HTTP.send(HttpRequest.newBuilder(URI.create(stack.recorderUrl(i) + "/q/health/ready"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (Exception e) {
+                    // not yet
+                }
+                assertThat(System.nanoTime()).as("%s ready again", p.name).isLessThan(deadline);
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** A number from a replica's Prometheus metrics; 0 when it does not answer. */
+    static double metric(Stack stack, int replica, String name) {
+        try {
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(stack.recorderUrl(replica) + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+            return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The replay of {@code id} after its publisher stopped: READY, every slice announced once in sequence and
+     * unchanged in the bucket, RecordingClosed last, the replay decoding without an error line, and exactly
+     * {@code discontinuities} marked gaps in stream time, each in the slices' events and the playlist.
+     */
+    static Result check(Stack stack, String id, int discontinuities) throws Exception {
+        try (TopicReader slices = new TopicReader(stack.kafkaBootstrap(), Topics.SLICES);
+                TopicReader vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS)) {
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(90));
+            List<ConsumerRecord<String, CloudEvent<?>>> ofRecording = slices.readToEnd().stream()
+                    .filter(r -> r.key().equals(Topics.sliceKey(id, "source"))).toList();
+            List<SliceStored> stored = ofRecording.stream().filter(r -> r.value().data() instanceof SliceStored)
+                    .map(r -> (SliceStored) r.value().data()).toList();
+            assertThat(ofRecording.get(ofRecording.size() - 1).value().data()).as("RecordingClosed comes last")
+                    .isInstanceOfSatisfying(RecordingClosed.class, c -> assertThat(c.reason().isFinal()).isTrue());
+            Map<Long, Long> perSeq = stored.stream().collect(Collectors.groupingBy(SliceStored::seq, Collectors.counting()));
+            assertThat(perSeq.values()).as("no slice announced twice").allMatch(n -> n == 1);
+            assertThat(stored).extracting(SliceStored::seq).as("no sequence number missing, in order")
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, stored.size()).boxed().toList());
+            for (SliceStored s : stored) {
+                assertThat(sha256(stack.bucketDir().resolve(s.objectKey()))).as("slice %d unchanged since announced", s.seq())
+                        .isEqualTo(s.sha256());
+            }
+            List<Long> gaps = new java.util.ArrayList<>();
+            for (int i = 1; i < stored.size(); i++) {
+                SliceStored prev = stored.get(i - 1);
+                SliceStored next = stored.get(i);
+                long gap = next.firstDtsMillis() - (prev.firstDtsMillis() + prev.durationMillis());
+                if (gap > GAP_MILLIS) {
+                    gaps.add(gap);
+                    assertThat(next.discontinuity()).as("slice %d after a %d ms gap is marked", next.seq(), gap).isTrue();
+                }
+            }
+            assertThat(gaps).as("gaps in stream time").hasSize(discontinuities);
+            assertThat(stored.stream().filter(SliceStored::discontinuity).count()).as("slices marked discontinuous")
+                    .isEqualTo(discontinuities);
+
+            String master = stack.apiUrl() + "/vod/" + id + "/master.m3u8";
+            assertThat(MediaTools.decodeErrors(master)).as("decode of the whole replay").isEmpty();
+            String playlist = StackTest.get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8");
+            assertThat(count(playlist, "#EXT-X-DISCONTINUITY\n")).as("discontinuities in the playlist").isEqualTo(discontinuities);
+            assertThat(playlist).endsWith("#EXT-X-ENDLIST\n");
+            return new Result(stored, gaps, MediaTools.duration(master));
+        }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static String sha256(Path file) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            in.transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), d));
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tapedeck.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.kafka.CloudEventSerializer;
+import dev.tapedeck.testkit.TopicReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A pool of one recorder: killed, restarted by the launcher, it resumes its stream from what is stored and spooled. */
+class SingleRecorderRestartIT extends StackTest {
+
+    @BeforeAll
+    static void start() throws Exception {
+        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
+    }
+
+    @Test
+    void theOnlyReplicaKilledAndRestartedResumesItsStreamWithOneMarkedGap() throws Exception {
+        String stream = "restart";
+        try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
+                TopicReader live = new TopicReader(stack.kafkaBootstrap(), Topics.LIVE);
+                TopicReader slices = new TopicReader(stack.kafkaBootstrap(), Topics.SLICES);
+                Publisher publisher = Publisher.start(stack.rtmpUrl("live", stream), 640, 360, 30, 40, data.resolve(stream + ".log"))) {
+            StreamPublished published = (StreamPublished) streams.await(r -> r.value() != null
+                    && r.value().data() instanceof StreamPublished p && p.stream().equals(stream), Duration.ofSeconds(30)).value().data();
+            String id = published.recordingId();
+            slices.await(r -> r.value().data() instanceof SliceStored s && s.recordingId().equals(id) && s.seq() >= 1, Duration.ofSeconds(60));
+            ReplayCheck.awaitHolder(stack, published.streamKey(), -1, Duration.ofSeconds(10));
+
+            // A repeated publish record of the live session starts no second pull and overwrites nothing (checked at the end).
+            ConsumerRecord<String, CloudEvent<?>> record = live.await(r -> r.key().equals(published.streamKey()) && r.value() != null,
+                    Duration.ofSeconds(10));
+            Properties p = new Properties();
+            p.put("bootstrap.servers", stack.kafkaBootstrap());
+            try (var producer = new KafkaProducer<String, CloudEvent<?>>(p, new StringSerializer(), new CloudEventSerializer())) {
+                producer.send(new ProducerRecord<>(Topics.LIVE, record.key(), record.value())).get();
+            }
+
+            ServiceProcess recorder = stack.recorders().get(0);
+            Instant before = recorder.startedAt();
+            recorder.kill();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (recorder.startedAt().equals(before)) {
+                assertThat(System.nanoTime()).as("the launcher restarts the killed recorder").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            Instant restarted = recorder.startedAt();
+            ReplayCheck.awaitHolder(stack, published.streamKey(), -1, Duration.ofSeconds(30));
+            long resumeMillis = Duration.between(restarted, Instant.now()).toMillis();
+            assertThat(resumeMillis).as("the restarted process resumes the stream within 10 s of its start").isLessThan(10_000);
+
+            assertThat(publisher.await()).as(publisher.output()).isZero();
+            ReplayCheck.Result r = ReplayCheck.check(stack, id, 1);
+            assertThat(r.gaps().get(0)).as("media lost to the kill").isLessThanOrEqualTo(10_000);
+            assertThat(recorder.restarts()).isEqualTo(1);
+            System.out.printf(Locale.ROOT, "[kill -9 of the only recorder] resumed %d ms after its restart; media gap %d ms; replay %.1f s of 40 s%n",
+                    resumeMillis, r.gaps().get(0), r.replaySeconds());
+        }
+    }
+}
