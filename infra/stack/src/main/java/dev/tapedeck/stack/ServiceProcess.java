@@ -37,6 +37,7 @@ final class ServiceProcess implements AutoCloseable {
     private volatile Process process;
     private volatile Instant startedAt;
     private volatile boolean stopping;
+    private volatile long restartNotBeforeNanos = Long.MIN_VALUE;
 
     private ServiceProcess(String name, List<String> command, Map<String, String> env, Path log) {
         this.name = name;
@@ -96,7 +97,7 @@ final class ServiceProcess implements AutoCloseable {
                 progress.accept(note);
                 appendToLog("---- " + Instant.now() + " " + note + " ----");
                 try {
-                    Thread.sleep(backoff.toMillis());
+                    Thread.sleep(Math.max(backoff.toMillis(), (restartNotBeforeNanos - System.nanoTime()) / 1_000_000));
                     if (stopping) {
                         return;
                     }
@@ -139,6 +140,12 @@ final class ServiceProcess implements AutoCloseable {
 
     /** SIGKILL, as a crash or the OOM killer would: the supervisor restarts it. */
     void kill() {
+        process.destroyForcibly();
+    }
+
+    /** SIGKILL, and no restart for {@code down}: a node that is gone for a while, not a container restarted at once. */
+    void kill(Duration down) {
+        restartNotBeforeNanos = System.nanoTime() + down.toNanos();
         process.destroyForcibly();
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CloudEvent;
-import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.kafka.CloudEventSerializer;
 import dev.tapedeck.testkit.TopicReader;
@@ -29,16 +28,11 @@ class SingleRecorderRestartIT extends StackTest {
 
     @Test
     void theOnlyReplicaKilledAndRestartedResumesItsStreamWithOneMarkedGap() throws Exception {
-        String stream = "restart";
-        try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
-                TopicReader live = new TopicReader(stack.kafkaBootstrap(), Topics.LIVE);
-                TopicReader slices = new TopicReader(stack.kafkaBootstrap(), Topics.SLICES);
-                Publisher publisher = Publisher.start(stack.rtmpUrl("live", stream), 640, 360, 30, 40, data.resolve(stream + ".log"))) {
-            StreamPublished published = (StreamPublished) streams.await(r -> r.value() != null
-                    && r.value().data() instanceof StreamPublished p && p.stream().equals(stream), Duration.ofSeconds(30)).value().data();
-            String id = published.recordingId();
-            slices.await(r -> r.value().data() instanceof SliceStored s && s.recordingId().equals(id) && s.seq() >= 1, Duration.ofSeconds(60));
-            ReplayCheck.awaitHolder(stack, published.streamKey(), -1, Duration.ofSeconds(10));
+        try (LiveStream stream = new LiveStream(stack, data, "restart", 40);
+                TopicReader live = new TopicReader(stack.kafkaBootstrap(), Topics.LIVE)) {
+            StreamPublished published = stream.published;
+            String id = stream.id();
+            stream.holderAfterSlice(1);
 
             // A repeated publish record of the live session starts no second pull and overwrites nothing (checked at the end).
             ConsumerRecord<String, CloudEvent<?>> record = live.await(r -> r.key().equals(published.streamKey()) && r.value() != null,
@@ -62,7 +56,7 @@ class SingleRecorderRestartIT extends StackTest {
             long resumeMillis = Duration.between(restarted, Instant.now()).toMillis();
             assertThat(resumeMillis).as("the restarted process resumes the stream within 10 s of its start").isLessThan(10_000);
 
-            assertThat(publisher.await()).as(publisher.output()).isZero();
+            stream.awaitPublisher();
             ReplayCheck.Result r = ReplayCheck.check(stack, id, 1);
             assertThat(r.gaps().get(0)).as("media lost to the kill").isLessThanOrEqualTo(10_000);
             assertThat(recorder.restarts()).isEqualTo(1);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class StackTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    @TempDir
+    /** Kept when a test fails, so the services' logs under {@code logs/} can be read. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path data;
     static Stack stack;
 

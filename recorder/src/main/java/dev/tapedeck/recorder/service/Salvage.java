@@ -32,6 +32,11 @@ final class Salvage {
     static Optional<SpoolEntry> salvage(Spool.Partial partial, Spool spool, PullFactory pulls, Clock clock) {
         Path work = partial.file().resolveSibling(".salvage-" + partial.seq());
         try {
+            if (Files.size(partial.file()) == 0) {
+                LOG.infof("half-written slice %s is empty (the crash came as it was opened); removing it", partial.file());
+                Files.delete(partial.file());
+                return Optional.empty();
+            }
             Files.createDirectories(work);
             List<SliceFile> out = new ArrayList<>();
             MediaPull pull = pulls.open(partial.file().toString(), Map.of(), work, WHOLE, partial.seq());
