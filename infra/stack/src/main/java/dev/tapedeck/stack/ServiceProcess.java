@@ -37,7 +37,7 @@ final class ServiceProcess implements AutoCloseable {
     private volatile Process process;
     private volatile Instant startedAt;
     private volatile boolean stopping;
-    private volatile long restartNotBeforeNanos = Long.MIN_VALUE;
+    private volatile Instant restartNotBefore = Instant.EPOCH;
 
     private ServiceProcess(String name, List<String> command, Map<String, String> env, Path log) {
         this.name = name;
@@ -97,7 +97,7 @@ final class ServiceProcess implements AutoCloseable {
                 progress.accept(note);
                 appendToLog("---- " + Instant.now() + " " + note + " ----");
                 try {
-                    Thread.sleep(Math.max(backoff.toMillis(), (restartNotBeforeNanos - System.nanoTime()) / 1_000_000));
+                    Thread.sleep(Math.max(backoff.toMillis(), Duration.between(Instant.now(), restartNotBefore).toMillis()));
                     if (stopping) {
                         return;
                     }
@@ -145,7 +145,7 @@ final class ServiceProcess implements AutoCloseable {
 
     /** SIGKILL, and no restart for {@code down}: a node that is gone for a while, not a container restarted at once. */
     void kill(Duration down) {
-        restartNotBeforeNanos = System.nanoTime() + down.toNanos();
+        restartNotBefore = Instant.now().plus(down);
         process.destroyForcibly();
     }
 
