@@ -23,25 +23,40 @@ import org.apache.kafka.common.TopicPartition;
  * the group: a replica that joins (a restart, a scale-up) takes only idle partitions and those whose owner
  * left, so no recording gets a gap because the pool changed size. Partitions are otherwise balanced by count.
  * <p>
- * Each member tells in its subscription which of its partitions are busy (they hold a stream it records).
+ * Each member tells in its subscription its {@link Load}: which of its partitions are busy (they hold a stream
+ * it records), which hold only streams waiting for a free pull, and whether it is full (at
+ * {@code max-recordings}). A full member gives up its waiting-only partitions, and free partitions go to
+ * members that are not full, so a stream over one replica's cap is recorded by another.
+ * <p>
  * Under the cooperative protocol a partition moves in two rebalances: its owner first gives it up (it is left
  * out of the owner's assignment), then it is assigned as a free partition.
  */
 public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Configurable {
-    /** Consumer property holding a {@code Supplier<Set<TopicPartition>>} of this member's busy partitions. */
-    public static final String BUSY_PARTITIONS = "tapedeck.busy-partitions";
+    /** Consumer property holding a {@code Supplier<Load>}: this member's load, sent with every join. */
+    public static final String LOAD = "tapedeck.load";
+
+    /**
+     * What a member says of itself when it joins.
+     *
+     * @param busy    partitions holding a stream it records
+     * @param waiting partitions whose streams all wait for a free pull here
+     * @param full    true when it pulls as many streams as it may
+     */
+    public record Load(Set<TopicPartition> busy, Set<TopicPartition> waiting, boolean full) {
+        public static final Load IDLE = new Load(Set.of(), Set.of(), false);
+    }
 
     static final Comparator<TopicPartition> ORDER = Comparator.comparing(TopicPartition::topic)
             .thenComparingInt(TopicPartition::partition);
 
-    private Supplier<Set<TopicPartition>> busy = Set::of;
+    private Supplier<Load> load = () -> Load.IDLE;
 
     @Override
     @SuppressWarnings("unchecked")
     public void configure(Map<String, ?> configs) {
-        Object supplier = configs.get(BUSY_PARTITIONS);
+        Object supplier = configs.get(LOAD);
         if (supplier instanceof Supplier<?> s) {
-            busy = (Supplier<Set<TopicPartition>>) s;
+            load = (Supplier<Load>) s;
         }
     }
 
@@ -57,7 +72,7 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
 
     @Override
     public ByteBuffer subscriptionUserData(Set<String> topics) {
-        return encode(busy.get());
+        return encode(load.get());
     }
 
     @Override
@@ -81,9 +96,9 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
     static Map<String, Set<TopicPartition>> plan(Set<TopicPartition> all, Map<String, Subscription> subs,
             Map<String, Set<TopicPartition>> out) {
         Map<TopicPartition, String> owner = new HashMap<>();
-        Map<String, Set<TopicPartition>> busyOf = new HashMap<>();
+        Map<String, Load> loadOf = new HashMap<>();
         for (Map.Entry<String, Subscription> e : subs.entrySet()) {
-            busyOf.put(e.getKey(), decode(e.getValue().userData()));
+            loadOf.put(e.getKey(), decode(e.getValue().userData()));
             for (TopicPartition tp : e.getValue().ownedPartitions()) {
                 if (all.contains(tp) && owner.putIfAbsent(tp, e.getKey()) == null) {
                     out.get(e.getKey()).add(tp);
@@ -94,7 +109,17 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         int ceiling = (all.size() + members - 1) / members;
         Set<TopicPartition> released = new HashSet<>();
         for (Map.Entry<String, Set<TopicPartition>> e : out.entrySet()) {
-            Set<TopicPartition> busy = busyOf.getOrDefault(e.getKey(), Set.of());
+            Load load = loadOf.getOrDefault(e.getKey(), Load.IDLE);
+            Set<TopicPartition> busy = load.busy();
+            if (load.full() && out.values().stream().anyMatch(o -> o != e.getValue())) {
+                // Streams over this member's cap go back to the pool, for a member with room.
+                for (TopicPartition tp : List.copyOf(e.getValue())) {
+                    if (load.waiting().contains(tp) && !busy.contains(tp)) {
+                        e.getValue().remove(tp);
+                        released.add(tp);
+                    }
+                }
+            }
             List<TopicPartition> idle = new ArrayList<>(e.getValue().stream().filter(tp -> !busy.contains(tp)).toList());
             java.util.Collections.reverse(idle);
             for (TopicPartition tp : idle) {
@@ -110,7 +135,9 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
                 continue;
             }
             String emptiest = out.entrySet().stream()
-                    .min(Comparator.<Map.Entry<String, Set<TopicPartition>>>comparingInt(e -> e.getValue().size())
+                    .min(Comparator.<Map.Entry<String, Set<TopicPartition>>, Boolean>comparing(
+                                    e -> loadOf.getOrDefault(e.getKey(), Load.IDLE).full())
+                            .thenComparingInt(e -> e.getValue().size())
                             .thenComparing(Map.Entry::getKey))
                     .map(Map.Entry::getKey).orElseThrow();
             out.get(emptiest).add(tp);
@@ -124,19 +151,29 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         return out;
     }
 
-    static ByteBuffer encode(Set<TopicPartition> partitions) {
-        String text = String.join(",", partitions.stream().map(tp -> tp.topic() + ":" + tp.partition()).sorted().toList());
+    static ByteBuffer encode(Load load) {
+        String text = list(load.busy()) + "|" + list(load.waiting()) + "|" + (load.full() ? "full" : "");
         return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static Set<TopicPartition> decode(ByteBuffer data) {
+    static Load decode(ByteBuffer data) {
         if (data == null || !data.hasRemaining()) {
-            return Set.of();
+            return Load.IDLE;
         }
         byte[] bytes = new byte[data.remaining()];
         data.duplicate().get(bytes);
+        String[] parts = new String(bytes, StandardCharsets.UTF_8).split("\\|", -1);
+        return new Load(partitions(parts[0]), parts.length > 1 ? partitions(parts[1]) : Set.of(),
+                parts.length > 2 && parts[2].equals("full"));
+    }
+
+    private static String list(Set<TopicPartition> partitions) {
+        return String.join(",", partitions.stream().map(tp -> tp.topic() + ":" + tp.partition()).sorted().toList());
+    }
+
+    private static Set<TopicPartition> partitions(String text) {
         Set<TopicPartition> out = new HashSet<>();
-        for (String part : new String(bytes, StandardCharsets.UTF_8).split(",")) {
+        for (String part : text.split(",")) {
             int colon = part.lastIndexOf(':');
             if (colon > 0) {
                 out.add(new TopicPartition(part.substring(0, colon), Integer.parseInt(part.substring(colon + 1))));

@@ -61,6 +61,7 @@ public final class LiveOwnership implements AutoCloseable {
     private volatile KafkaConsumer<String, CloudEvent<?>> consumer;
     private volatile boolean running = true;
     private volatile Set<Integer> owned = Set.of();
+    private Set<Integer> offered = Set.of();
 
     public LiveOwnership(Settings settings, RecorderService recorder) {
         this.settings = settings;
@@ -90,15 +91,34 @@ public final class LiveOwnership implements AutoCloseable {
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, settings.sessionTimeout().toMillis() / 4));
         // Lifecycle records must reach the recorder at once: a held publish waits for it to attach.
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-        Supplier<Set<TopicPartition>> busy = this::busyPartitions;
-        p.put(BusyAwareAssignor.BUSY_PARTITIONS, busy);
+        Supplier<BusyAwareAssignor.Load> load = this::load;
+        p.put(BusyAwareAssignor.LOAD, load);
         return new KafkaConsumer<>(p);
     }
 
-    /** Partitions holding a stream this replica records: they stay here when the group changes. */
-    private Set<TopicPartition> busyPartitions() {
-        return table.partitionsWith(s -> recorder.recording(s.sessionId())).stream()
-                .map(n -> new TopicPartition(Topics.LIVE, n)).collect(Collectors.toSet());
+    /**
+     * This replica's load for the assignor: partitions holding a stream it pulls stay here when the group
+     * changes; partitions whose streams only wait for a free pull go to a replica with room when this one is full.
+     */
+    private BusyAwareAssignor.Load load() {
+        Set<Integer> busy = table.partitionsWith(s -> recorder.recording(s.sessionId()) && !recorder.waiting(s.sessionId()));
+        Set<Integer> waiting = new java.util.TreeSet<>(table.partitionsWith(s -> recorder.waiting(s.sessionId())));
+        waiting.removeAll(busy);
+        return new BusyAwareAssignor.Load(topicPartitions(busy), topicPartitions(waiting), recorder.full());
+    }
+
+    private static Set<TopicPartition> topicPartitions(Set<Integer> numbers) {
+        return numbers.stream().map(n -> new TopicPartition(Topics.LIVE, n)).collect(Collectors.toSet());
+    }
+
+    /** A stream began to wait for a free pull here: ask the group once to move it to a replica with room. */
+    private void offerWaiting() {
+        Set<Integer> waiting = table.partitionsWith(s -> recorder.waiting(s.sessionId()));
+        if (!waiting.isEmpty() && !waiting.equals(offered)) {
+            LOG.warnf("this replica is full; offering partitions %s with waiting streams to the pool", waiting);
+            consumer.enforceRebalance("streams waiting for a free pull in partitions " + waiting);
+        }
+        offered = waiting;
     }
 
     private void loop() {
@@ -122,6 +142,7 @@ public final class LiveOwnership implements AutoCloseable {
                         }
                     }
                     commit(false);
+                    offerWaiting();
                 }
             } catch (WakeupException e) {
                 // stopping

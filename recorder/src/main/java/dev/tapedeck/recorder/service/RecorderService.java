@@ -120,6 +120,17 @@ public class RecorderService implements AutoCloseable {
         return pulls.getQueue().size();
     }
 
+    /** True while the session waits for a free pull on this replica. */
+    public boolean waiting(String sessionId) {
+        RecordingSession s = sessions.get(sessionId);
+        return s != null && pulls.getQueue().contains(s);
+    }
+
+    /** True when every pull of this replica is taken. */
+    public boolean full() {
+        return pulls.getActiveCount() >= ctx.settings().maxRecordings() || !pulls.getQueue().isEmpty();
+    }
+
     private RecordingSession start(StreamPublished p, boolean pull) {
         RecordingSession s = new RecordingSession(p, ctx, pull);
         sessions.put(p.sessionId(), s);

@@ -25,7 +25,11 @@ class BusyAwareAssignorTest {
     }
 
     static Subscription member(Set<TopicPartition> busy, TopicPartition... owned) {
-        return new Subscription(List.of(T), BusyAwareAssignor.encode(busy), List.of(owned));
+        return new Subscription(List.of(T), BusyAwareAssignor.encode(new BusyAwareAssignor.Load(busy, Set.of(), false)), List.of(owned));
+    }
+
+    static Subscription full(Set<TopicPartition> busy, Set<TopicPartition> waiting, TopicPartition... owned) {
+        return new Subscription(List.of(T), BusyAwareAssignor.encode(new BusyAwareAssignor.Load(busy, waiting, true)), List.of(owned));
     }
 
     static Map<String, Set<TopicPartition>> plan(Map<String, Subscription> subs) {
@@ -64,8 +68,27 @@ class BusyAwareAssignorTest {
     }
 
     @Test
-    void busyPartitionsRoundTripThroughTheSubscription() {
-        assertThat(BusyAwareAssignor.decode(BusyAwareAssignor.encode(Set.of(P0, P2)))).containsExactlyInAnyOrder(P0, P2);
-        assertThat(BusyAwareAssignor.decode(null)).isEmpty();
+    void aFullReplicaGivesUpAPartitionWhoseStreamWaitsAndAReplicaWithRoomTakesIt() {
+        // a pulls as many streams as it may (p0); a stream of p1 waits for a free pull there.
+        var plan = plan(Map.of("a", full(Set.of(P0), Set.of(P1), P0, P1), "b", member(Set.of(P2), P2)));
+        assertThat(plan.get("a")).containsExactly(P0);
+        assertThat(plan.get("b")).as("p1 moves in the next rebalance").containsExactly(P2);
+
+        var next = plan(Map.of("a", full(Set.of(P0), Set.of(), P0), "b", member(Set.of(P2), P2)));
+        assertThat(next.get("b")).containsExactly(P1, P2);
+        assertThat(next.get("a")).as("a full member gets no free partition while another has room").containsExactly(P0);
+    }
+
+    @Test
+    void aLoneFullReplicaKeepsItsWaitingStreams() {
+        var plan = plan(Map.of("a", full(Set.of(P0), Set.of(P1), P0, P1, P2)));
+        assertThat(plan.get("a")).containsExactly(P0, P1, P2);
+    }
+
+    @Test
+    void theLoadRoundTripsThroughTheSubscription() {
+        var load = new BusyAwareAssignor.Load(Set.of(P0, P2), Set.of(P1), true);
+        assertThat(BusyAwareAssignor.decode(BusyAwareAssignor.encode(load))).isEqualTo(load);
+        assertThat(BusyAwareAssignor.decode(null)).isEqualTo(BusyAwareAssignor.Load.IDLE);
     }
 }
