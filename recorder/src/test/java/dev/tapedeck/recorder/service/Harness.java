@@ -41,7 +41,7 @@ final class Harness implements AutoCloseable {
 
     final Path spoolDir;
     final Spool spool;
-    final MemoryStore store = new MemoryStore();
+    final MemoryStore store;
     final Events events = new Events();
     final FakePulls pulls = new FakePulls();
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -50,6 +50,12 @@ final class Harness implements AutoCloseable {
     final RecorderService recorder;
 
     Harness(Path spoolDir, int maxRecordings) {
+        this(spoolDir, maxRecordings, new MemoryStore());
+    }
+
+    /** A replica on a bucket it shares with others. */
+    Harness(Path spoolDir, int maxRecordings, MemoryStore store) {
+        this.store = store;
         this.spoolDir = spoolDir;
         this.spool = new Spool(spoolDir);
         Retrier retrier = new Retrier() {
@@ -75,7 +81,13 @@ final class Harness implements AutoCloseable {
     }
 
     static StreamPublished published(String sessionId) {
-        return new StreamPublished(SOURCE, "__defaultVhost__", "live", "a", sessionId, sessionId, false, SOURCE, "source",
+        return published("a", sessionId);
+    }
+
+    /** A source session of {@code live/stream}. */
+    static StreamPublished published(String stream, String sessionId) {
+        String key = "__defaultVhost__/live/" + stream;
+        return new StreamPublished(key, "__defaultVhost__", "live", stream, sessionId, sessionId, false, key, "source",
                 "nginx-rtmp", null, "1", "127.0.0.1", null, Instant.now());
     }
 
@@ -171,6 +183,7 @@ final class Harness implements AutoCloseable {
         volatile boolean fail;
         final Semaphore permits = new Semaphore(0);
         volatile boolean free = true;
+        volatile long sliceEveryMillis = 5;
 
         @Override
         public MediaPull open(String input, Map<String, String> options, Path dir, long sliceMillis, long firstSeq) {
@@ -194,7 +207,7 @@ final class Harness implements AutoCloseable {
                 if (!stopping) {
                     try {
                         if (free) {
-                            Thread.sleep(5);
+                            Thread.sleep(sliceEveryMillis);
                         } else if (!permits.tryAcquire(5, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                             continue;
                         }
