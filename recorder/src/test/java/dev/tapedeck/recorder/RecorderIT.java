@@ -8,9 +8,9 @@ import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
-import dev.tapedeck.contract.kafka.CloudEventSerializer;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import dev.tapedeck.testkit.TopicReader;
+import dev.tapedeck.testkit.TopicWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,11 +23,8 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -46,11 +43,7 @@ class RecorderIT {
     MeterRegistry registry;
 
     RecordMetadata sendLive(String key, CloudEvent<?> value) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka);
-        try (var producer = new KafkaProducer<String, CloudEvent<?>>(p, new StringSerializer(), new CloudEventSerializer())) {
-            return producer.send(new ProducerRecord<>(Topics.LIVE, key, value)).get();
-        }
+        return TopicWriter.send(kafka, Topics.LIVE, key, value);
     }
 
     /** Waits until the pool committed past {@code record}: it has handled it (and everything it started before). */

@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
-import dev.tapedeck.contract.kafka.CloudEventSerializer;
 import dev.tapedeck.testkit.TopicReader;
+import dev.tapedeck.testkit.TopicWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,11 +33,7 @@ class SingleRecorderRestartIT extends StackTest {
             // A repeated publish record of the live session starts no second pull and overwrites nothing (checked at the end).
             ConsumerRecord<String, CloudEvent<?>> record = live.await(r -> r.key().equals(published.streamKey()) && r.value() != null,
                     Duration.ofSeconds(10));
-            Properties p = new Properties();
-            p.put("bootstrap.servers", stack.kafkaBootstrap());
-            try (var producer = new KafkaProducer<String, CloudEvent<?>>(p, new StringSerializer(), new CloudEventSerializer())) {
-                producer.send(new ProducerRecord<>(Topics.LIVE, record.key(), record.value())).get();
-            }
+            TopicWriter.send(stack.kafkaBootstrap(), Topics.LIVE, record.key(), record.value());
 
             ServiceProcess recorder = stack.recorders().get(0);
             Instant before = recorder.startedAt();

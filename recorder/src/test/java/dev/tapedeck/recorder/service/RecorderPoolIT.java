@@ -6,22 +6,18 @@ import dev.tapedeck.contract.Ids;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
-import dev.tapedeck.contract.kafka.CloudEventSerializer;
 import dev.tapedeck.recorder.pool.LiveOwnership;
 import dev.tapedeck.testkit.TapedeckTestResource.TestServers;
+import dev.tapedeck.testkit.TopicWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,12 +46,7 @@ class RecorderPoolIT {
     }
 
     static void send(String bootstrap, String key, StreamPublished published) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        try (var producer = new KafkaProducer<String, CloudEvent<?>>(p, new StringSerializer(), new CloudEventSerializer())) {
-            producer.send(new ProducerRecord<>(Topics.LIVE, key, published == null ? null : CloudEvent.of("test", published,
-                    Clock.systemUTC()))).get();
-        }
+        TopicWriter.send(bootstrap, Topics.LIVE, key, published == null ? null : CloudEvent.of("test", published, Clock.systemUTC()));
     }
 
     @Test
