@@ -10,6 +10,12 @@ import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import dev.tapedeck.testkit.TopicReader;
+import dev.tapedeck.testkit.TopicWriter;
+import dev.tapedeck.contract.Ids;
+import dev.tapedeck.contract.event.CloudEvent;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
@@ -47,6 +53,67 @@ class NginxRtmpHookIT {
                     .post("/hooks/nginx-rtmp").then().statusCode(200);
             streams.await(r -> r.value().data() instanceof StreamUnpublished u && sessionId.equals(u.sessionId()), Duration.ofSeconds(10));
             live.await(r -> r.key().equals("__defaultVhost__/live/cam1") && r.value() == null, Duration.ofSeconds(10));
+        }
+    }
+
+    static String publish(String name, String clientId) {
+        return given().contentType("application/x-www-form-urlencoded")
+                .body("call=publish&app=live&name=" + name + "&addr=203.0.113.7&clientid=" + clientId)
+                .post("/hooks/nginx-rtmp").then().statusCode(200).extract().path("sessionId");
+    }
+
+    static void unpublish(String name, String clientId) {
+        given().contentType("application/x-www-form-urlencoded").body("call=publish_done&app=live&name=" + name + "&clientid=" + clientId)
+                .post("/hooks/nginx-rtmp").then().statusCode(200);
+    }
+
+    static List<StreamUnpublished> unpublishes(TopicReader streams, String name) {
+        return streams.readToEnd().stream().filter(r -> r.value().data() instanceof StreamUnpublished u && u.stream().equals(name))
+                .map(r -> (StreamUnpublished) r.value().data()).toList();
+    }
+
+    @Test
+    void aLateUnpublishOfAnOldSessionLeavesTheNewSessionLive() {
+        String old = publish("cam6", "21");
+        String current = publish("cam6", "22");
+        assertThat(current).isNotEqualTo(old);
+        // The old connection's publish_done arrives after the new publish: it must not end the new session.
+        unpublish("cam6", "21");
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS); TopicReader live = new TopicReader(kafka, Topics.LIVE)) {
+            // The hook answers after its events are acknowledged: had it ended anything, it would be in Kafka now.
+            assertThat(unpublishes(streams, "cam6")).isEmpty();
+            assertThat(live.readToEnd()).filteredOn(r -> r.key().equals("__defaultVhost__/live/cam6")).last()
+                    .satisfies(r -> assertThat(((StreamPublished) r.value().data()).sessionId()).isEqualTo(current));
+
+            unpublish("cam6", "22");
+            assertThat(unpublishes(streams, "cam6")).singleElement().satisfies(u -> assertThat(u.sessionId()).isEqualTo(current));
+            assertThat(live.readToEnd()).filteredOn(r -> r.key().equals("__defaultVhost__/live/cam6")).last()
+                    .satisfies(r -> assertThat(r.value()).as("tombstone").isNull());
+        }
+    }
+
+    @Test
+    void aRepeatedPublishCallbackForTheSameClientReturnsTheSameSession() {
+        String first = publish("cam7", "31");
+        String again = publish("cam7", "31");
+        assertThat(again).isEqualTo(first);
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
+            assertThat(streams.readToEnd()).filteredOn(r -> r.value().data() instanceof StreamPublished p && p.stream().equals("cam7"))
+                    .hasSize(1);
+        }
+    }
+
+    @Test
+    void anUnpublishEndsASessionOpenedByAnotherReplicaOrBeforeARestart() throws Exception {
+        // Another replica (or this one before a restart) allowed the publish: only the live registry knows it.
+        String session = Ids.uuid7();
+        StreamPublished before = new StreamPublished("__defaultVhost__/live/cam8", "__defaultVhost__", "live", "cam8", session, session,
+                false, "__defaultVhost__/live/cam8", "source", "nginx-rtmp", "127.0.0.1", "41", "203.0.113.7", null, Instant.now());
+        TopicWriter.send(kafka, Topics.STREAMS, before.streamKey(), CloudEvent.of("ingest-hook", before, Clock.systemUTC()));
+        TopicWriter.send(kafka, Topics.LIVE, before.streamKey(), CloudEvent.of("ingest-hook", before, Clock.systemUTC()));
+        unpublish("cam8", "41");
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
+            assertThat(unpublishes(streams, "cam8")).singleElement().satisfies(u -> assertThat(u.sessionId()).isEqualTo(session));
         }
     }
 

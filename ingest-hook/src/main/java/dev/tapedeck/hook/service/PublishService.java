@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -33,9 +32,15 @@ public class PublishService {
     private final LifecycleEmitter emitter;
     private final AttachGate gate;
     private final Clock clock;
-    private final Map<String, String> sessions = new ConcurrentHashMap<>();
+    private final LiveRegistry registry;
+    private final io.micrometer.core.instrument.Counter unmatched;
+    private final io.micrometer.core.instrument.Counter repeated;
 
-    PublishService(HookConfig config, PublishAuthorizer authorizer, LifecycleEmitter emitter, AttachGate gate, Clock clock) {
+    PublishService(HookConfig config, PublishAuthorizer authorizer, LifecycleEmitter emitter, AttachGate gate, Clock clock,
+            LiveRegistry registry, io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.registry = registry;
+        this.unmatched = metrics.counter("tapedeck.hook.unpublish.unmatched");
+        this.repeated = metrics.counter("tapedeck.hook.publish.repeated");
         this.config = config;
         this.authorizer = authorizer;
         this.emitter = emitter;
@@ -56,6 +61,16 @@ public class PublishService {
         if (denied.isPresent()) {
             LOG.warnf("refused publish of %s from %s: %s", key, req.clientAddr(), denied.get().message());
             return denied.get();
+        }
+        registry.catchUp(config.ackTimeout());
+        Optional<StreamPublished> current = registry.current(key.toString());
+        if (current.isPresent() && req.clientId() != null && req.clientId().equals(current.get().clientId())
+                && req.mediaServer().equals(current.get().mediaServer())) {
+            // The media server asked again for the same connection (a retry after a timeout): same session.
+            repeated.increment();
+            LOG.infof("repeated publish callback of %s for client %s: session %s", key, Log.value(req.clientId()),
+                    current.get().sessionId());
+            return new Decision.Allow(current.get().sessionId());
         }
         String sessionId = Ids.uuid7(clock);
         String recordingId = recordingOf(key, req.params(), sessionId);
@@ -81,7 +96,6 @@ public class PublishService {
                 LOG.errorf("allowed publish of %s WITHOUT recording (fail-closed is off): %s", key, e.getMessage());
                 return new Decision.Allow(sessionId);
             }
-            sessions.put(key.toString(), sessionId);
             if (gated) {
                 long held = System.nanoTime();
                 Set<String> missing = gate.await(key.app(), key.stream(), config.attachWait());
@@ -109,7 +123,16 @@ public class PublishService {
             LOG.debugf("ignoring unpublish of an invalid name: %s", e.getMessage());
             return;
         }
-        String sessionId = sessions.remove(key.toString());
+        registry.catchUp(config.ackTimeout());
+        Optional<StreamPublished> current = registry.current(key.toString());
+        if (current.isEmpty() || !java.util.Objects.equals(current.get().clientId(), req.clientId())) {
+            // A late unpublish of an older session (or of one that never went live) must not end the current one.
+            unmatched.increment();
+            LOG.warnf("unpublish of %s by client %s does not match its live session (%s); nothing changes", key,
+                    Log.value(req.clientId()), current.map(c -> c.sessionId() + ", client " + Log.value(c.clientId())).orElse("none"));
+            return;
+        }
+        String sessionId = current.get().sessionId();
         emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
                 key.derived(), req.mediaServer(), req.clientId(), clock.instant()), config.ackTimeout());
         LOG.infof("unpublish of %s (session %s)", key, sessionId);
