@@ -174,6 +174,28 @@ class NginxRtmpHookIT {
     }
 
     @Test
+    void notifyMethodGetIsAnsweredLikeAPost() {
+        String sessionId = given().get("/hooks/nginx-rtmp?call=publish&app=live&name=cam9&addr=203.0.113.9&clientid=51&token=x")
+                .then().statusCode(200).extract().path("sessionId");
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
+            assertThat(streams.readToEnd()).anyMatch(r -> r.value().data() instanceof StreamPublished p && p.sessionId().equals(sessionId)
+                    && p.clientId().equals("51"));
+            given().get("/hooks/nginx-rtmp?call=publish_done&app=live&name=cam9&clientid=51").then().statusCode(200);
+            assertThat(unpublishes(streams, "cam9")).singleElement().satisfies(u -> assertThat(u.sessionId()).isEqualTo(sessionId));
+        }
+        given().get("/hooks/nginx-rtmp?app=live&name=cam9").then().statusCode(400).body("code", equalTo("MALFORMED_HOOK"));
+    }
+
+    @Test
+    void aBodyFarLargerThanAnyCallbackIsRefusedWith413() {
+        given().contentType("application/x-www-form-urlencoded").body("call=publish&app=live&name=big&pad=" + "x".repeat(100_000))
+                .post("/hooks/nginx-rtmp").then().statusCode(413);
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
+            assertThat(streams.readToEnd()).noneMatch(r -> r.key() != null && r.key().endsWith("/live/big"));
+        }
+    }
+
+    @Test
     void malformedBodiesGetA400WithAJsonError() {
         given().contentType("application/x-www-form-urlencoded").body("app=live&name=x")
                 .post("/hooks/nginx-rtmp").then().statusCode(400).body("code", equalTo("MALFORMED_HOOK"))

@@ -51,9 +51,12 @@ class SrsHookIT {
 
     @Test
     void malformedJsonGetsA400WithAJsonError() {
+        // SRS reads the answer's code as an integer: a refusal is a non-zero integer.
         given().contentType("application/json").body("{\"action\":")
-                .post("/hooks/srs").then().statusCode(400).body("code", equalTo("MALFORMED_HOOK"));
+                .post("/hooks/srs").then().statusCode(400).body("code", equalTo(400)).body("error", equalTo("MALFORMED_HOOK"));
         given().contentType("application/json").body("{\"action\":\"on_publish\"}")
-                .post("/hooks/srs").then().statusCode(400).body("code", equalTo("MALFORMED_HOOK"));
+                .post("/hooks/srs").then().statusCode(400).body("code", equalTo(400)).body("error", equalTo("MALFORMED_HOOK"));
+        given().contentType("application/json").body(body("on_teleport", "live", "srs2"))
+                .post("/hooks/srs").then().statusCode(400).body("code", equalTo(400)).body("message", equalTo("unknown action 'on_teleport'"));
     }
 }

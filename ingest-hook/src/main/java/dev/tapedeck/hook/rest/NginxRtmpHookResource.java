@@ -6,7 +6,9 @@ import dev.tapedeck.hook.service.PublishRequest;
 import dev.tapedeck.hook.service.PublishService;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
+import dev.tapedeck.hook.service.Log;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -20,8 +22,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * nginx-rtmp's {@code on_publish}, {@code on_publish_done} and {@code on_play}: a form POST with {@code call},
- * {@code app}, {@code name}, {@code addr}, {@code clientid}, {@code tcurl}, … and the client's query arguments.
+ * nginx-rtmp's {@code on_publish}, {@code on_publish_done} and {@code on_play}: a form POST (or, with
+ * {@code notify_method get}, a GET whose query carries the same fields) with {@code call}, {@code app},
+ * {@code name}, {@code addr}, {@code clientid}, {@code tcurl}, … and the client's query arguments appended raw.
  * Any 2xx allows; 403 refuses.
  */
 @Path("/hooks/nginx-rtmp")
@@ -41,7 +44,18 @@ public class NginxRtmpHookResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     public Response hook(String body, @Context HttpServerRequest http) {
-        Map<String, String> form = parseForm(body);
+        return handle(parseForm(body), http);
+    }
+
+    /** {@code notify_method get}: the same fields in the query string. */
+    @GET
+    @Blocking
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response hookByGet(@Context HttpServerRequest http) {
+        return handle(parseForm(http.query()), http);
+    }
+
+    private Response handle(Map<String, String> form, HttpServerRequest http) {
         String call = form.get("call");
         if (call == null) {
             throw new MalformedHookException("form field 'call' is missing");
@@ -49,7 +63,7 @@ public class NginxRtmpHookResource {
         String app = form.get("app");
         String name = form.get("name");
         if (app == null || name == null) {
-            throw new MalformedHookException("form fields 'app' and 'name' are required for call=" + call);
+            throw new MalformedHookException("form fields 'app' and 'name' are required for call=" + Log.value(call));
         }
         Map<String, String> params = new LinkedHashMap<>(form);
         params.keySet().removeAll(OWN_FIELDS);
@@ -66,7 +80,7 @@ public class NginxRtmpHookResource {
                 yield ok(null);
             }
             case "play_done", "done", "update", "record_done" -> ok(null);
-            default -> throw new MalformedHookException("unknown call '" + call + "'");
+            default -> throw new MalformedHookException("unknown call '" + Log.value(call) + "'");
         };
     }
 

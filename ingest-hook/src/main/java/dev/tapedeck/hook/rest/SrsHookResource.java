@@ -11,7 +11,10 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import dev.tapedeck.hook.service.Log;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,6 +25,7 @@ import java.util.Map;
 @Path("/hooks/srs")
 public class SrsHookResource {
     static final String SERVER = "srs";
+    private static final Logger LOG = Logger.getLogger(SrsHookResource.class);
 
     private final PublishService service;
     private final ObjectMapper mapper;
@@ -35,7 +39,17 @@ public class SrsHookResource {
     @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> hook(String body) {
+    public Response hook(String body) {
+        try {
+            return ExceptionMappers.json(200, decide(body));
+        } catch (MalformedHookException e) {
+            // SRS reads an integer code: a malformed callback is refused with one, plus the stable error name.
+            LOG.warnf("malformed SRS hook call: %s", e.getMessage());
+            return ExceptionMappers.json(400, Map.of("code", 400, "error", "MALFORMED_HOOK", "message", e.getMessage()));
+        }
+    }
+
+    private Map<String, Object> decide(String body) {
         SrsHookRequest hook = parse(body);
         if (hook.action() == null || hook.app() == null || hook.stream() == null) {
             throw new MalformedHookException("fields 'action', 'app' and 'stream' are required");
@@ -50,7 +64,7 @@ public class SrsHookResource {
                 yield Map.of("code", 0);
             }
             case "on_play", "on_stop", "on_connect", "on_close", "on_dvr", "on_hls" -> Map.of("code", 0);
-            default -> throw new MalformedHookException("unknown action '" + hook.action() + "'");
+            default -> throw new MalformedHookException("unknown action '" + Log.value(hook.action()) + "'");
         };
     }
 
