@@ -30,6 +30,7 @@ class PublishAuthorizerTest {
             public boolean failClosed() { return true; }
             public Duration attachWait() { return Duration.ZERO; }
             public java.util.Set<String> attachRoles() { return java.util.Set.of("recorder"); }
+            public String zlmediakitEndSchema() { return "rtmp"; }
         };
     }
 

@@ -49,6 +49,13 @@ public interface HookConfig {
     @WithDefault("recorder")
     Set<String> attachRoles();
 
+    /**
+     * ZLMediaKit sends {@code on_stream_changed} with {@code regist:false} once per protocol it served the stream
+     * in; the one of this protocol ends the stream.
+     */
+    @WithDefault("rtmp")
+    String zlmediakitEndSchema();
+
     /** Authorization modes. */
     enum AuthMode { NONE, STATIC, HMAC }
 }

@@ -125,7 +125,7 @@ public class PublishService {
         }
         registry.catchUp(config.ackTimeout());
         Optional<StreamPublished> current = registry.current(key.toString());
-        if (current.isEmpty() || !java.util.Objects.equals(current.get().clientId(), req.clientId())) {
+        if (current.isEmpty() || !sameSession(current.get(), req)) {
             // A late unpublish of an older session (or of one that never went live) must not end the current one.
             unmatched.increment();
             LOG.warnf("unpublish of %s by client %s does not match its live session (%s); nothing changes", key,
@@ -136,6 +136,17 @@ public class PublishService {
         emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
                 key.derived(), req.mediaServer(), req.clientId(), clock.instant()), config.ackTimeout());
         LOG.infof("unpublish of %s (session %s)", key, sessionId);
+    }
+
+    /**
+     * Whether an unpublish is of the live session: the same client (connection) id as its publish; a media server
+     * whose end-of-stream callback carries no client id (ZLMediaKit) must be the one the session was published on.
+     */
+    static boolean sameSession(StreamPublished live, PublishRequest end) {
+        if (end.clientId() != null) {
+            return end.clientId().equals(live.clientId());
+        }
+        return end.mediaServer().equals(live.mediaServer()) && end.serverId() != null && end.serverId().equals(live.serverId());
     }
 
     /** A player started; the recorder's and the worker's plays release a held publish. */

@@ -1,0 +1,113 @@
+package dev.tapedeck.hook.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tapedeck.contract.StreamKey;
+import dev.tapedeck.hook.config.HookConfig;
+import dev.tapedeck.hook.service.Decision;
+import dev.tapedeck.hook.service.Log;
+import dev.tapedeck.hook.service.PublishRequest;
+import dev.tapedeck.hook.service.PublishService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * ZLMediaKit's web hooks, one URL per event ({@code [hook] on_publish=http://ingest-hook:8081/hooks/zlmediakit/on_publish}
+ * …): JSON POSTs answered with {@code {"code":0,…}} to allow and a non-zero code to refuse.
+ * <ul>
+ * <li>{@code on_publish}: the publish decision;</li>
+ * <li>{@code on_stream_changed} with {@code regist:false}: the end of the stream. ZLMediaKit sends it once per
+ * protocol it serves the stream in; the one of {@code zlmediakit-end-schema} ({@code rtmp}) counts. It carries no
+ * connection id, so it ends the stream's live session only when that was published through the same media server;</li>
+ * <li>{@code on_stream_none_reader}: answered {@code close:false}, so a stream is never closed under the recorder;</li>
+ * <li>{@code on_play}: a player with {@code tapedeck-role} in its query attached.</li>
+ * </ul>
+ */
+@Path("/hooks/zlmediakit")
+public class ZlmHookResource {
+    static final String SERVER = "zlmediakit";
+    private static final Logger LOG = Logger.getLogger(ZlmHookResource.class);
+
+    private final PublishService service;
+    private final ObjectMapper mapper;
+    private final HookConfig config;
+
+    ZlmHookResource(PublishService service, ObjectMapper mapper, HookConfig config) {
+        this.service = service;
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    @POST
+    @Path("/{event}")
+    @Blocking
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response hook(@PathParam("event") String event, String body) {
+        try {
+            return ExceptionMappers.json(200, decide(event, parse(body)));
+        } catch (MalformedHookException e) {
+            LOG.warnf("malformed ZLMediaKit hook call: %s", e.getMessage());
+            return ExceptionMappers.json(400, Map.of("code", 400, "msg", "MALFORMED_HOOK: " + e.getMessage()));
+        }
+    }
+
+    private Map<String, Object> decide(String event, ZlmHookRequest hook) {
+        if (hook.app() == null || hook.stream() == null) {
+            throw new MalformedHookException("fields 'app' and 'stream' are required");
+        }
+        String vhost = hook.vhost() == null || hook.vhost().isEmpty() ? StreamKey.DEFAULT_VHOST : hook.vhost();
+        PublishRequest req = new PublishRequest(SERVER, vhost, hook.app(), hook.stream(), SrsHookResource.query(hook.params()),
+                hook.id(), hook.ip(), null, hook.mediaServerId());
+        return switch (event) {
+            case "on_publish" -> answer(service.publish(req, false));
+            case "on_stream_changed" -> {
+                if (hook.regist() == null) {
+                    throw new MalformedHookException("field 'regist' is required for on_stream_changed");
+                }
+                if (!hook.regist() && config.zlmediakitEndSchema().equals(hook.schema())) {
+                    // No connection id in this callback: the stream's session from this media server ends.
+                    service.unpublish(new PublishRequest(SERVER, vhost, hook.app(), hook.stream(), Map.of(), null, null, null,
+                            hook.mediaServerId()));
+                }
+                yield ok();
+            }
+            case "on_stream_none_reader" -> Map.of("code", 0, "close", false);
+            case "on_play" -> {
+                service.played(hook.app(), hook.stream(), req.params());
+                yield ok();
+            }
+            default -> throw new MalformedHookException("unknown event '" + Log.value(event) + "'");
+        };
+    }
+
+    private static Map<String, Object> ok() {
+        return Map.of("code", 0, "msg", "success");
+    }
+
+    private static Map<String, Object> answer(Decision decision) {
+        if (decision instanceof Decision.Deny deny) {
+            return Map.of("code", deny.retryable() ? 503 : 403, "msg", deny.code() + ": " + deny.message());
+        }
+        return Map.of("code", 0, "msg", "success", "sessionId", ((Decision.Allow) decision).sessionId());
+    }
+
+    private ZlmHookRequest parse(String body) {
+        if (body == null || body.isBlank()) {
+            throw new MalformedHookException("empty body: expected ZLMediaKit's JSON callback");
+        }
+        try {
+            return mapper.readValue(body, ZlmHookRequest.class);
+        } catch (JsonProcessingException e) {
+            throw new MalformedHookException("body is not ZLMediaKit's JSON callback: " + e.getOriginalMessage());
+        }
+    }
+}
