@@ -28,8 +28,11 @@ class BrokerOutageIT {
         given().contentType("application/x-www-form-urlencoded").body("call=publish&app=live&name=outage")
                 .post("/hooks/nginx-rtmp")
                 .then().statusCode(503).body("code", equalTo("EVENT_NOT_ACKNOWLEDGED"));
+        long began = System.nanoTime();
         given().contentType("application/json").body(SrsHookIT.body("on_publish", "live", "outage"))
                 .post("/hooks/srs")
                 .then().statusCode(200).body("code", equalTo(503)).body("error", equalTo("EVENT_NOT_ACKNOWLEDGED"));
+        // One budget (1 s here) for the whole callback, not one per send: well inside a media server's hook timeout.
+        org.assertj.core.api.Assertions.assertThat((System.nanoTime() - began) / 1_000_000).isLessThan(2_500);
     }
 }

@@ -26,7 +26,7 @@ public final class Stack implements AutoCloseable {
     public static final String TRANSCODER_TOKEN = "local-transcoder-token";
     /**
      * How long a source publish is held for the recorder and the worker when transcoding. With the hook's
-     * 3 s ack timeout it stays below nginx-rtmp's 10 s hook timeout.
+     * 2 s callback budget it stays below nginx-rtmp's 10 s hook timeout.
      */
     static final String ATTACH_WAIT_TRANSCODING = "6s";
 

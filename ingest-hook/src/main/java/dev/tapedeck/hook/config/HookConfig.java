@@ -24,8 +24,11 @@ public interface HookConfig {
     /** The transcoder's credential; a publish to a reserved {@code *-abr} app must carry it as {@code ?token=}. */
     Optional<String> transcoderToken();
 
-    /** How long the hook waits for Kafka to acknowledge a lifecycle event before it answers. */
-    @WithDefault("3s")
+    /**
+     * The budget of one callback: catching up with the live registry and Kafka's acknowledgement of everything
+     * the hook writes for it share it.
+     */
+    @WithDefault("2s")
     Duration ackTimeout();
 
     /** Refuse the publish when Kafka cannot take the event in time (true), or allow it unrecorded (false). */

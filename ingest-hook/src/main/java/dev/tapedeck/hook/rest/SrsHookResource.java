@@ -63,7 +63,12 @@ public class SrsHookResource {
                 service.unpublish(req);
                 yield Map.of("code", 0);
             }
-            case "on_play", "on_stop", "on_connect", "on_close", "on_dvr", "on_hls" -> Map.of("code", 0);
+            case "on_play" -> {
+                // The player's query names its role (the recorder, the transcoder's worker).
+                service.played(hook.app(), hook.stream(), req.params());
+                yield Map.of("code", 0);
+            }
+            case "on_stop", "on_connect", "on_close", "on_dvr", "on_hls" -> Map.of("code", 0);
             default -> throw new MalformedHookException("unknown action '" + Log.value(hook.action()) + "'");
         };
     }

@@ -4,6 +4,7 @@ import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import io.smallrye.mutiny.TimeoutException;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,28 +31,35 @@ public class LifecycleEmitter {
         this.clock = clock;
     }
 
-    /** Sends the publish to both topics; throws {@link NotAcknowledgedException} when not acknowledged in time. */
-    public void published(StreamPublished event, Duration timeout) {
+    /**
+     * Sends the publish to both topics at once and waits for both acknowledgements within the callback's budget;
+     * throws {@link NotAcknowledgedException} when they do not come in time.
+     */
+    public void published(StreamPublished event, Budget budget) {
         CloudEvent<StreamPublished> ce = CloudEvent.of(SOURCE, event, clock);
-        send(streams, event.streamKey(), ce, timeout);
-        send(live, event.streamKey(), ce, timeout);
+        await(budget, event.streamKey(), ce.type(), streams.send(Record.of(event.streamKey(), ce)),
+                live.send(Record.of(event.streamKey(), ce)));
     }
 
-    /** Sends the unpublish, then the tombstone of the live session. */
-    public void unpublished(StreamUnpublished event, Duration timeout) {
-        send(streams, event.streamKey(), CloudEvent.of(SOURCE, event, clock), timeout);
-        send(live, event.streamKey(), null, timeout);
+    /** Sends the unpublish and the tombstone of the live session at once, within the callback's budget. */
+    public void unpublished(StreamUnpublished event, Budget budget) {
+        CloudEvent<StreamUnpublished> ce = CloudEvent.of(SOURCE, event, clock);
+        await(budget, event.streamKey(), ce.type(), streams.send(Record.of(event.streamKey(), ce)),
+                live.send(Record.<String, CloudEvent<?>>of(event.streamKey(), null)));
     }
 
-    private static void send(MutinyEmitter<Record<String, CloudEvent<?>>> emitter, String key, CloudEvent<?> event, Duration timeout) {
+    private static void await(Budget budget, String key, String type, Uni<Void> first, Uni<Void> second) {
         try {
-            emitter.send(Record.of(key, event)).await().atMost(timeout);
+            // The producer may block the subscribing thread on metadata while the broker is away: subscribe on a
+            // worker so this thread answers when the budget is spent.
+            Uni.combine().all().unis(first, second).discardItems()
+                    .runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
+                    .await().atMost(budget.remaining().isZero()
+                    ? Duration.ofMillis(1) : budget.remaining());
         } catch (TimeoutException e) {
-            throw new NotAcknowledgedException("Kafka did not acknowledge " + (event == null ? "the live tombstone" : event.type())
-                    + " for " + key + " within " + timeout.toMillis() + " ms", e);
+            throw new NotAcknowledgedException("Kafka did not acknowledge " + type + " for " + key + " within the hook's budget", e);
         } catch (RuntimeException e) {
-            throw new NotAcknowledgedException("Kafka refused " + (event == null ? "the live tombstone" : event.type())
-                    + " for " + key + ": " + e.getMessage(), e);
+            throw new NotAcknowledgedException("Kafka refused " + type + " for " + key + ": " + e.getMessage(), e);
         }
     }
 

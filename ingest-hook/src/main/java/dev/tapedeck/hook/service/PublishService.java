@@ -62,7 +62,8 @@ public class PublishService {
             LOG.warnf("refused publish of %s from %s: %s", key, req.clientAddr(), denied.get().message());
             return denied.get();
         }
-        registry.catchUp(config.ackTimeout());
+        Budget budget = Budget.of(config.ackTimeout());
+        registry.catchUp(budget.remaining());
         Optional<StreamPublished> current = registry.current(key.toString());
         if (current.isPresent() && req.clientId() != null && req.clientId().equals(current.get().clientId())
                 && req.mediaServer().equals(current.get().mediaServer())) {
@@ -86,7 +87,7 @@ public class PublishService {
                 gate.expect(key.app(), key.stream(), roles);
             }
             try {
-                emitter.published(event, config.ackTimeout());
+                emitter.published(event, budget);
             } catch (LifecycleEmitter.NotAcknowledgedException e) {
                 gate.cancel(key.app(), key.stream());
                 if (config.failClosed()) {
@@ -123,7 +124,8 @@ public class PublishService {
             LOG.debugf("ignoring unpublish of an invalid name: %s", e.getMessage());
             return;
         }
-        registry.catchUp(config.ackTimeout());
+        Budget budget = Budget.of(config.ackTimeout());
+        registry.catchUp(budget.remaining());
         Optional<StreamPublished> current = registry.current(key.toString());
         if (current.isEmpty() || !sameSession(current.get(), req)) {
             // A late unpublish of an older session (or of one that never went live) must not end the current one.
@@ -134,7 +136,7 @@ public class PublishService {
         }
         String sessionId = current.get().sessionId();
         emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
-                key.derived(), req.mediaServer(), req.clientId(), clock.instant()), config.ackTimeout());
+                key.derived(), req.mediaServer(), req.clientId(), clock.instant()), budget);
         LOG.infof("unpublish of %s (session %s)", key, sessionId);
     }
 
