@@ -48,6 +48,23 @@ class PublishAuthorizerTest {
     }
 
     @Test
+    void aChangedKeysFileIsReadAgainAndABrokenEditKeepsTheOldKeys(@TempDir Path dir) throws Exception {
+        Path keys = dir.resolve("keys");
+        Files.writeString(keys, "live/demo k1\n");
+        var auth = new PublishAuthorizer(config(HookConfig.AuthMode.STATIC, keys), CLOCK);
+        assertThat(auth.check(KEY, Map.of("token", "k1"))).isEmpty();
+
+        Files.writeString(keys, "live/demo k2\n");
+        Files.setLastModifiedTime(keys, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        assertThat(auth.check(KEY, Map.of("token", "k1"))).as("the old key is gone").isPresent();
+        assertThat(auth.check(KEY, Map.of("token", "k2"))).isEmpty();
+
+        Files.writeString(keys, "live/demo k3 oops\n");
+        Files.setLastModifiedTime(keys, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+        assertThat(auth.check(KEY, Map.of("token", "k2"))).as("a broken edit keeps what was read before").isEmpty();
+    }
+
+    @Test
     void staticKeysMatchPerStreamOrPerApp(@TempDir Path dir) throws Exception {
         Path keys = dir.resolve("keys");
         Files.writeString(keys, "# comment\nlive/demo k1\nstudio/* k2\n");

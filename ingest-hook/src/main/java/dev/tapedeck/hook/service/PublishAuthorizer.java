@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.crypto.Mac;
@@ -23,12 +24,33 @@ import javax.crypto.spec.SecretKeySpec;
 public class PublishAuthorizer {
     private final HookConfig config;
     private final Clock clock;
-    private final Map<String, String> staticKeys;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PublishAuthorizer.class);
+
+    /** The keys file as last read, with what identified its version. */
+    private record Keys(Map<String, String> keys, java.nio.file.attribute.FileTime modified, long size) {
+    }
+
+    private volatile Keys staticKeys;
 
     public PublishAuthorizer(HookConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
-        this.staticKeys = config.auth() == HookConfig.AuthMode.STATIC ? loadKeys(config) : Map.of();
+        this.staticKeys = config.auth() == HookConfig.AuthMode.STATIC ? loadKeys(config) : new Keys(Map.of(), null, -1);
+    }
+
+    /** The static keys, read again when the file changed (an edit or a replaced Secret); a broken edit keeps the old keys. */
+    private Map<String, String> keys() {
+        Keys k = staticKeys;
+        var file = config.keysFile().orElseThrow();
+        try {
+            if (!Files.getLastModifiedTime(file).equals(k.modified()) || Files.size(file) != k.size()) {
+                staticKeys = k = loadKeys(config);
+                LOG.infof("keys file %s reloaded: %d entries", file, k.keys().size());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("keys file %s could not be reloaded, keeping the %d keys read before: %s", file, k.keys().size(), e.getMessage());
+        }
+        return k.keys();
     }
 
     /** Empty when allowed, else the refusal. */
@@ -48,7 +70,8 @@ public class PublishAuthorizer {
     }
 
     private Optional<Decision.Deny> checkStatic(StreamKey key, String token) {
-        String expected = staticKeys.getOrDefault(key.app() + "/" + key.stream(), staticKeys.get(key.app() + "/*"));
+        Map<String, String> keys = keys();
+        String expected = keys.getOrDefault(key.app() + "/" + key.stream(), keys.get(key.app() + "/*"));
         if (expected == null || token == null || !constantTimeEquals(token, expected)) {
             return deny("UNAUTHORIZED", "no valid key for " + key.app() + "/" + key.stream());
         }
@@ -92,24 +115,28 @@ public class PublishAuthorizer {
         return Optional.of(new Decision.Deny(code, message, false));
     }
 
-    private static Map<String, String> loadKeys(HookConfig config) {
+    private static Keys loadKeys(HookConfig config) {
         var file = config.keysFile().orElseThrow(() -> new IllegalStateException("tapedeck.hook.keys-file must be set when auth=static"));
         Map<String, String> keys = new HashMap<>();
         try {
-            for (String line : Files.readAllLines(file)) {
-                String l = line.strip();
+            var modified = Files.getLastModifiedTime(file);
+            long size = Files.size(file);
+            List<String> lines = Files.readAllLines(file);
+            for (int n = 0; n < lines.size(); n++) {
+                String l = lines.get(n).strip();
                 if (l.isEmpty() || l.startsWith("#")) {
                     continue;
                 }
                 String[] parts = l.split("\\s+");
                 if (parts.length != 2) {
-                    throw new IllegalStateException("keys file " + file + ": expected 'app/stream token', got '" + l + "'");
+                    // The line holds a key: say where, never what.
+                    throw new IllegalStateException("keys file " + file + ": line " + (n + 1) + " is not 'app/stream token'");
                 }
                 keys.put(parts[0], parts[1]);
             }
+            return new Keys(Map.copyOf(keys), modified, size);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read keys file " + file, e);
         }
-        return keys;
     }
 }
