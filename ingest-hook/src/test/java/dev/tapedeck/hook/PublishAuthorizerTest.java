@@ -31,6 +31,8 @@ class PublishAuthorizerTest {
             public Duration attachWait() { return Duration.ZERO; }
             public java.util.Set<String> attachRoles() { return java.util.Set.of("recorder"); }
             public String zlmediakitEndSchema() { return "rtmp"; }
+            public Optional<String> adminToken() { return Optional.empty(); }
+            public String publishBaseUrl() { return "rtmp://127.0.0.1:1935"; }
         };
     }
 
@@ -38,11 +40,11 @@ class PublishAuthorizerTest {
     void hmacTokenMustMatchAndNotBeExpired() {
         var auth = new PublishAuthorizer(config(HookConfig.AuthMode.HMAC, null), CLOCK);
         long exp = CLOCK.instant().getEpochSecond() + 60;
-        String token = PublishAuthorizer.sign("s3cret", "live/demo:" + exp);
+        String token = dev.tapedeck.contract.PublishTokens.sign("s3cret", "live/demo:" + exp);
         assertThat(auth.check(KEY, Map.of("token", token, "expires", "" + exp))).isEmpty();
         assertThat(auth.check(KEY, Map.of("token", token, "expires", "" + (exp + 1)))).isPresent();
         long past = CLOCK.instant().getEpochSecond() - 1;
-        assertThat(auth.check(KEY, Map.of("token", PublishAuthorizer.sign("s3cret", "live/demo:" + past), "expires", "" + past)))
+        assertThat(auth.check(KEY, Map.of("token", dev.tapedeck.contract.PublishTokens.sign("s3cret", "live/demo:" + past), "expires", "" + past)))
                 .hasValueSatisfying(d -> assertThat(d.message()).contains("expired"));
         assertThat(auth.check(KEY, Map.of())).isPresent();
     }

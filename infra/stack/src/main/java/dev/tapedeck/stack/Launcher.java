@@ -1,5 +1,6 @@
 package dev.tapedeck.stack;
 
+import dev.tapedeck.contract.PublishTokens;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.SliceStored;
@@ -19,6 +20,9 @@ public final class Launcher {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "up";
+        if (mode.equals("publish-url")) {
+            System.exit(publishUrl(args));
+        }
         double seconds = doubleArg(args, "--seconds", 60);
         Path home = Path.of(System.getProperty("tapedeck.home", ".")).toAbsolutePath().normalize();
         Path data = Path.of(System.getProperty("tapedeck.data", home.resolve(".data").toString())).toAbsolutePath();
@@ -116,6 +120,37 @@ public final class Launcher {
             System.out.println("  objects:    " + stack.bucketDir().resolve("recordings") + " and " + stack.bucketDir().resolve("vod"));
             return 0;
         }
+    }
+
+    /**
+     * {@code publish-url live/studio1 [--ttl 2h] [--base rtmp://host:1935]}: prints a signed publish URL for an
+     * ingest-hook running with {@code auth=hmac}; the secret comes from {@code TAPEDECK_HOOK_HMAC_SECRET}.
+     */
+    static int publishUrl(String[] args) {
+        if (args.length < 2 || args[1].startsWith("--")) {
+            System.err.println("usage: tapedeck publish-url app/stream [--ttl 2h] [--base rtmp://127.0.0.1:1935]"
+                    + " (secret from TAPEDECK_HOOK_HMAC_SECRET)");
+            return 2;
+        }
+        try {
+            PublishTokens.SignedUrl url = PublishTokens.url(stringArg(args, "--base", "rtmp://127.0.0.1:1935"), args[1],
+                    System.getenv("TAPEDECK_HOOK_HMAC_SECRET"), PublishTokens.ttl(stringArg(args, "--ttl", "1h")), Instant.now());
+            System.out.println(url.url());
+            System.err.println("valid until " + url.expires());
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println("tapedeck publish-url: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static String stringArg(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
     }
 
     private static double doubleArg(String[] args, String name, double fallback) {

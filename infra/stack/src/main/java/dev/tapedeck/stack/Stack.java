@@ -38,9 +38,10 @@ public final class Stack implements AutoCloseable {
      * @param recorderPorts one HTTP port per recorder replica: the pool has as many replicas
      * @param sliceLength   recorder slice length
      * @param transcode     whether the transcoder runs (rungs, adaptive replays) or only the source is recorded
+     * @param hmacSecret    when set, publishers need a signed URL ({@code auth=hmac}, {@code ./tapedeck publish-url})
      */
     public record Settings(Path home, Path dataDir, int kafkaPort, int s3Port, int rtmpPort, int hookPort, List<Integer> recorderPorts,
-            int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode) {
+            int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode, String hmacSecret) {
 
         /** Replicas of the recorder pool unless told otherwise: takeover is what a person sees locally too. */
         public static final int DEFAULT_RECORDERS = 2;
@@ -48,19 +49,19 @@ public final class Stack implements AutoCloseable {
         /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092; recorders on 8082, 8085, 8086 …; the transcoder runs. */
         public static Settings defaults(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, 9092, 9000, 1935, 8081, fixedRecorderPorts(DEFAULT_RECORDERS), 8083, 8080, 8084,
-                    sliceLength, true);
+                    sliceLength, true, null);
         }
 
         /** Free ports everywhere, for tests; the transcoder runs. */
         public static Settings freePorts(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, Ports.free(), Ports.free(), Ports.free(), Ports.free(), freeRecorderPorts(DEFAULT_RECORDERS),
-                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true);
+                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true, null);
         }
 
         /** The same settings with the transcoder on or off. */
         public Settings transcode(boolean on) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, sliceLength, on);
+                    transcoderPort, sliceLength, on, hmacSecret);
         }
 
         /** The same settings with {@code n} recorder replicas. */
@@ -70,13 +71,19 @@ public final class Stack implements AutoCloseable {
             }
             boolean fixed = !recorderPorts.isEmpty() && recorderPorts.get(0) == 8082;
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, fixed ? fixedRecorderPorts(n) : freeRecorderPorts(n),
-                    packagerPort, apiPort, transcoderPort, sliceLength, transcode);
+                    packagerPort, apiPort, transcoderPort, sliceLength, transcode, hmacSecret);
         }
 
         /** The same settings with another slice length. */
         public Settings sliceLength(Duration length) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, length, transcode);
+                    transcoderPort, length, transcode, hmacSecret);
+        }
+
+        /** The same settings with publishers authenticated by signed URLs ({@code auth=hmac}); null for none. */
+        public Settings hmacSecret(String secret) {
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+                    transcoderPort, sliceLength, transcode, secret);
         }
 
         private static List<Integer> fixedRecorderPorts(int n) {
@@ -153,7 +160,12 @@ public final class Stack implements AutoCloseable {
         Map<String, Integer> ports = new LinkedHashMap<>();
         progress.accept("starting ingest-hook on :" + settings.hookPort());
         ports.put("ingest-hook", settings.hookPort());
-        ServiceProcess hook = service("ingest-hook", common, Map.of(
+        Map<String, String> auth = settings.hmacSecret() == null ? Map.of()
+                : Map.of("TAPEDECK_HOOK_AUTH", "hmac", "TAPEDECK_HOOK_HMAC_SECRET", settings.hmacSecret(),
+                        "TAPEDECK_HOOK_PUBLISH_BASE_URL", rtmp);
+        Map<String, String> hookCommon = new HashMap<>(common);
+        hookCommon.putAll(auth);
+        ServiceProcess hook = service("ingest-hook", hookCommon, Map.of(
                 "QUARKUS_HTTP_PORT", "" + settings.hookPort(),
                 "TAPEDECK_HOOK_TRANSCODER_TOKEN", TRANSCODER_TOKEN,
                 // A source publish waits for the transcoder's worker too: a fresh JVM takes a few seconds.

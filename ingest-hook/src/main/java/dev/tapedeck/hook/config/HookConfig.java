@@ -59,6 +59,13 @@ public interface HookConfig {
     @WithDefault("rtmp")
     String zlmediakitEndSchema();
 
+    /** Bearer token of the admin endpoint ({@code POST /admin/publish-url}); unset disables it. From a Secret. */
+    Optional<String> adminToken();
+
+    /** Where publishers send their streams, the base of minted publish URLs: {@code rtmp://media.example.com:1935}. */
+    @WithDefault("rtmp://127.0.0.1:1935")
+    String publishBaseUrl();
+
     /** Authorization modes. */
     enum AuthMode { NONE, STATIC, HMAC }
 }

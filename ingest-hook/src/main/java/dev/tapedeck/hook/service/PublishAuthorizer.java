@@ -1,5 +1,6 @@
 package dev.tapedeck.hook.service;
 
+import dev.tapedeck.contract.PublishTokens;
 import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.hook.config.HookConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,17 +8,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /** Decides whether a (validated) stream may be published, per {@link HookConfig#auth()}. */
 @ApplicationScoped
@@ -91,20 +87,9 @@ public class PublishAuthorizer {
         if (exp < clock.instant().getEpochSecond()) {
             return deny("UNAUTHORIZED", "token expired");
         }
-        String expected = sign(config.hmacSecret().orElseThrow(() -> new IllegalStateException(
-                "tapedeck.hook.hmac-secret must be set when auth=hmac")), key.app() + "/" + key.stream() + ":" + exp);
+        String expected = PublishTokens.sign(config.hmacSecret().orElseThrow(() -> new IllegalStateException(
+                "tapedeck.hook.hmac-secret must be set when auth=hmac")), PublishTokens.message(key.app(), key.stream(), exp));
         return constantTimeEquals(token.toLowerCase(), expected) ? Optional.empty() : deny("UNAUTHORIZED", "token does not match");
-    }
-
-    /** Hex HMAC-SHA256 of {@code message}; what a platform computes to hand a publisher a token. */
-    public static String sign(String secret, String message) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static boolean constantTimeEquals(String a, String b) {
