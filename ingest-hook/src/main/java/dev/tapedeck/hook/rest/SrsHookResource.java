@@ -1,6 +1,5 @@
 package dev.tapedeck.hook.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.hook.service.Decision;
@@ -81,14 +80,7 @@ public class SrsHookResource {
     }
 
     private SrsHookRequest parse(String body) {
-        if (body == null || body.isBlank()) {
-            throw new MalformedHookException("empty body: expected SRS's JSON callback");
-        }
-        try {
-            return mapper.readValue(body, SrsHookRequest.class);
-        } catch (JsonProcessingException e) {
-            throw new MalformedHookException("body is not SRS's JSON callback: " + e.getOriginalMessage());
-        }
+        return MalformedHookException.readJson(mapper, body, SrsHookRequest.class, "SRS");
     }
 
     /** {@code ?token=a&expires=1} → map. */

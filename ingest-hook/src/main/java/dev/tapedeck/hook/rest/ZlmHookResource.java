@@ -1,6 +1,5 @@
 package dev.tapedeck.hook.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.hook.config.HookConfig;
@@ -101,13 +100,6 @@ public class ZlmHookResource {
     }
 
     private ZlmHookRequest parse(String body) {
-        if (body == null || body.isBlank()) {
-            throw new MalformedHookException("empty body: expected ZLMediaKit's JSON callback");
-        }
-        try {
-            return mapper.readValue(body, ZlmHookRequest.class);
-        } catch (JsonProcessingException e) {
-            throw new MalformedHookException("body is not ZLMediaKit's JSON callback: " + e.getOriginalMessage());
-        }
+        return MalformedHookException.readJson(mapper, body, ZlmHookRequest.class, "ZLMediaKit");
     }
 }
