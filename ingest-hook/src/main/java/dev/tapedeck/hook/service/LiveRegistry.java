@@ -74,6 +74,18 @@ public class LiveRegistry {
         }
     }
 
+    /**
+     * What this replica just wrote (acknowledged by the broker), visible at once to its next decision; reading the
+     * registry confirms it moments later.
+     */
+    public void wrote(String streamKey, StreamPublished published) {
+        if (published == null) {
+            live.remove(streamKey);
+        } else {
+            live.put(streamKey, published);
+        }
+    }
+
     /** The live session of a stream, as far as this replica has read. */
     public Optional<StreamPublished> current(String streamKey) {
         return Optional.ofNullable(live.get(streamKey));

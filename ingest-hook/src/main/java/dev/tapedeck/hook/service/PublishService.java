@@ -63,8 +63,12 @@ public class PublishService {
             return denied.get();
         }
         Budget budget = Budget.of(config.ackTimeout());
-        registry.catchUp(budget.remaining());
         Optional<StreamPublished> current = registry.current(key.toString());
+        if (current.isPresent()) {
+            // Something is live under this name: make sure it is the newest before deciding between a repeat and a new session.
+            registry.catchUp(budget.remaining());
+            current = registry.current(key.toString());
+        }
         if (current.isPresent() && req.clientId() != null && req.clientId().equals(current.get().clientId())
                 && req.mediaServer().equals(current.get().mediaServer())) {
             // The media server asked again for the same connection (a retry after a timeout): same session.
@@ -88,6 +92,7 @@ public class PublishService {
             }
             try {
                 emitter.published(event, budget);
+                registry.wrote(key.toString(), event);
             } catch (LifecycleEmitter.NotAcknowledgedException e) {
                 gate.cancel(key.app(), key.stream());
                 if (config.failClosed()) {
@@ -125,8 +130,12 @@ public class PublishService {
             return;
         }
         Budget budget = Budget.of(config.ackTimeout());
-        registry.catchUp(budget.remaining());
         Optional<StreamPublished> current = registry.current(key.toString());
+        if (current.isEmpty() || !sameSession(current.get(), req)) {
+            // Not in this replica's view yet (another replica may have answered the publish a moment ago): catch up.
+            registry.catchUp(budget.remaining());
+            current = registry.current(key.toString());
+        }
         if (current.isEmpty() || !sameSession(current.get(), req)) {
             // A late unpublish of an older session (or of one that never went live) must not end the current one.
             unmatched.increment();
@@ -137,6 +146,7 @@ public class PublishService {
         String sessionId = current.get().sessionId();
         emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
                 key.derived(), req.mediaServer(), req.clientId(), clock.instant()), budget);
+        registry.wrote(key.toString(), null);
         LOG.infof("unpublish of %s (session %s)", key, sessionId);
     }
 
