@@ -1,5 +1,6 @@
 -- Publish/unpublish pairs as nginx-rtmp posts them, each pair on its own stream and client id; every
--- connection waits `pause` ms between requests so the whole run holds a steady rate.
+-- connection waits `pause` ms between requests so the whole run holds a steady rate. With the second
+-- argument `health` it sends plain GETs of the URL given to wrk instead (the health endpoint, for comparison).
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -12,6 +13,7 @@ end
 
 function init(args)
   pause = tonumber(args[1]) or 0
+  health = args[2] == "health"
   n = 0
 end
 
@@ -20,6 +22,9 @@ function delay()
 end
 
 function request()
+  if health then
+    return wrk.format("GET")
+  end
   n = n + 1
   local pair = math.floor((n + 1) / 2)
   local name = "b" .. tid .. "x" .. pair

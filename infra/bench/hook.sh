@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
+health_seconds=$(( seconds < 20 ? seconds : 20 ))
 
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
@@ -55,8 +56,8 @@ curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "ingest-ho
 pause=12
 echo "warming up (10 s) …"
 wrk -t2 -c8 -d10s -s infra/bench/hook.lua "http://127.0.0.1:$port" -- "$pause" >/dev/null
-echo "health endpoint, 20 s …"
-health=$(wrk -t2 -c8 -d20s -s infra/bench/health.lua "http://127.0.0.1:$port/q/health/live" -- "$pause" | grep '^LAT')
+echo "health endpoint, ${health_seconds} s …"
+health=$(wrk -t2 -c8 -d${health_seconds}s -s infra/bench/hook.lua "http://127.0.0.1:$port/q/health/live" -- "$pause" health | grep '^LAT')
 echo "  $health"
 echo "publish/publish_done pairs, ${seconds} s …"
 hook=$(wrk -t2 -c8 -d"${seconds}s" -s infra/bench/hook.lua "http://127.0.0.1:$port" -- "$pause" | grep '^LAT')
