@@ -24,6 +24,8 @@ class PublishAuthorizerTest {
         return new HookConfig() {
             public AuthMode auth() { return mode; }
             public Optional<Path> keysFile() { return Optional.ofNullable(keys); }
+            public Optional<Path> outboxDir() { return Optional.empty(); }
+            public java.util.Map<String, java.util.Map<String, String>> zlmediakitOptions() { return java.util.Map.of(); }
             public Optional<String> hmacSecret() { return Optional.of("s3cret"); }
             public Optional<String> transcoderToken() { return Optional.of("tt"); }
             public Duration ackTimeout() { return Duration.ofSeconds(1); }

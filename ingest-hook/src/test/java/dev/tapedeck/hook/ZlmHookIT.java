@@ -3,6 +3,7 @@ package dev.tapedeck.hook;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.not;
 
 import dev.tapedeck.contract.Topics;
@@ -24,10 +25,14 @@ class ZlmHookIT {
     String kafka;
 
     static String onPublish(String stream, String id) {
+        return onPublish("live", stream, id);
+    }
+
+    static String onPublish(String app, String stream, String id) {
         return """
-                {"mediaServerId":"your_server_id","app":"live","id":"%s","ip":"10.0.17.132",
+                {"mediaServerId":"your_server_id","app":"%s","id":"%s","ip":"10.0.17.132",
                  "params":"token=1677193e-1244-49f2-8868-13b3fcc31b17","port":65284,"schema":"rtmp",
-                 "stream":"%s","vhost":"__defaultVhost__","originType":1,"originTypeStr":"rtmp_push"}""".formatted(id, stream);
+                 "stream":"%s","vhost":"__defaultVhost__","originType":1,"originTypeStr":"rtmp_push"}""".formatted(app, id, stream);
     }
 
     static String onStreamChanged(String stream, boolean regist, String schema) {
@@ -60,6 +65,17 @@ class ZlmHookIT {
             assertThat(streams.readToEnd()).filteredOn(r -> r.value().data() instanceof StreamUnpublished u && u.stream().equals("zlm1"))
                     .singleElement().satisfies(r -> assertThat(((StreamUnpublished) r.value().data()).sessionId()).isEqualTo(sessionId));
         }
+    }
+
+    @Test
+    void anAllowedPublishCarriesTheConfiguredOptionsOfItsApp() {
+        // Configured in application.properties (%test): "*" for every app, "live" overriding and adding.
+        post("on_publish", onPublish("live", "zlm-opts", "9")).statusCode(200).body("code", equalTo(0))
+                .body("continue_push_ms", equalTo(15000)).body("enable_mp4", equalTo(false)).body("enable_hls", equalTo(false));
+        post("on_publish", onPublish("studio", "zlm-opts", "10")).statusCode(200).body("code", equalTo(0))
+                .body("continue_push_ms", equalTo(15000)).body("enable_mp4", equalTo(true)).body("$", not(hasKey("enable_hls")));
+        // A refusal carries no options.
+        post("on_publish", onPublish("studio", "bad name", "11")).statusCode(200).body("$", not(hasKey("continue_push_ms")));
     }
 
     @Test

@@ -9,8 +9,10 @@ final class NginxConfig {
     private NginxConfig() {
     }
 
-    static String render(Path dir, int rtmpPort, int hookPort, boolean asRoot, String... apps) {
+    /** {@code endHookPort} answers {@code on_publish_done}; the same as {@code hookPort} with one ingest-hook. */
+    static String render(Path dir, int rtmpPort, int hookPort, int endHookPort, boolean asRoot, String... apps) {
         String hook = "http://127.0.0.1:" + hookPort + "/hooks/nginx-rtmp";
+        String endHook = "http://127.0.0.1:" + endHookPort + "/hooks/nginx-rtmp";
         StringBuilder sb = new StringBuilder();
         sb.append("load_module ").append(MODULE).append(";\n");
         if (asRoot) {
@@ -39,10 +41,10 @@ final class NginxConfig {
                                 # Subscribers get NetStream.Play.Stop when the publisher leaves: the recorder sees the end at once.
                                 play_restart on;
                                 on_publish %2$s;
-                                on_publish_done %2$s;
+                                on_publish_done %3$s;
                                 on_play %2$s;
                             }
-                    """.formatted(app, hook));
+                    """.formatted(app, hook, endHook));
         }
         sb.append("    }\n}\n");
         return sb.toString();

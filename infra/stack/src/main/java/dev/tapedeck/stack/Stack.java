@@ -39,9 +39,13 @@ public final class Stack implements AutoCloseable {
      * @param sliceLength   recorder slice length
      * @param transcode     whether the transcoder runs (rungs, adaptive replays) or only the source is recorded
      * @param hmacSecret    when set, publishers need a signed URL ({@code auth=hmac}, {@code ./tapedeck publish-url})
+     * @param endHookPort   0, or the port of a second ingest-hook replica: nginx then sends {@code on_publish_done}
+     *                      there while {@code on_publish} and {@code on_play} go to {@code hookPort}, so every session
+     *                      is opened by one replica and ended by the other
      */
     public record Settings(Path home, Path dataDir, int kafkaPort, int s3Port, int rtmpPort, int hookPort, List<Integer> recorderPorts,
-            int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode, String hmacSecret) {
+            int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode, String hmacSecret,
+            int endHookPort) {
 
         /** Replicas of the recorder pool unless told otherwise: takeover is what a person sees locally too. */
         public static final int DEFAULT_RECORDERS = 2;
@@ -49,19 +53,19 @@ public final class Stack implements AutoCloseable {
         /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092; recorders on 8082, 8085, 8086 …; the transcoder runs. */
         public static Settings defaults(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, 9092, 9000, 1935, 8081, fixedRecorderPorts(DEFAULT_RECORDERS), 8083, 8080, 8084,
-                    sliceLength, true, null);
+                    sliceLength, true, null, 0);
         }
 
         /** Free ports everywhere, for tests; the transcoder runs. */
         public static Settings freePorts(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, Ports.free(), Ports.free(), Ports.free(), Ports.free(), freeRecorderPorts(DEFAULT_RECORDERS),
-                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true, null);
+                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true, null, 0);
         }
 
         /** The same settings with the transcoder on or off. */
         public Settings transcode(boolean on) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, sliceLength, on, hmacSecret);
+                    transcoderPort, sliceLength, on, hmacSecret, endHookPort);
         }
 
         /** The same settings with {@code n} recorder replicas. */
@@ -71,19 +75,25 @@ public final class Stack implements AutoCloseable {
             }
             boolean fixed = !recorderPorts.isEmpty() && recorderPorts.get(0) == 8082;
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, fixed ? fixedRecorderPorts(n) : freeRecorderPorts(n),
-                    packagerPort, apiPort, transcoderPort, sliceLength, transcode, hmacSecret);
+                    packagerPort, apiPort, transcoderPort, sliceLength, transcode, hmacSecret, endHookPort);
         }
 
         /** The same settings with another slice length. */
         public Settings sliceLength(Duration length) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, length, transcode, hmacSecret);
+                    transcoderPort, length, transcode, hmacSecret, endHookPort);
         }
 
         /** The same settings with publishers authenticated by signed URLs ({@code auth=hmac}); null for none. */
         public Settings hmacSecret(String secret) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, sliceLength, transcode, secret);
+                    transcoderPort, sliceLength, transcode, secret, endHookPort);
+        }
+
+        /** The same settings with a second ingest-hook replica that answers every {@code on_publish_done}. */
+        public Settings secondHook() {
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+                    transcoderPort, sliceLength, transcode, hmacSecret, Ports.free());
         }
 
         private static List<Integer> fixedRecorderPorts(int n) {
@@ -114,6 +124,7 @@ public final class Stack implements AutoCloseable {
     private final Consumer<String> progress;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<ServiceProcess> recorders = new ArrayList<>();
+    private final List<ServiceProcess> hooks = new ArrayList<>();
     private EmbeddedKafka kafka;
     private volatile EmbeddedS3 s3;
 
@@ -165,12 +176,27 @@ public final class Stack implements AutoCloseable {
                         "TAPEDECK_HOOK_PUBLISH_BASE_URL", rtmp);
         Map<String, String> hookCommon = new HashMap<>(common);
         hookCommon.putAll(auth);
-        ServiceProcess hook = service("ingest-hook", hookCommon, Map.of(
-                "QUARKUS_HTTP_PORT", "" + settings.hookPort(),
-                "TAPEDECK_HOOK_TRANSCODER_TOKEN", TRANSCODER_TOKEN,
-                // A source publish waits for the transcoder's worker too: a fresh JVM takes a few seconds.
-                "TAPEDECK_HOOK_ATTACH_ROLES", settings.transcode() ? "recorder,transcoder" : "recorder",
-                "TAPEDECK_HOOK_ATTACH_WAIT", settings.transcode() ? ATTACH_WAIT_TRANSCODING : "2s"));
+        List<Integer> hookPorts = settings.endHookPort() == 0 ? List.of(settings.hookPort())
+                : List.of(settings.hookPort(), settings.endHookPort());
+        for (int i = 0; i < hookPorts.size(); i++) {
+            String name = i == 0 ? "ingest-hook" : "ingest-hook-" + (i + 1);
+            if (i > 0) {
+                progress.accept("starting " + name + " on :" + hookPorts.get(i) + " (answers nginx's on_publish_done)");
+                ports.put(name, hookPorts.get(i));
+            }
+            Map<String, String> env = new HashMap<>(hookCommon);
+            env.putAll(Map.of(
+                    "QUARKUS_HTTP_PORT", "" + hookPorts.get(i),
+                    "TAPEDECK_HOOK_TRANSCODER_TOKEN", TRANSCODER_TOKEN,
+                    // Events the broker could not take wait here for it, across restarts.
+                    "TAPEDECK_HOOK_OUTBOX_DIR", data.resolve("outbox").resolve(name).toString(),
+                    // A source publish waits for the transcoder's worker too: a fresh JVM takes a few seconds.
+                    "TAPEDECK_HOOK_ATTACH_ROLES", settings.transcode() ? "recorder,transcoder" : "recorder",
+                    "TAPEDECK_HOOK_ATTACH_WAIT", settings.transcode() ? ATTACH_WAIT_TRANSCODING : "2s"));
+            ServiceProcess hook = ServiceProcess.quarkus(name, settings.home(), "ingest-hook", env, logs);
+            running.add(hook);
+            hooks.add(hook);
+        }
         for (int i = 0; i < settings.recorderPorts().size(); i++) {
             String name = "recorder-" + (i + 1);
             int port = settings.recorderPorts().get(i);
@@ -221,6 +247,7 @@ public final class Stack implements AutoCloseable {
         Files.createDirectories(nginxDir);
         Path conf = nginxDir.resolve("nginx.conf");
         Files.writeString(conf, NginxConfig.render(nginxDir, settings.rtmpPort(), settings.hookPort(),
+                settings.endHookPort() == 0 ? settings.hookPort() : settings.endHookPort(),
                 "root".equals(System.getProperty("user.name")), "live", "live-abr"));
         ServiceProcess nginx = ServiceProcess.start("nginx", List.of(nginxBinary(), "-p", nginxDir.toString(), "-c", conf.toString()),
                 Map.of(), logs.resolve("nginx.log"));
@@ -249,6 +276,9 @@ public final class Stack implements AutoCloseable {
                 "packager", settings.packagerPort(), "vod-api", settings.apiPort()));
         for (int i = 0; i < settings.recorderPorts().size(); i++) {
             ports.put("recorder-" + (i + 1), settings.recorderPorts().get(i));
+        }
+        if (settings.endHookPort() != 0) {
+            ports.put("ingest-hook-2", settings.endHookPort());
         }
         if (settings.transcode()) {
             ports.put("transcoder", settings.transcoderPort());
@@ -307,6 +337,11 @@ public final class Stack implements AutoCloseable {
 
     public String hookUrl() {
         return "http://127.0.0.1:" + settings.hookPort();
+    }
+
+    /** The ingest-hook replicas: the one nginx sends publishes to first, then the one ending them (if any). */
+    List<ServiceProcess> hooks() {
+        return List.copyOf(hooks);
     }
 
     /** The recorder replicas, {@code recorder-1} first. */

@@ -17,18 +17,33 @@ import org.apache.kafka.server.common.MetadataVersion;
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaRaftServer server;
+    private final Path dataDir;
     private final int port;
+    private final int controllerPort;
 
-    private EmbeddedKafka(KafkaRaftServer server, int port) {
+    private EmbeddedKafka(KafkaRaftServer server, Path dataDir, int port, int controllerPort) {
         this.server = server;
+        this.dataDir = dataDir;
         this.port = port;
+        this.controllerPort = controllerPort;
     }
 
     /** Starts a broker on {@code port} (0 picks a free one) with its data under {@code dataDir}. */
     public static EmbeddedKafka start(Path dataDir, int port) throws Exception {
+        return start(dataDir, port, Ports.free());
+    }
+
+    /**
+     * After {@link #close()}: the same broker again, on the same ports with the same data, as after a crash or an
+     * outage; clients connected before reconnect by themselves.
+     */
+    public EmbeddedKafka restart() throws Exception {
+        return start(dataDir, port, controllerPort);
+    }
+
+    private static EmbeddedKafka start(Path dataDir, int port, int controllerPort) throws Exception {
         Files.createDirectories(dataDir);
         int brokerPort = port == 0 ? Ports.free() : port;
-        int controllerPort = Ports.free();
         Map<String, String> props = new HashMap<>();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
@@ -72,7 +87,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         Ports.awaitOpen("127.0.0.1", brokerPort, java.time.Duration.ofSeconds(30));
-        return new EmbeddedKafka(server, brokerPort);
+        return new EmbeddedKafka(server, dataDir, brokerPort, controllerPort);
     }
 
     /** {@code 127.0.0.1:port} */

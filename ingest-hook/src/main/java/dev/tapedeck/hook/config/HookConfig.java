@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -31,9 +32,18 @@ public interface HookConfig {
     @WithDefault("2s")
     Duration ackTimeout();
 
-    /** Refuse the publish when Kafka cannot take the event in time (true), or allow it unrecorded (false). */
+    /**
+     * Refuse the publish when Kafka cannot take the event within the budget (true), or allow it and keep its event
+     * in the outbox until the broker is back (false). Unpublish events are kept in the outbox in either mode.
+     */
     @WithDefault("true")
     boolean failClosed();
+
+    /**
+     * Where the outbox keeps events the broker has not acknowledged yet, one file each, so a restarted replica
+     * delivers them. Unset: kept in memory only (lost if the process dies before the broker is back).
+     */
+    Optional<Path> outboxDir();
 
     /**
      * nginx-rtmp only (it keeps no GOP cache): how long a publish is held until every player in
@@ -58,6 +68,14 @@ public interface HookConfig {
      */
     @WithDefault("rtmp")
     String zlmediakitEndSchema();
+
+    /**
+     * ZLMediaKit: options added to the answer of an allowed {@code on_publish}, per app, {@code *} for every app (an
+     * app's own win): {@code tapedeck.hook.zlmediakit-options."*".enable_mp4=false},
+     * {@code tapedeck.hook.zlmediakit-options."live".continue_push_ms=30000}. {@code true}/{@code false} and integers
+     * are sent as JSON booleans and numbers, anything else as a string.
+     */
+    Map<String, Map<String, String>> zlmediakitOptions();
 
     /** Bearer token of the admin endpoint ({@code POST /admin/publish-url}); unset disables it. From a Secret. */
     Optional<String> adminToken();

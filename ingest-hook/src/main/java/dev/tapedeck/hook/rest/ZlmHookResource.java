@@ -67,7 +67,7 @@ public class ZlmHookResource {
         PublishRequest req = new PublishRequest(SERVER, vhost, hook.app(), hook.stream(), SrsHookResource.query(hook.params()),
                 hook.id(), hook.ip(), null, hook.mediaServerId());
         return switch (event) {
-            case "on_publish" -> answer(service.publish(req, false));
+            case "on_publish" -> answer(service.publish(req, false), options(hook.app()));
             case "on_stream_changed" -> {
                 if (hook.regist() == null) {
                     throw new MalformedHookException("field 'regist' is required for on_stream_changed");
@@ -92,11 +92,34 @@ public class ZlmHookResource {
         return Map.of("code", 0, "msg", "success");
     }
 
-    private static Map<String, Object> answer(Decision decision) {
+    private static Map<String, Object> answer(Decision decision, Map<String, Object> options) {
         if (decision instanceof Decision.Deny deny) {
             return Map.of("code", deny.retryable() ? 503 : 403, "msg", deny.code() + ": " + deny.message());
         }
-        return Map.of("code", 0, "msg", "success", "sessionId", ((Decision.Allow) decision).sessionId());
+        Map<String, Object> answer = new java.util.LinkedHashMap<>(options);
+        answer.put("code", 0);
+        answer.put("msg", "success");
+        answer.put("sessionId", ((Decision.Allow) decision).sessionId());
+        return answer;
+    }
+
+    /** The configured per-stream options of an app's publishes ({@code *}, then the app's own), typed for JSON. */
+    Map<String, Object> options(String app) {
+        Map<String, Object> options = new java.util.TreeMap<>();
+        for (String scope : new String[] {"*", app}) {
+            config.zlmediakitOptions().getOrDefault(scope, Map.of()).forEach((k, v) -> options.put(k, typed(v)));
+        }
+        return options;
+    }
+
+    static Object typed(String value) {
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.valueOf(value);
+        }
+        if (value.matches("-?\\d{1,18}")) {
+            return Long.valueOf(value);
+        }
+        return value;
     }
 
     private ZlmHookRequest parse(String body) {

@@ -1,20 +1,26 @@
 package dev.tapedeck.hook.service;
 
+import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
-import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
-import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
- * Writes lifecycle events and waits for the broker's acknowledgement: {@code tapedeck.streams} gets every
- * event, the compacted {@code tapedeck.live} the current session (a tombstone when it ends).
+ * Writes lifecycle events: {@code tapedeck.streams} gets every event, the compacted {@code tapedeck.live} the
+ * current session (a tombstone when it ends). A {@link Delivery} is the records of one event; its sends start at
+ * once and complete when the broker acknowledged all of them.
  */
 @ApplicationScoped
 public class LifecycleEmitter {
@@ -31,35 +37,54 @@ public class LifecycleEmitter {
         this.clock = clock;
     }
 
-    /**
-     * Sends the publish to both topics at once and waits for both acknowledgements within the callback's budget;
-     * throws {@link NotAcknowledgedException} when they do not come in time.
-     */
-    public void published(StreamPublished event, Budget budget) {
+    /** One record of a delivery; a null event is the tombstone of the stream's live session. */
+    public record Out(String topic, CloudEvent<?> event) {
+    }
+
+    /** Everything written for one callback, in the order it must reach the broker relative to the stream's other events. */
+    public record Delivery(String streamKey, String type, List<Out> records) {
+    }
+
+    /** The publish: the event on {@code tapedeck.streams} and the live session on {@code tapedeck.live}. */
+    public Delivery published(StreamPublished event) {
         CloudEvent<StreamPublished> ce = CloudEvent.of(SOURCE, event, clock);
-        await(budget, event.streamKey(), ce.type(), streams.send(Record.of(event.streamKey(), ce)),
-                live.send(Record.of(event.streamKey(), ce)));
+        return new Delivery(event.streamKey(), ce.type(), List.of(new Out(Topics.STREAMS, ce), new Out(Topics.LIVE, ce)));
     }
 
-    /** Sends the unpublish and the tombstone of the live session at once, within the callback's budget. */
-    public void unpublished(StreamUnpublished event, Budget budget) {
+    /** The unpublish on {@code tapedeck.streams} and the tombstone of the live session. */
+    public Delivery unpublished(StreamUnpublished event) {
         CloudEvent<StreamUnpublished> ce = CloudEvent.of(SOURCE, event, clock);
-        await(budget, event.streamKey(), ce.type(), streams.send(Record.of(event.streamKey(), ce)),
-                live.send(Record.<String, CloudEvent<?>>of(event.streamKey(), null)));
+        return new Delivery(event.streamKey(), ce.type(), List.of(new Out(Topics.STREAMS, ce), new Out(Topics.LIVE, null)));
     }
 
-    private static void await(Budget budget, String key, String type, Uni<Void> first, Uni<Void> second) {
+    /**
+     * Starts every send of a delivery at once, one future per record (in the order of {@link Delivery#records()}),
+     * each completing when the broker acknowledged that record.
+     */
+    public List<CompletableFuture<Void>> send(Delivery delivery) {
+        // The producer may block the subscribing thread on metadata while the broker is away: subscribe on a worker
+        // so the caller answers when its budget is spent.
+        return delivery.records().stream()
+                .map(o -> (Topics.LIVE.equals(o.topic()) ? live : streams).send(Record.<String, CloudEvent<?>>of(delivery.streamKey(), o.event()))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .subscribeAsCompletionStage())
+                .toList();
+    }
+
+    /** Waits for a started delivery within the callback's budget; the sends go on when this gives up. */
+    public static void await(List<CompletableFuture<Void>> sent, Delivery delivery, Budget budget) {
         try {
-            // The producer may block the subscribing thread on metadata while the broker is away: subscribe on a
-            // worker so this thread answers when the budget is spent.
-            Uni.combine().all().unis(first, second).discardItems()
-                    .runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
-                    .await().atMost(budget.remaining().isZero()
-                    ? Duration.ofMillis(1) : budget.remaining());
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                    .get(Math.max(1, budget.remaining().toNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new NotAcknowledgedException("Kafka did not acknowledge " + type + " for " + key + " within the hook's budget", e);
-        } catch (RuntimeException e) {
-            throw new NotAcknowledgedException("Kafka refused " + type + " for " + key + ": " + e.getMessage(), e);
+            throw new NotAcknowledgedException("Kafka did not acknowledge " + delivery.type() + " for " + delivery.streamKey()
+                    + " within the hook's budget", e);
+        } catch (ExecutionException e) {
+            throw new NotAcknowledgedException("Kafka refused " + delivery.type() + " for " + delivery.streamKey() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NotAcknowledgedException("interrupted while waiting for Kafka", e);
         }
     }
 

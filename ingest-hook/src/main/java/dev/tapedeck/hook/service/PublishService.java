@@ -7,8 +7,10 @@ import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.hook.config.HookConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -33,12 +35,14 @@ public class PublishService {
     private final AttachGate gate;
     private final Clock clock;
     private final LiveRegistry registry;
+    private final Outbox outbox;
     private final io.micrometer.core.instrument.Counter unmatched;
     private final io.micrometer.core.instrument.Counter repeated;
 
     PublishService(HookConfig config, PublishAuthorizer authorizer, LifecycleEmitter emitter, AttachGate gate, Clock clock,
-            LiveRegistry registry, io.micrometer.core.instrument.MeterRegistry metrics) {
+            LiveRegistry registry, Outbox outbox, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.registry = registry;
+        this.outbox = outbox;
         this.unmatched = metrics.counter("tapedeck.hook.unpublish.unmatched");
         this.repeated = metrics.counter("tapedeck.hook.publish.repeated");
         this.config = config;
@@ -90,18 +94,18 @@ public class PublishService {
             if (gated) {
                 gate.expect(key.app(), key.stream(), roles);
             }
-            try {
-                emitter.published(event, budget);
-                registry.wrote(key.toString(), event);
-            } catch (LifecycleEmitter.NotAcknowledgedException e) {
+            LifecycleEmitter.Delivery delivery = emitter.published(event);
+            String failure = deliver(delivery, budget);
+            if (failure != null) {
                 gate.cancel(key.app(), key.stream());
+                gated = false;
                 if (config.failClosed()) {
-                    LOG.errorf("refused publish of %s: %s", key, e.getMessage());
-                    return new Decision.Deny("EVENT_NOT_ACKNOWLEDGED", e.getMessage(), true);
+                    LOG.errorf("refused publish of %s: %s", key, failure);
+                    return new Decision.Deny("EVENT_NOT_ACKNOWLEDGED", failure, true);
                 }
-                LOG.errorf("allowed publish of %s WITHOUT recording (fail-closed is off): %s", key, e.getMessage());
-                return new Decision.Allow(sessionId);
+                LOG.warnf("allowed publish of %s; its events wait in the outbox for the broker (fail-closed is off): %s", key, failure);
             }
+            registry.wrote(key.toString(), event);
             if (gated) {
                 long held = System.nanoTime();
                 Set<String> missing = gate.await(key.app(), key.stream(), config.attachWait());
@@ -144,10 +148,61 @@ public class PublishService {
             return;
         }
         String sessionId = current.get().sessionId();
-        emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
-                key.derived(), req.mediaServer(), req.clientId(), clock.instant()), budget);
+        LifecycleEmitter.Delivery delivery = emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(),
+                key.stream(), sessionId, key.derived(), req.mediaServer(), req.clientId(), clock.instant()));
+        if (outbox.holds(delivery.streamKey())) {
+            outbox.keep(delivery, null);
+        } else {
+            List<CompletableFuture<Void>> sent = emitter.send(delivery);
+            try {
+                LifecycleEmitter.await(sent, delivery, budget);
+            } catch (LifecycleEmitter.NotAcknowledgedException e) {
+                // Nobody waits for this answer, and a lost end would leave the recording open: deliver it later.
+                outbox.keep(delivery, sent);
+            }
+        }
         registry.wrote(key.toString(), null);
         LOG.infof("unpublish of %s (session %s)", key, sessionId);
+    }
+
+    /**
+     * Writes a publish within the budget, behind any events of the same stream still waiting in the outbox.
+     *
+     * @return null when the broker acknowledged it; otherwise why not. In fail-open mode the delivery is then in
+     *         the outbox; in fail-closed mode it was not written (an acknowledgement that still comes later is
+     *         followed by an unpublish, so a refused publish never stays live)
+     */
+    private String deliver(LifecycleEmitter.Delivery delivery, Budget budget) {
+        if (outbox.holds(delivery.streamKey())) {
+            if (!config.failClosed()) {
+                outbox.keep(delivery, null);
+                return "earlier events of " + delivery.streamKey() + " still wait for the broker";
+            }
+            if (!outbox.awaitDrained(delivery.streamKey(), budget.remaining())) {
+                return "earlier events of " + delivery.streamKey() + " still wait for the broker";
+            }
+        }
+        List<CompletableFuture<Void>> sent = emitter.send(delivery);
+        try {
+            LifecycleEmitter.await(sent, delivery, budget);
+            return null;
+        } catch (LifecycleEmitter.NotAcknowledgedException e) {
+            if (!config.failClosed()) {
+                outbox.keep(delivery, sent);
+            } else {
+                CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                        .thenRunAsync(() -> endRefused(delivery), io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool());
+            }
+            return e.getMessage();
+        }
+    }
+
+    /** A refused publish whose event reached the broker after the answer: end it, so nothing records it. */
+    private void endRefused(LifecycleEmitter.Delivery delivery) {
+        StreamPublished p = (StreamPublished) delivery.records().get(0).event().data();
+        LOG.warnf("refused publish of %s reached the broker late; ending session %s", p.streamKey(), p.sessionId());
+        outbox.keep(emitter.unpublished(new StreamUnpublished(p.streamKey(), p.vhost(), p.app(), p.stream(), p.sessionId(),
+                p.derived(), p.mediaServer(), p.clientId(), clock.instant())), null);
     }
 
     /**
