@@ -27,7 +27,7 @@ class FlvSlicerIT {
         Path input = dir.resolve("in.flv");
         MediaTools.makeFlv(input, 640, 360, 30, 25);
         List<SliceFile> slices = new ArrayList<>();
-        StreamEnd end = new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0).run(slices::add, () -> false);
+        StreamEnd end = new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0).run(slices::add, t -> null);
 
         assertThat(end).isEqualTo(StreamEnd.END_OF_INPUT);
         assertThat(slices).hasSize(5);
@@ -57,7 +57,7 @@ class FlvSlicerIT {
             stalled = new Thread(() -> {
                 try {
                     new FlvSlicer("tcp://127.0.0.1:" + silent.getLocalPort(), Map.of("rw_timeout", "60000000"),
-                            dir.resolve("stalled"), 5000, 0).run(f -> { }, () -> false);
+                            dir.resolve("stalled"), 5000, 0).run(f -> { }, t -> null);
                 } catch (Exception expected) {
                     // ends when the socket closes
                 }
@@ -67,7 +67,7 @@ class FlvSlicerIT {
                 List<SliceFile> slices = new ArrayList<>();
                 CompletableFuture<StreamEnd> other = CompletableFuture.supplyAsync(() -> {
                     try {
-                        return new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0).run(slices::add, () -> false);
+                        return new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0).run(slices::add, t -> null);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -82,12 +82,54 @@ class FlvSlicerIT {
     }
 
     @Test
+    void aPullBlockedOnASilentSourceEndsAsSoonAsItsControlSaysSo(@TempDir Path dir) throws Exception {
+        // A media server that keeps the connection open and sends nothing (SRS after the publisher left): the read
+        // would block for the whole rw_timeout (60 s here); the control ends it within FFmpeg's ~100 ms polling.
+        try (ServerSocket silent = new ServerSocket(0)) {
+            java.util.concurrent.atomic.AtomicLong stopAt = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+            CompletableFuture<StreamEnd> pull = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new FlvSlicer("tcp://127.0.0.1:" + silent.getLocalPort(), Map.of("rw_timeout", "60000000"),
+                            dir.resolve("silent"), 5000, 0).run(f -> { }, last -> System.nanoTime() >= stopAt.get() ? StreamEnd.STOPPED : null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Socket accepted = silent.accept()) {
+                stopAt.set(System.nanoTime());
+                assertThat(pull.get(5, TimeUnit.SECONDS)).isEqualTo(StreamEnd.STOPPED);
+                System.out.printf("[silent source] pull ended %d ms after its control said stop%n",
+                        (System.nanoTime() - stopAt.get()) / 1_000_000);
+            }
+        }
+    }
+
+    @Test
+    void aPullWithoutMediaEndsAsIdleWhenItsControlSaysSo(@TempDir Path dir) throws Exception {
+        try (ServerSocket silent = new ServerSocket(0)) {
+            long began = System.nanoTime();
+            CompletableFuture<StreamEnd> pull = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new FlvSlicer("tcp://127.0.0.1:" + silent.getLocalPort(), Map.of("rw_timeout", "60000000"),
+                            dir.resolve("idle"), 5000, 0).run(f -> { }, last -> last == Long.MIN_VALUE
+                            && System.nanoTime() - began > 300_000_000L ? StreamEnd.IDLE : null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Socket accepted = silent.accept()) {
+                assertThat(pull.get(10, TimeUnit.SECONDS)).isEqualTo(StreamEnd.IDLE);
+            }
+        }
+    }
+
+    @Test
     void corruptInputFailsWithAClearError(@TempDir Path dir) throws Exception {
         Path input = dir.resolve("garbage.flv");
         Files.write(input, new byte[] {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0, 42, 42, 42, 42});
         var slicer = new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0);
         List<SliceFile> slices = new ArrayList<>();
-        assertThatThrownBy(() -> slicer.run(slices::add, () -> false))
+        assertThatThrownBy(() -> slicer.run(slices::add, t -> null))
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining(input.toString());
         assertThat(slices).isEmpty();

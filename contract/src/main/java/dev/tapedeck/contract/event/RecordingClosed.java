@@ -41,7 +41,12 @@ public record RecordingClosed(
          */
         SHUTDOWN(false),
         /** Recording failed; {@code message} says why. Final. */
-        FAILED(true);
+        FAILED(true),
+        /**
+         * No media came for the recorder's idle timeout and no unpublish either (the media server died, the network
+         * broke, the publisher vanished). Final.
+         */
+        IDLE_TIMEOUT(true);
 
         private final boolean isFinal;
 

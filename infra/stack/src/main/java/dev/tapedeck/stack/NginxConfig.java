@@ -10,7 +10,7 @@ final class NginxConfig {
     }
 
     /** {@code endHookPort} answers {@code on_publish_done}; the same as {@code hookPort} with one ingest-hook. */
-    static String render(Path dir, int rtmpPort, int hookPort, int endHookPort, boolean asRoot, String... apps) {
+    static String render(Path dir, int rtmpPort, int hookPort, int endHookPort, boolean playRestart, boolean asRoot, String... apps) {
         String hook = "http://127.0.0.1:" + hookPort + "/hooks/nginx-rtmp";
         String endHook = "http://127.0.0.1:" + endHookPort + "/hooks/nginx-rtmp";
         StringBuilder sb = new StringBuilder();
@@ -38,13 +38,14 @@ final class NginxConfig {
                                 record off;
                                 # Players may join before the publisher: the recorder attaches first and misses nothing.
                                 idle_streams on;
-                                # Subscribers get NetStream.Play.Stop when the publisher leaves: the recorder sees the end at once.
-                                play_restart on;
+                                # on: subscribers get NetStream.Play.Stop when the publisher leaves. off: they stay
+                                # connected and hear nothing (as with SRS); the recorder ends on the unpublish either way.
+                                play_restart %4$s;
                                 on_publish %2$s;
                                 on_publish_done %3$s;
                                 on_play %2$s;
                             }
-                    """.formatted(app, hook, endHook));
+                    """.formatted(app, hook, endHook, playRestart ? "on" : "off"));
         }
         sb.append("    }\n}\n");
         return sb.toString();

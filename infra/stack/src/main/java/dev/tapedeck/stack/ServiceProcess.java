@@ -138,15 +138,16 @@ final class ServiceProcess implements AutoCloseable {
         return restarts.get();
     }
 
-    /** SIGKILL, as a crash or the OOM killer would: the supervisor restarts it. */
+    /** SIGKILL to it and its children (nginx's workers), as a container's crash would: the supervisor restarts it. */
     void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
     }
 
     /** SIGKILL, and no restart for {@code down}: a node that is gone for a while, not a container restarted at once. */
     void kill(Duration down) {
         restartNotBefore = Instant.now().plus(down);
-        process.destroyForcibly();
+        kill();
     }
 
     /** SIGTERM, as a node drain would: the supervisor restarts it once it exited. */

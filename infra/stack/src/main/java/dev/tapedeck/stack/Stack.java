@@ -42,10 +42,13 @@ public final class Stack implements AutoCloseable {
      * @param endHookPort   0, or the port of a second ingest-hook replica: nginx then sends {@code on_publish_done}
      *                      there while {@code on_publish} and {@code on_play} go to {@code hookPort}, so every session
      *                      is opened by one replica and ended by the other
+     * @param playRestart   nginx-rtmp's {@code play_restart}: on (default), players hear when the publisher leaves;
+     *                      off, they stay connected and hear nothing, as with SRS
+     * @param env           extra settings for every service, e.g. {@code TAPEDECK_RECORDER_IDLE_TIMEOUT}
      */
     public record Settings(Path home, Path dataDir, int kafkaPort, int s3Port, int rtmpPort, int hookPort, List<Integer> recorderPorts,
             int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode, String hmacSecret,
-            int endHookPort) {
+            int endHookPort, boolean playRestart, Map<String, String> env) {
 
         /** Replicas of the recorder pool unless told otherwise: takeover is what a person sees locally too. */
         public static final int DEFAULT_RECORDERS = 2;
@@ -53,19 +56,19 @@ public final class Stack implements AutoCloseable {
         /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092; recorders on 8082, 8085, 8086 …; the transcoder runs. */
         public static Settings defaults(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, 9092, 9000, 1935, 8081, fixedRecorderPorts(DEFAULT_RECORDERS), 8083, 8080, 8084,
-                    sliceLength, true, null, 0);
+                    sliceLength, true, null, 0, true, Map.of());
         }
 
         /** Free ports everywhere, for tests; the transcoder runs. */
         public static Settings freePorts(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, Ports.free(), Ports.free(), Ports.free(), Ports.free(), freeRecorderPorts(DEFAULT_RECORDERS),
-                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true, null, 0);
+                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true, null, 0, true, Map.of());
         }
 
         /** The same settings with the transcoder on or off. */
         public Settings transcode(boolean on) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, sliceLength, on, hmacSecret, endHookPort);
+                    transcoderPort, sliceLength, on, hmacSecret, endHookPort, playRestart, env);
         }
 
         /** The same settings with {@code n} recorder replicas. */
@@ -75,25 +78,39 @@ public final class Stack implements AutoCloseable {
             }
             boolean fixed = !recorderPorts.isEmpty() && recorderPorts.get(0) == 8082;
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, fixed ? fixedRecorderPorts(n) : freeRecorderPorts(n),
-                    packagerPort, apiPort, transcoderPort, sliceLength, transcode, hmacSecret, endHookPort);
+                    packagerPort, apiPort, transcoderPort, sliceLength, transcode, hmacSecret, endHookPort, playRestart, env);
         }
 
         /** The same settings with another slice length. */
         public Settings sliceLength(Duration length) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, length, transcode, hmacSecret, endHookPort);
+                    transcoderPort, length, transcode, hmacSecret, endHookPort, playRestart, env);
         }
 
         /** The same settings with publishers authenticated by signed URLs ({@code auth=hmac}); null for none. */
         public Settings hmacSecret(String secret) {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, sliceLength, transcode, secret, endHookPort);
+                    transcoderPort, sliceLength, transcode, secret, endHookPort, playRestart, env);
         }
 
         /** The same settings with a second ingest-hook replica that answers every {@code on_publish_done}. */
         public Settings secondHook() {
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
-                    transcoderPort, sliceLength, transcode, hmacSecret, Ports.free());
+                    transcoderPort, sliceLength, transcode, hmacSecret, Ports.free(), playRestart, env);
+        }
+
+        /** The same settings with nginx-rtmp's {@code play_restart} on or off. */
+        public Settings playRestart(boolean on) {
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+                    transcoderPort, sliceLength, transcode, hmacSecret, endHookPort, on, env);
+        }
+
+        /** The same settings with one more setting for every service (an environment variable). */
+        public Settings env(String name, String value) {
+            Map<String, String> more = new HashMap<>(env);
+            more.put(name, value);
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+                    transcoderPort, sliceLength, transcode, hmacSecret, endHookPort, playRestart, Map.copyOf(more));
         }
 
         private static List<Integer> fixedRecorderPorts(int n) {
@@ -166,6 +183,7 @@ public final class Stack implements AutoCloseable {
         common.put("TAPEDECK_STORAGE_ACCESS_KEY", EmbeddedS3.ACCESS_KEY);
         common.put("TAPEDECK_STORAGE_SECRET_KEY", EmbeddedS3.SECRET_KEY);
         common.put("TAPEDECK_STORAGE_BUCKET", BUCKET);
+        common.putAll(settings.env());
 
         String rtmp = "rtmp://127.0.0.1:" + settings.rtmpPort();
         Map<String, Integer> ports = new LinkedHashMap<>();
@@ -247,7 +265,7 @@ public final class Stack implements AutoCloseable {
         Files.createDirectories(nginxDir);
         Path conf = nginxDir.resolve("nginx.conf");
         Files.writeString(conf, NginxConfig.render(nginxDir, settings.rtmpPort(), settings.hookPort(),
-                settings.endHookPort() == 0 ? settings.hookPort() : settings.endHookPort(),
+                settings.endHookPort() == 0 ? settings.hookPort() : settings.endHookPort(), settings.playRestart(),
                 "root".equals(System.getProperty("user.name")), "live", "live-abr"));
         ServiceProcess nginx = ServiceProcess.start("nginx", List.of(nginxBinary(), "-p", nginxDir.toString(), "-c", conf.toString()),
                 Map.of(), logs.resolve("nginx.log"));
@@ -337,6 +355,12 @@ public final class Stack implements AutoCloseable {
 
     public String hookUrl() {
         return "http://127.0.0.1:" + settings.hookPort();
+    }
+
+    /** The media server (nginx-rtmp). */
+    ServiceProcess nginx() {
+        return running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast)
+                .filter(p -> p.name.equals("nginx")).findFirst().orElseThrow();
     }
 
     /** The ingest-hook replicas: the one nginx sends publishes to first, then the one ending them (if any). */

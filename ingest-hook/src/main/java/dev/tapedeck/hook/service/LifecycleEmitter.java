@@ -4,7 +4,6 @@ import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
-import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
@@ -62,13 +61,18 @@ public class LifecycleEmitter {
      * each completing when the broker acknowledged that record.
      */
     public List<CompletableFuture<Void>> send(Delivery delivery) {
-        // The producer may block the subscribing thread on metadata while the broker is away: subscribe on a worker
-        // so the caller answers when its budget is spent.
-        return delivery.records().stream()
-                .map(o -> (Topics.LIVE.equals(o.topic()) ? live : streams).send(Record.<String, CloudEvent<?>>of(delivery.streamKey(), o.event()))
-                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                        .subscribeAsCompletionStage())
-                .toList();
+        List<CompletableFuture<Void>> acks = delivery.records().stream().map(o -> new CompletableFuture<Void>()).toList();
+        // The producer may block the sending thread on metadata while the broker is away: send from a worker (one
+        // hop for all records) so the caller answers when its budget is spent.
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            for (int i = 0; i < acks.size(); i++) {
+                Out o = delivery.records().get(i);
+                CompletableFuture<Void> ack = acks.get(i);
+                (Topics.LIVE.equals(o.topic()) ? live : streams).send(Record.<String, CloudEvent<?>>of(delivery.streamKey(), o.event()))
+                        .subscribe().with(v -> ack.complete(null), ack::completeExceptionally);
+            }
+        });
+        return acks;
     }
 
     /** Waits for a started delivery within the callback's budget; the sends go on when this gives up. */

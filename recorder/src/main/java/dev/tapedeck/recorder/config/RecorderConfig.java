@@ -29,9 +29,23 @@ public interface RecorderConfig {
     @WithDefault("15s")
     Duration readTimeout();
 
-    /** After an unpublish, how long the pull may still run to drain what is in flight before it is stopped. */
-    @WithDefault("10s")
+    /**
+     * After an unpublish, the longest the pull may still run to drain what is in flight; it stops sooner, as soon as
+     * no packet came for 500 ms.
+     */
+    @WithDefault("2s")
     Duration stopGrace();
+
+    /**
+     * Without an unpublish, a recording that receives no media this long closes with {@code IDLE_TIMEOUT} (the media
+     * server died, the network broke). Until then a pull whose input ended is opened again.
+     */
+    @WithDefault("30s")
+    Duration idleTimeout();
+
+    /** Pause before opening a pull again when its input ended without an unpublish. */
+    @WithDefault("1s")
+    Duration reconnectDelay();
 
     /** How long the recorder waits for its streams to finish their slices when it shuts down. */
     @WithDefault("30s")

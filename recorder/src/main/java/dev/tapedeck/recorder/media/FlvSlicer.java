@@ -16,7 +16,6 @@ import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVRational;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.FFmpegLogCallback;
 import org.jboss.logging.Logger;
@@ -55,33 +54,39 @@ public final class FlvSlicer implements MediaPull {
         this.firstSeq = firstSeq;
     }
 
-    /** Reads until end of input or until {@code stop} says so; every slice started is finished and handed on. */
+    /**
+     * Reads until the end of input or until {@code control} ends it; every slice started is finished and handed on.
+     * {@code control} is asked between packets and while a read waits, so it ends the pull at once even when no
+     * packet comes.
+     */
     @Override
-    public StreamEnd run(SliceListener listener, BooleanSupplier stop) throws IOException {
+    public StreamEnd run(SliceListener listener, PullControl control) throws IOException {
         Files.createDirectories(spoolDir);
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(input)) {
-            inputOptions.forEach(grabber::setOption);
-            // start() holds a JVM-wide lock while it opens the input and waits for its first packets: one
-            // pull whose stream has not begun would keep every other pull of this recorder from starting.
-            // FFmpeg's own open is thread-safe.
-            grabber.startUnsafe();
-            AVFormatContext in = grabber.getFormatContext();
-            boolean hasVideo = grabber.getVideoStream() >= 0;
+        long[] lastPacket = {Long.MIN_VALUE};
+        StreamEnd[] asked = {null};
+        BooleanSupplier interrupted = () -> {
+            if (asked[0] == null) {
+                asked[0] = control.check(lastPacket[0]);
+            }
+            return asked[0] != null;
+        };
+        try (Demuxer demuxer = Demuxer.open(input, inputOptions, interrupted)) {
+            AVFormatContext in = demuxer.context();
+            boolean hasVideo = demuxer.hasVideo();
             CutGrid policy = new CutGrid(sliceMillis);
             Slice current = null;
             long seq = firstSeq;
             boolean started = false;
-            StreamEnd end = StreamEnd.END_OF_INPUT;
             try {
-                while (true) {
-                    if (stop.getAsBoolean()) {
-                        end = StreamEnd.STOPPED;
-                        break;
-                    }
-                    AVPacket pkt = grabber.grabPacket();
+                while (!interrupted.getAsBoolean()) {
+                    AVPacket pkt = demuxer.read();
                     if (pkt == null) {
+                        if (asked[0] == null) {
+                            LOG.debugf("input ended: %s", demuxer.lastError());
+                        }
                         break;
                     }
+                    lastPacket[0] = System.nanoTime();
                     AVStream stream = in.streams(pkt.stream_index());
                     int type = stream.codecpar().codec_type();
                     if (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) {
@@ -109,10 +114,10 @@ public final class FlvSlicer implements MediaPull {
                     long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dtsMillis;
                     if (current == null) {
                         policy.cutBefore(cutTime, key);
-                        current = Slice.open(spoolDir, seq++, grabber, dtsMillis);
+                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis);
                     } else if (policy.cutBefore(cutTime, key)) {
                         listener.sliceFinished(current.close(dtsMillis));
-                        current = Slice.open(spoolDir, seq++, grabber, dtsMillis);
+                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis);
                     }
                     current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO);
                 }
@@ -121,7 +126,13 @@ public final class FlvSlicer implements MediaPull {
                     listener.sliceFinished(current.close(-1));
                 }
             }
-            return end;
+            return asked[0] != null ? asked[0] : StreamEnd.END_OF_INPUT;
+        } catch (IOException e) {
+            if (asked[0] != null) {
+                // Told to end while the input was still opening (no publisher yet, a silent server).
+                return asked[0];
+            }
+            throw e;
         }
     }
 
@@ -149,15 +160,16 @@ public final class FlvSlicer implements MediaPull {
             this.endMillis = firstDts;
         }
 
-        static Slice open(Path dir, long seq, FFmpegFrameGrabber grabber, long firstDts) throws IOException {
+        static Slice open(Path dir, long seq, Demuxer in, long firstDts) throws IOException {
             // ".part" until the spool takes the finished file: a file with this name was never completed.
             Path file = dir.resolve(SliceFile.partName(seq));
-            FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), grabber.getImageWidth(), grabber.getImageHeight(),
-                    grabber.getAudioChannels());
+            org.bytedeco.ffmpeg.avcodec.AVCodecParameters video = in.first(AVMEDIA_TYPE_VIDEO);
+            FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), video == null ? 0 : video.width(),
+                    video == null ? 0 : video.height(), in.audioChannels());
             r.setFormat("flv");
             try {
                 // Copies the input's codec parameters (with the sequence headers) into this file's header.
-                r.start(grabber.getFormatContext());
+                r.start(in.context());
             } catch (FFmpegFrameRecorder.Exception e) {
                 throw new IOException("cannot open slice " + file + ": " + e.getMessage(), e);
             }

@@ -46,6 +46,11 @@ public final class RecorderMetrics implements Uploader.Listener {
         mediaSeconds.increment(entry.durationMillis() / 1000.0);
     }
 
+    /** A pull whose input ended without an unpublish is opened again. */
+    public void reconnected() {
+        registry.counter("tapedeck.recorder.pull.reconnects").increment();
+    }
+
     @Override
     public void conflict(SpoolEntry entry) {
         conflicts.increment();

@@ -11,7 +11,10 @@ import java.time.Duration;
  * @param stopGrace       after an unpublish, how long in-flight media may still drain
  * @param maxRecordings   renditions pulled at once by this replica; more wait for a free pull
  * @param handoverTimeout how long handing a stream over may wait for its last slice's upload
+ * @param idleTimeout     without an unpublish, a recording that got no media this long closes ({@code IDLE_TIMEOUT});
+ *                        until then a pull whose input ended is opened again
+ * @param reconnectDelay  pause before opening a pull again after its input ended without an unpublish
  */
 public record RecorderSettings(String mediaServerUrl, Duration sliceLength, Duration readTimeout, Duration stopGrace,
-        int maxRecordings, Duration handoverTimeout) {
+        int maxRecordings, Duration handoverTimeout, Duration idleTimeout, Duration reconnectDelay) {
 }

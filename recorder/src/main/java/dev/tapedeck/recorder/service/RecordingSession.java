@@ -46,6 +46,12 @@ public final class RecordingSession implements Runnable {
     private long produced;
     private long lastSeq = -1;
     private long quarantinedSeen;
+    /** Once unpublished, the pull stops after this long without a packet: what was in flight has arrived. */
+    static final long DRAIN_QUIET_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
+    private volatile long lastMediaNanos;
+    private volatile boolean afterReconnect;
+    private long reconnects;
+    private java.time.Instant lastSliceEndedAt;
 
     /**
      * @param pull false for a recording whose stream already ended while no replica held it: it is closed
@@ -120,17 +126,10 @@ public final class RecordingSession implements Runnable {
                 try {
                     ctx.spool().begin(new SpoolSession(published.recordingId(), published.sessionId(), source.toString(),
                             published.rendition(), resume.nextSeq(), resume.resumed()));
-                    MediaPull media = ctx.pulls().open(url, Map.of(
-                            // Network reads give up after this long without data (µs).
-                            "rw_timeout", String.valueOf(ctx.settings().readTimeout().toNanos() / 1000),
-                            // Live input: stream parameters come with the first packets.
-                            "analyzeduration", "3000000"),
-                            ctx.spool().dirOf(published.recordingId(), published.rendition()),
-                            ctx.settings().sliceLength().toMillis(), resume.nextSeq());
-                    StreamEnd end = media.run(this::spool, () -> System.nanoTime() >= stopAtNanos);
-                    if (!handover) {
-                        reason = end == StreamEnd.END_OF_INPUT && !unpublished ? RecordingClosed.Reason.END_OF_INPUT
-                                : RecordingClosed.Reason.UNPUBLISHED;
+                    String[] outcome = pullUntilEnd(url);
+                    if (outcome != null) {
+                        reason = RecordingClosed.Reason.valueOf(outcome[0]);
+                        message = outcome[1];
                     }
                 } catch (IOException | RuntimeException e) {
                     if (!handover) {
@@ -153,6 +152,94 @@ public final class RecordingSession implements Runnable {
         }
     }
 
+    /**
+     * Pulls until the stream ends: an unpublish (after in-flight media drained), a handover, or no media for the idle
+     * timeout. An input that ends without an unpublish (the media server dropped the connection, restarted) is opened
+     * again after a pause; the first slice after that is marked as a discontinuity.
+     *
+     * @return the close reason's name and message, or null on a handover
+     */
+    private String[] pullUntilEnd(String url) throws IOException {
+        lastMediaNanos = System.nanoTime();
+        String lastError = null;
+        while (true) {
+            StreamEnd end;
+            long mediaBefore = lastMediaNanos;
+            try {
+                MediaPull media = ctx.pulls().open(url, Map.of(
+                        // Network reads give up after this long without data (µs); the pull is then opened again.
+                        "rw_timeout", String.valueOf(ctx.settings().readTimeout().toNanos() / 1000),
+                        // Live input: stream parameters come with the first packets.
+                        "analyzeduration", "3000000"),
+                        ctx.spool().dirOf(published.recordingId(), published.rendition()),
+                        ctx.settings().sliceLength().toMillis(), nextSeq);
+                end = media.run(this::spool, this::check);
+                if (lastMediaNanos != mediaBefore) {
+                    lastError = null;
+                }
+            } catch (IOException e) {
+                end = null;
+                lastError = e.getMessage();
+            }
+            if (handover) {
+                return null;
+            }
+            if (end == StreamEnd.STOPPED || unpublished) {
+                return new String[] {RecordingClosed.Reason.UNPUBLISHED.name(), null};
+            }
+            long idle = System.nanoTime() - lastMediaNanos;
+            if (end == StreamEnd.IDLE || idle >= ctx.settings().idleTimeout().toNanos()) {
+                LOG.warnf("no media for %d ms and no unpublish: closing the recording", idle / 1_000_000);
+                return new String[] {RecordingClosed.Reason.IDLE_TIMEOUT.name(), "pull of " + url + ": no media for "
+                        + idle / 1_000_000 + " ms and no unpublish" + (lastError == null ? "" : "; last error: " + lastError)};
+            }
+            if (!url.startsWith("rtmp")) {
+                // A file (tests, salvage) ends for good.
+                if (lastError != null) {
+                    throw new IOException(lastError);
+                }
+                return new String[] {RecordingClosed.Reason.END_OF_INPUT.name(), null};
+            }
+            // The input ended without an unpublish: the connection broke or the media server restarted. Open it
+            // again until the unpublish comes or the idle timeout passes.
+            reconnects++;
+            afterReconnect = true;
+            ctx.metrics().reconnected();
+            LOG.infof("input ended without an unpublish (%s); opening it again in %d ms", lastError == null ? "end of input" : lastError,
+                    ctx.settings().reconnectDelay().toMillis());
+            long until = System.nanoTime() + ctx.settings().reconnectDelay().toNanos();
+            try {
+                while (System.nanoTime() < until && check(Long.MIN_VALUE) == null) {
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException e) {
+                // The replica shuts down: the stream is someone else's to continue.
+                Thread.currentThread().interrupt();
+                handover = true;
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Asked by the pull between packets and while it waits: stop on a handover at once; after an unpublish, once no
+     * packet came for {@link #DRAIN_QUIET_NANOS} (in-flight media drained) or the stop grace passed; end as idle when
+     * no media came for the idle timeout.
+     */
+    private StreamEnd check(long lastPacketNanos) {
+        long now = System.nanoTime();
+        if (lastPacketNanos != Long.MIN_VALUE && lastPacketNanos > lastMediaNanos) {
+            lastMediaNanos = lastPacketNanos;
+        }
+        if (now >= stopAtNanos || unpublished && now - lastMediaNanos >= DRAIN_QUIET_NANOS) {
+            return StreamEnd.STOPPED;
+        }
+        if (now - lastMediaNanos >= ctx.settings().idleTimeout().toNanos()) {
+            return StreamEnd.IDLE;
+        }
+        return null;
+    }
+
     private void spool(SliceFile slice) {
         boolean first = produced == 0;
         long quarantined = uploads.stream().filter(u -> u.isDone() && !u.isCompletedExceptionally()
@@ -160,9 +247,11 @@ public final class RecordingSession implements Runnable {
         // A slice that could not be stored under its number leaves a hole: the next one says so.
         boolean afterHole = quarantined > quarantinedSeen;
         quarantinedSeen = quarantined;
-        boolean discontinuity = first && resume.resumed() || afterHole;
-        long gap = first && discontinuity && resume.lastStoredAt() != null
-                ? Math.max(0, slice.startedAt().toEpochMilli() - resume.lastStoredAt().toEpochMilli()) : 0;
+        boolean reconnected = afterReconnect;
+        afterReconnect = false;
+        boolean discontinuity = first && resume.resumed() || afterHole || reconnected && produced > 0;
+        java.time.Instant before = first ? resume.lastStoredAt() : lastSliceEndedAt;
+        long gap = discontinuity && before != null ? Math.max(0, slice.startedAt().toEpochMilli() - before.toEpochMilli()) : 0;
         SpoolEntry entry = new SpoolEntry(published.recordingId(), published.sessionId(), source.toString(), published.rendition(),
                 slice.seq(), slice.firstDtsMillis(), slice.lastDtsMillis(), slice.durationMillis(), slice.keyframes(), discontinuity,
                 gap, slice.startedAt(), ctx.clock().instant());
@@ -172,6 +261,7 @@ public final class RecordingSession implements Runnable {
             throw new UncheckedIOException("cannot spool slice " + slice.seq() + ": " + e.getMessage(), e);
         }
         produced++;
+        lastSliceEndedAt = ctx.clock().instant();
         lastSeq = slice.seq();
         nextSeq = slice.seq() + 1;
         recordedMillis += slice.durationMillis();

@@ -40,7 +40,7 @@ final class Salvage {
             Files.createDirectories(work);
             List<SliceFile> out = new ArrayList<>();
             MediaPull pull = pulls.open(partial.file().toString(), Map.of(), work, WHOLE, partial.seq());
-            StreamEnd end = pull.run(out::add, () -> false);
+            StreamEnd end = pull.run(out::add, lastPacket -> null);
             if (out.isEmpty()) {
                 throw new IOException("no keyframe in it (" + end + ")");
             }

@@ -55,6 +55,11 @@ final class Harness implements AutoCloseable {
 
     /** A replica on a bucket it shares with others. */
     Harness(Path spoolDir, int maxRecordings, MemoryStore store) {
+        this(spoolDir, maxRecordings, store, Duration.ofSeconds(30));
+    }
+
+    /** A replica whose recordings close after {@code idleTimeout} without media. */
+    Harness(Path spoolDir, int maxRecordings, MemoryStore store, Duration idleTimeout) {
         this.store = store;
         this.spoolDir = spoolDir;
         this.spool = new Spool(spoolDir);
@@ -75,7 +80,7 @@ final class Harness implements AutoCloseable {
         };
         this.uploader = new Uploader(spool, store, events, retrier, metrics, Clock.systemUTC());
         RecorderSettings settings = new RecorderSettings("rtmp://media", Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofMillis(50), maxRecordings, Duration.ofSeconds(5));
+                Duration.ofMillis(50), maxRecordings, Duration.ofSeconds(5), idleTimeout, Duration.ofMillis(20));
         this.recorder = new RecorderService(new RecorderContext(settings, spool, uploader, store, events, pulls, retrier,
                 Clock.systemUTC(), metrics));
     }
@@ -180,6 +185,9 @@ final class Harness implements AutoCloseable {
         final List<String> opened = new CopyOnWriteArrayList<>();
         final List<Long> firstSeqs = new CopyOnWriteArrayList<>();
         volatile int eofAfter = Integer.MAX_VALUE;
+        /** After the first end of input, pulls connect but read nothing (a server that keeps players, a dead one). */
+        volatile boolean silentAfterEof;
+        volatile boolean eofSeen;
         volatile boolean fail;
         final Semaphore permits = new Semaphore(0);
         volatile boolean free = true;
@@ -189,21 +197,36 @@ final class Harness implements AutoCloseable {
         public MediaPull open(String input, Map<String, String> options, Path dir, long sliceMillis, long firstSeq) {
             opened.add(input);
             firstSeqs.add(firstSeq);
-            return (listener, stop) -> run(input, dir, firstSeq, listener, stop);
+            return (listener, control) -> run(input, dir, firstSeq, listener, control);
         }
 
         private StreamEnd run(String input, Path dir, long firstSeq, dev.tapedeck.recorder.media.SliceListener listener,
-                BooleanSupplier stop) throws IOException {
+                dev.tapedeck.recorder.media.PullControl control) throws IOException {
             if (fail) {
                 throw new IOException("Connection refused");
             }
             long seq = firstSeq;
             int made = 0;
+            while (silentAfterEof && eofSeen) {
+                StreamEnd asked = control.check(Long.MIN_VALUE);
+                if (asked != null) {
+                    return asked;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return StreamEnd.STOPPED;
+                }
+            }
             while (true) {
                 if (made >= eofAfter) {
+                    eofSeen = true;
                     return StreamEnd.END_OF_INPUT;
                 }
-                boolean stopping = stop.getAsBoolean();
+                // A fake pull reads a packet before each slice: media keeps coming until it stops.
+                StreamEnd asked = control.check(System.nanoTime());
+                boolean stopping = asked != null;
                 if (!stopping) {
                     try {
                         if (free) {
@@ -222,7 +245,7 @@ final class Harness implements AutoCloseable {
                 seq++;
                 made++;
                 if (stopping) {
-                    return StreamEnd.STOPPED;
+                    return asked;
                 }
             }
         }

@@ -8,6 +8,7 @@ import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -139,20 +140,21 @@ class RecorderServiceTest {
     void aSliceThatWouldOverwriteDifferentContentIsKeptInQuarantineAndTheCloseSaysSo(@TempDir Path dir) throws Exception {
         try (Harness h = new Harness(dir, 4)) {
             h.pulls.free = false;
-            h.pulls.eofAfter = 1;
-            h.recorder.own(Harness.published("s1"));
+            StreamPublished p = Harness.published("s1");
+            h.recorder.own(p);
             await(() -> h.pulls.firstSeqs.size() == 1, "the pull started at slice 0");
             // Another writer stores slice 0 after this pull decided to start there.
             h.store.put(key("s1", 0), "someone else's slice 0");
             h.pulls.permits.release(1);
-            await(() -> !h.events.closes().isEmpty(), "the recording closed");
+            await(() -> h.registry.counter("tapedeck.recorder.slice.conflicts").count() == 1, "slice 0 conflicted");
+            h.recorder.end(p).get(10, TimeUnit.SECONDS);
 
             assertThat(new String(h.store.objects.get(key("s1", 0)))).isEqualTo("someone else's slice 0");
-            assertThat(h.events.slices()).isEmpty();
-            assertThat(h.registry.counter("tapedeck.recorder.slice.conflicts").count()).isEqualTo(1);
             assertThat(dir.resolve(".quarantine/s1/source/000000.flv")).exists();
+            assertThat(h.events.slices()).as("only the slice after the hole, marked").singleElement()
+                    .satisfies(s -> assertThat(s.seq()).isEqualTo(1)).satisfies(s -> assertThat(s.discontinuity()).isTrue());
             assertThat(h.events.closes()).singleElement().satisfies(c -> {
-                assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.END_OF_INPUT);
+                assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.UNPUBLISHED);
                 assertThat(c.message()).contains("quarantine");
             });
         }
@@ -218,17 +220,68 @@ class RecorderServiceTest {
     }
 
     @Test
-    void aPullThatCannotReachTheMediaServerClosesTheRecordingAsFailed(@TempDir Path dir) throws Exception {
-        try (Harness h = new Harness(dir, 4)) {
+    void aPullThatCannotReachTheMediaServerTriesAgainUntilTheIdleTimeoutThenClosesTheRecording(@TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, 4, new Harness.MemoryStore(), Duration.ofMillis(400))) {
             h.pulls.fail = true;
             StreamPublished p = Harness.published("s1");
             h.recorder.own(p);
             await(() -> !h.events.closes().isEmpty(), "the recording closed");
+            assertThat(h.pulls.opened.size()).as("opened again while the idle timeout lasted").isGreaterThan(2);
             assertThat(h.events.closes()).singleElement().satisfies(c -> {
-                assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.FAILED);
+                assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.IDLE_TIMEOUT);
                 assertThat(c.message()).contains("rtmp://media/live/a").contains("Connection refused");
                 assertThat(c.lastSeq()).isEqualTo(-1);
             });
+        }
+    }
+
+    @Test
+    void aStreamWhoseInputEndsWithoutAnUnpublishIsOpenedAgainAndContinuesWithAMarkedSlice(@TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, 4)) {
+            h.pulls.eofAfter = 2;
+            StreamPublished p = Harness.published("s1");
+            h.recorder.own(p);
+            await(() -> h.events.slices().size() >= 5, "slices across reconnects");
+            h.recorder.end(p).get(10, TimeUnit.SECONDS);
+
+            assertThat(h.pulls.firstSeqs).as("each pull continues the sequence").startsWith(0L, 2L, 4L);
+            assertThat(h.events.slices()).extracting(s -> s.seq()).startsWith(0L, 1L, 2L, 3L, 4L);
+            assertThat(h.events.slices()).filteredOn(s -> s.seq() == 2 || s.seq() == 4).allMatch(s -> s.discontinuity());
+            assertThat(h.events.slices()).filteredOn(s -> s.seq() == 1 || s.seq() == 3).noneMatch(s -> s.discontinuity());
+            assertThat(h.events.closes()).singleElement().satisfies(c -> assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.UNPUBLISHED));
+            assertThat(h.registry.counter("tapedeck.recorder.pull.reconnects").count()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void aStreamWithoutMediaAndWithoutAnUnpublishClosesByTheIdleTimeout(@TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, 4, new Harness.MemoryStore(), Duration.ofMillis(300))) {
+            h.pulls.eofAfter = 2;
+            h.pulls.silentAfterEof = true;
+            StreamPublished p = Harness.published("s1");
+            h.recorder.own(p);
+            await(() -> !h.events.closes().isEmpty(), "the recording closed");
+            assertThat(h.events.slices()).hasSize(2);
+            assertThat(h.events.closes()).singleElement().satisfies(c -> {
+                assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.IDLE_TIMEOUT);
+                assertThat(c.reason().isFinal()).isTrue();
+                assertThat(c.lastSeq()).isEqualTo(1);
+            });
+        }
+    }
+
+    @Test
+    void afterAnUnpublishAQuietPullStopsWithoutWaitingOutTheGrace(@TempDir Path dir) throws Exception {
+        try (Harness h = new Harness(dir, 4)) {
+            h.pulls.eofAfter = 1;
+            h.pulls.silentAfterEof = true;
+            StreamPublished p = Harness.published("s1");
+            h.recorder.own(p);
+            await(() -> h.events.slices().size() == 1, "a slice, then silence (players kept connected)");
+            long began = System.nanoTime();
+            h.recorder.end(p).get(10, TimeUnit.SECONDS);
+            assertThat((System.nanoTime() - began) / 1_000_000).as("ends within the drain quiet, not a read timeout").isLessThan(2_000);
+            assertThat(h.events.closes()).singleElement().satisfies(c -> assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.UNPUBLISHED));
         }
     }
 }
