@@ -123,6 +123,70 @@ class FlvSlicerIT {
         }
     }
 
+    /** Slices a crafted file at 5 s and checks what every timestamp fault test wants of the result. */
+    private static List<SliceFile> sliceAndCheck(Path dir, Path input, double publishedSeconds) throws Exception {
+        List<SliceFile> slices = new ArrayList<>();
+        new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0, 10_000).run(slices::add, t -> null);
+        long total = 0;
+        for (int i = 0; i < slices.size(); i++) {
+            SliceFile s = slices.get(i);
+            assertThat(MediaTools.decodeErrors(s.file().toString())).as("slice %d decodes on its own", i).isEmpty();
+            if (i > 0) {
+                SliceFile prev = slices.get(i - 1);
+                assertThat(s.firstDtsMillis()).as("slice %d continues slice %d", i, i - 1)
+                        .isBetween(prev.firstDtsMillis() + prev.durationMillis() - 100, prev.firstDtsMillis() + prev.durationMillis() + 100);
+            }
+            total += s.durationMillis();
+        }
+        assertThat(total / 1000.0).as("media time of all slices").isCloseTo(publishedSeconds, within(1.0));
+        return slices;
+    }
+
+    @Test
+    void timestampsThatRestartMidStreamContinueInANewMarkedSlice(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.flv");
+        MediaTools.makeFlv(a, 640, 360, 30, 10);
+        List<FlvTags.Tag> tags = new ArrayList<>(FlvTags.media(FlvTags.read(a), t -> t));
+        tags.addAll(FlvTags.media(FlvTags.read(a), t -> t)); // the publisher restarts at 0
+        Path input = dir.resolve("restart.flv");
+        FlvTags.write(input, tags);
+
+        List<SliceFile> slices = sliceAndCheck(dir, input, 20);
+        assertThat(slices).filteredOn(s -> s.discontinuity() != null).singleElement()
+                .satisfies(s -> assertThat(s.discontinuity()).isEqualTo("TIMESTAMP_ROLLBACK"))
+                .satisfies(s -> assertThat(s.firstDtsMillis()).isBetween(9_900L, 10_100L));
+        assertThat(slices.stream().mapToInt(s -> s.timestampFaults().getOrDefault("ROLLBACK", 0)).sum()).isEqualTo(1);
+    }
+
+    @Test
+    void aTimestampJumpForwardByAnHourIsClosed(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.flv");
+        MediaTools.makeFlv(a, 640, 360, 30, 10);
+        List<FlvTags.Tag> tags = new ArrayList<>(FlvTags.media(FlvTags.read(a), t -> t));
+        tags.addAll(FlvTags.media(FlvTags.read(a), t -> t + 3_600_000 + 10_000));
+        Path input = dir.resolve("jump.flv");
+        FlvTags.write(input, tags);
+
+        List<SliceFile> slices = sliceAndCheck(dir, input, 20);
+        assertThat(slices).filteredOn(s -> s.discontinuity() != null).singleElement()
+                .satisfies(s -> assertThat(s.discontinuity()).isEqualTo("TIMESTAMP_FORWARD_JUMP"));
+        assertThat(slices.get(slices.size() - 1).lastDtsMillis()).as("no hour-long hole").isLessThan(21_000);
+    }
+
+    @Test
+    void aStreamStartingJustBelowTheThirtyTwoBitWrapIsRecordedWhole(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.flv");
+        MediaTools.makeFlv(a, 640, 360, 30, 12);
+        long start = (1L << 32) - 5_000;
+        Path input = dir.resolve("wrap.flv");
+        FlvTags.write(input, FlvTags.media(FlvTags.read(a), t -> t + start));
+
+        List<SliceFile> slices = sliceAndCheck(dir, input, 12);
+        assertThat(slices).as("time goes on across the wrap: no slice is a discontinuity").allMatch(s -> s.discontinuity() == null);
+        // FLV carries 31 bits of milliseconds: a slice above that would wrap inside; the pull is taken from 0.
+        assertThat(slices).allMatch(s -> s.lastDtsMillis() < (1L << 31));
+    }
+
     @Test
     void corruptInputFailsWithAClearError(@TempDir Path dir) throws Exception {
         Path input = dir.resolve("garbage.flv");

@@ -43,6 +43,13 @@ public interface RecorderConfig {
     @WithDefault("30s")
     Duration idleTimeout();
 
+    /**
+     * A DTS that steps forward by more than this is a timestamp fault: the stream continues right after the last
+     * timestamp, in a new slice marked as a discontinuity (as does a DTS that goes back).
+     */
+    @WithDefault("10s")
+    java.time.Duration timestampJump();
+
     /** Pause before opening a pull again when its input ended without an unpublish. */
     @WithDefault("1s")
     Duration reconnectDelay();

@@ -5,6 +5,8 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
 
 import dev.tapedeck.contract.CutGrid;
 import java.io.IOException;
@@ -38,6 +40,7 @@ public final class FlvSlicer implements MediaPull {
     private final Path spoolDir;
     private final long sliceMillis;
     private final long firstSeq;
+    private final long jumpMillis;
 
     /**
      * @param input        {@code rtmp://127.0.0.1:1935/live/demo} or a file
@@ -47,6 +50,15 @@ public final class FlvSlicer implements MediaPull {
      * @param firstSeq     sequence number of the first slice
      */
     public FlvSlicer(String input, Map<String, String> inputOptions, Path spoolDir, long sliceMillis, long firstSeq) {
+        this(input, inputOptions, spoolDir, sliceMillis, firstSeq, DEFAULT_JUMP_MILLIS);
+    }
+
+    /** Default threshold of a forward timestamp jump. */
+    public static final long DEFAULT_JUMP_MILLIS = 10_000;
+
+    /** @param jumpMillis a DTS step forward larger than this is a fault (corrected, and a new slice begins) */
+    public FlvSlicer(String input, Map<String, String> inputOptions, Path spoolDir, long sliceMillis, long firstSeq, long jumpMillis) {
+        this.jumpMillis = jumpMillis;
         this.input = input;
         this.inputOptions = inputOptions;
         this.spoolDir = spoolDir;
@@ -74,9 +86,13 @@ public final class FlvSlicer implements MediaPull {
             AVFormatContext in = demuxer.context();
             boolean hasVideo = demuxer.hasVideo();
             CutGrid policy = new CutGrid(sliceMillis);
+            TimestampRebaser rebaser = new TimestampRebaser(jumpMillis);
             Slice current = null;
             long seq = firstSeq;
             boolean started = false;
+            // A timestamp fault waiting for the next cut point to start a new slice.
+            TimestampRebaser.Fault pendingCut = null;
+            Map<TimestampRebaser.Fault, Integer> faultsInSlice = new java.util.EnumMap<>(TimestampRebaser.Fault.class);
             try {
                 while (!interrupted.getAsBoolean()) {
                     AVPacket pkt = demuxer.read();
@@ -109,21 +125,45 @@ public final class FlvSlicer implements MediaPull {
                         }
                         started = true;
                     }
-                    long dtsMillis = millis(ts, stream.time_base());
+                    TimestampRebaser.Rebased r = rebaser.rebase(pkt.stream_index(), millis(ts, stream.time_base()));
+                    if (r.offsetMillis() != 0) {
+                        long shift = av_rescale_q(r.offsetMillis(), MILLIS, stream.time_base());
+                        pkt.dts(pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() + shift : AV_NOPTS_VALUE);
+                        pkt.pts(pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() + shift : AV_NOPTS_VALUE);
+                    }
+                    if (r.fault() != null) {
+                        faultsInSlice.merge(r.fault(), 1, Integer::sum);
+                        if (r.fault() != TimestampRebaser.Fault.WRAP) {
+                            LOG.warnf("timestamp %s at %d ms (stream %d): continuing at %d ms in a new slice", r.fault(),
+                                    millis(ts, stream.time_base()), pkt.stream_index(), r.dtsMillis());
+                            pendingCut = r.fault();
+                        }
+                    }
+                    long dtsMillis = r.dtsMillis();
                     long endMillis = dtsMillis + Math.max(0, millis(pkt.duration(), stream.time_base()));
                     long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dtsMillis;
                     if (current == null) {
                         policy.cutBefore(cutTime, key);
-                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis);
+                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
+                        pendingCut = null;
+                    } else if (pendingCut != null && key) {
+                        // The fault's new timeline starts a slice of its own, marked, at the first cut point.
+                        listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
+                        faultsInSlice.clear();
+                        policy = new CutGrid(sliceMillis);
+                        policy.cutBefore(cutTime, key);
+                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, "TIMESTAMP_" + pendingCut);
+                        pendingCut = null;
                     } else if (policy.cutBefore(cutTime, key)) {
-                        listener.sliceFinished(current.close(dtsMillis));
-                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis);
+                        listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
+                        faultsInSlice.clear();
+                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
                     }
                     current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO);
                 }
             } finally {
                 if (current != null) {
-                    listener.sliceFinished(current.close(-1));
+                    listener.sliceFinished(current.close(-1, faultsInSlice));
                 }
             }
             return asked[0] != null ? asked[0] : StreamEnd.END_OF_INPUT;
@@ -136,6 +176,8 @@ public final class FlvSlicer implements MediaPull {
         }
     }
 
+    private static final AVRational MILLIS = av_make_q(1, 1000);
+
     static long millis(long ts, AVRational tb) {
         return ts * 1000L * tb.num() / tb.den();
     }
@@ -146,12 +188,14 @@ public final class FlvSlicer implements MediaPull {
         final Path file;
         final FFmpegFrameRecorder recorder;
         final long firstDts;
+        final String discontinuity;
         final java.time.Instant startedAt = java.time.Instant.now();
         long lastDts;
         long endMillis;
         int keyframes;
 
-        private Slice(long seq, Path file, FFmpegFrameRecorder recorder, long firstDts) {
+        private Slice(long seq, Path file, FFmpegFrameRecorder recorder, long firstDts, String discontinuity) {
+            this.discontinuity = discontinuity;
             this.seq = seq;
             this.file = file;
             this.recorder = recorder;
@@ -160,7 +204,7 @@ public final class FlvSlicer implements MediaPull {
             this.endMillis = firstDts;
         }
 
-        static Slice open(Path dir, long seq, Demuxer in, long firstDts) throws IOException {
+        static Slice open(Path dir, long seq, Demuxer in, long firstDts, String discontinuity) throws IOException {
             // ".part" until the spool takes the finished file: a file with this name was never completed.
             Path file = dir.resolve(SliceFile.partName(seq));
             org.bytedeco.ffmpeg.avcodec.AVCodecParameters video = in.first(AVMEDIA_TYPE_VIDEO);
@@ -173,7 +217,7 @@ public final class FlvSlicer implements MediaPull {
             } catch (FFmpegFrameRecorder.Exception e) {
                 throw new IOException("cannot open slice " + file + ": " + e.getMessage(), e);
             }
-            return new Slice(seq, file, r, firstDts);
+            return new Slice(seq, file, r, firstDts, discontinuity);
         }
 
         void write(AVPacket pkt, long dtsMillis, long endMillis, boolean keyframe) throws IOException {
@@ -190,7 +234,7 @@ public final class FlvSlicer implements MediaPull {
         }
 
         /** Finishes the file; {@code nextDts} is the next slice's first DTS, or -1 at the end of the stream. */
-        SliceFile close(long nextDts) throws IOException {
+        SliceFile close(long nextDts, Map<TimestampRebaser.Fault, Integer> faults) throws IOException {
             try {
                 recorder.stop();
                 recorder.release();
@@ -199,7 +243,9 @@ public final class FlvSlicer implements MediaPull {
             }
             long duration = (nextDts >= 0 ? nextDts : endMillis) - firstDts;
             LOG.debugf("slice %d closed: %d..%d ms, %d keyframes", seq, firstDts, lastDts, keyframes);
-            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt);
+            Map<String, Integer> corrected = new java.util.TreeMap<>();
+            faults.forEach((k, v) -> corrected.put(k.name(), v));
+            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt, discontinuity, corrected);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tapedeck.recorder.media;
 
+import dev.tapedeck.recorder.config.RecorderConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.util.Map;
@@ -7,9 +8,14 @@ import java.util.Map;
 /** Pulls with FFmpeg through JavaCV, remuxing packets into FLV slices ({@link FlvSlicer}). */
 @ApplicationScoped
 public class JavacvPullFactory implements PullFactory {
+    private final long jumpMillis;
+
+    JavacvPullFactory(RecorderConfig config) {
+        this.jumpMillis = config.timestampJump().toMillis();
+    }
 
     @Override
     public MediaPull open(String input, Map<String, String> inputOptions, Path dir, long sliceMillis, long firstSeq) {
-        return new FlvSlicer(input, inputOptions, dir, sliceMillis, firstSeq);
+        return new FlvSlicer(input, inputOptions, dir, sliceMillis, firstSeq, jumpMillis);
     }
 }

@@ -13,9 +13,17 @@ import java.time.Instant;
  * @param durationMillis media time it covers: up to the next slice's first DTS, or the end of its last packet
  * @param keyframes      video keyframes in it
  * @param startedAt      wall-clock time its first packet arrived
+ * @param discontinuity  why it does not continue the previous slice of its pull ({@code TIMESTAMP_ROLLBACK},
+ *                       {@code TIMESTAMP_FORWARD_JUMP}), or null
+ * @param timestampFaults timestamp faults corrected in it, by kind ({@code ROLLBACK}, {@code FORWARD_JUMP}, {@code WRAP})
  */
 public record SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes,
-        Instant startedAt) {
+        Instant startedAt, String discontinuity, java.util.Map<String, Integer> timestampFaults) {
+
+    /** A slice that continues its predecessor and needed no correction. */
+    public SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes, Instant startedAt) {
+        this(seq, file, firstDtsMillis, lastDtsMillis, durationMillis, keyframes, startedAt, null, java.util.Map.of());
+    }
 
     /** Suffix of a slice file that is still being written. */
     public static final String PART = ".part";

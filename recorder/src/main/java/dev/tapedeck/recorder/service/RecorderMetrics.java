@@ -46,6 +46,11 @@ public final class RecorderMetrics implements Uploader.Listener {
         mediaSeconds.increment(entry.durationMillis() / 1000.0);
     }
 
+    /** Timestamp faults a pull corrected ({@code ROLLBACK}, {@code FORWARD_JUMP}, {@code WRAP}). */
+    public void timestampFault(String kind, int n) {
+        registry.counter("tapedeck.recorder.timestamp.faults", "kind", kind).increment(n);
+    }
+
     /** A pull whose input ended without an unpublish is opened again. */
     public void reconnected() {
         registry.counter("tapedeck.recorder.pull.reconnects").increment();

@@ -249,7 +249,9 @@ public final class RecordingSession implements Runnable {
         quarantinedSeen = quarantined;
         boolean reconnected = afterReconnect;
         afterReconnect = false;
-        boolean discontinuity = first && resume.resumed() || afterHole || reconnected && produced > 0;
+        boolean discontinuity = first && resume.resumed() || afterHole || reconnected && produced > 0
+                || slice.discontinuity() != null;
+        slice.timestampFaults().forEach((kind, n) -> ctx.metrics().timestampFault(kind, n));
         java.time.Instant before = first ? resume.lastStoredAt() : lastSliceEndedAt;
         long gap = discontinuity && before != null ? Math.max(0, slice.startedAt().toEpochMilli() - before.toEpochMilli()) : 0;
         SpoolEntry entry = new SpoolEntry(published.recordingId(), published.sessionId(), source.toString(), published.rendition(),

@@ -1,0 +1,70 @@
+package dev.tapedeck.recorder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * FLV files taken apart tag by tag and put together again with other timestamps: how a publisher's faults (a
+ * restart, a jump, the 32-bit wrap) are made, since no muxer writes them on purpose.
+ */
+final class FlvTags {
+    static final int AUDIO = 8;
+    static final int VIDEO = 9;
+
+    record Tag(int type, long timestamp, byte[] data) {
+    }
+
+    private FlvTags() {
+    }
+
+    static List<Tag> read(Path flv) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(flv));
+        b.position(b.get(5) == 0 ? 9 : (b.getInt(5)));
+        b.getInt(); // PreviousTagSize0
+        List<Tag> tags = new ArrayList<>();
+        while (b.remaining() >= 15) {
+            int type = b.get() & 0x1f;
+            int size = ((b.get() & 0xff) << 16) | ((b.get() & 0xff) << 8) | (b.get() & 0xff);
+            long ts = ((b.get() & 0xffL) << 16) | ((b.get() & 0xffL) << 8) | (b.get() & 0xffL) | ((b.get() & 0xffL) << 24);
+            b.position(b.position() + 3);
+            byte[] data = new byte[size];
+            b.get(data);
+            b.getInt();
+            tags.add(new Tag(type, ts, data));
+        }
+        return tags;
+    }
+
+    /** Audio and video tags only (no script data), with their timestamps mapped. */
+    static List<Tag> media(List<Tag> tags, LongUnaryOperator ts) {
+        return tags.stream().filter(t -> t.type() == AUDIO || t.type() == VIDEO)
+                .map(t -> new Tag(t.type(), ts.applyAsLong(t.timestamp()) & 0xffffffffL, t.data())).toList();
+    }
+
+    static void write(Path flv, List<Tag> tags) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0});
+        for (Tag t : tags) {
+            int size = t.data().length;
+            out.write(t.type());
+            out.write(size >> 16);
+            out.write(size >> 8);
+            out.write(size);
+            out.write((int) (t.timestamp() >> 16));
+            out.write((int) (t.timestamp() >> 8));
+            out.write((int) t.timestamp());
+            out.write((int) (t.timestamp() >> 24));
+            out.write(new byte[] {0, 0, 0});
+            out.write(t.data());
+            int prev = size + 11;
+            out.write(new byte[] {(byte) (prev >> 24), (byte) (prev >> 16), (byte) (prev >> 8), (byte) prev});
+        }
+        Files.write(flv, out.toByteArray());
+    }
+}
