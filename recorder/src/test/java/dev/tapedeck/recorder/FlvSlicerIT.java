@@ -188,6 +188,33 @@ class FlvSlicerIT {
     }
 
     @Test
+    void aResolutionChangeStartsASliceWhoseHeaderCarriesTheNewSequenceHeader(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.flv");
+        Path b = dir.resolve("b.flv");
+        MediaTools.makeFlv(a, 1280, 720, 30, 10);
+        MediaTools.makeFlv(b, 854, 480, 30, 10);
+        List<FlvTags.Tag> first = FlvTags.media(FlvTags.read(a), t -> t);
+        long shift = first.stream().mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
+        List<FlvTags.Tag> tags = new ArrayList<>(first);
+        tags.addAll(FlvTags.media(FlvTags.read(b), t -> t + shift)); // its sequence headers come along mid-stream
+        Path input = dir.resolve("change.flv");
+        FlvTags.write(input, tags);
+
+        List<SliceFile> slices = sliceAndCheck(dir, input, 20);
+        for (SliceFile s : slices) {
+            boolean after = s.firstDtsMillis() >= shift - 100;
+            String dims = after ? "854,480" : "1280,720";
+            assertThat(MediaTools.probe(s.file().toString(), "-select_streams", "v", "-show_entries", "stream=width,height"))
+                    .as("slice %d plays at its own size", s.seq()).containsExactly(dims);
+            assertThat(s.width() + "," + s.height()).isEqualTo(dims);
+            assertThat(s.videoCodec()).startsWith("avc1.64");
+        }
+        assertThat(slices).filteredOn(s -> s.discontinuity() != null).singleElement()
+                .satisfies(s -> assertThat(s.discontinuity()).isEqualTo("CODEC_CHANGE"))
+                .satisfies(s -> assertThat(s.firstDtsMillis()).isBetween(shift - 100, shift + 100));
+    }
+
+    @Test
     void corruptInputFailsWithAClearError(@TempDir Path dir) throws Exception {
         Path input = dir.resolve("garbage.flv");
         Files.write(input, new byte[] {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0, 42, 42, 42, 42});

@@ -1,7 +1,14 @@
 package dev.tapedeck.recorder.media;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_CORRUPT;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_NEW_EXTRADATA;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free_side_data;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_get_side_data;
+import static org.bytedeco.ffmpeg.global.avutil.av_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
@@ -14,7 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVRational;
@@ -90,8 +100,8 @@ public final class FlvSlicer implements MediaPull {
             Slice current = null;
             long seq = firstSeq;
             boolean started = false;
-            // A timestamp fault waiting for the next cut point to start a new slice.
-            TimestampRebaser.Fault pendingCut = null;
+            // A timestamp fault or a codec change waiting for the next cut point to start a new slice.
+            String pendingCut = null;
             Map<TimestampRebaser.Fault, Integer> faultsInSlice = new java.util.EnumMap<>(TimestampRebaser.Fault.class);
             try {
                 while (!interrupted.getAsBoolean()) {
@@ -136,8 +146,13 @@ public final class FlvSlicer implements MediaPull {
                         if (r.fault() != TimestampRebaser.Fault.WRAP) {
                             LOG.warnf("timestamp %s at %d ms (stream %d): continuing at %d ms in a new slice", r.fault(),
                                     millis(ts, stream.time_base()), pkt.stream_index(), r.dtsMillis());
-                            pendingCut = r.fault();
+                            pendingCut = pendingCut != null ? pendingCut : "TIMESTAMP_" + r.fault();
                         }
+                    }
+                    if (newCodecParameters(pkt, stream)) {
+                        LOG.warnf("new %s sequence header at %d ms: a new slice begins with it", type == AVMEDIA_TYPE_VIDEO ? "video" : "audio",
+                                r.dtsMillis());
+                        pendingCut = pendingCut != null ? pendingCut : "CODEC_CHANGE";
                     }
                     long dtsMillis = r.dtsMillis();
                     long endMillis = dtsMillis + Math.max(0, millis(pkt.duration(), stream.time_base()));
@@ -152,8 +167,10 @@ public final class FlvSlicer implements MediaPull {
                         faultsInSlice.clear();
                         policy = new CutGrid(sliceMillis);
                         policy.cutBefore(cutTime, key);
-                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, "TIMESTAMP_" + pendingCut);
+                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, pendingCut);
                         pendingCut = null;
+                        // The new slice's header carries the new sequence header; none is repeated inside it.
+                        av_packet_free_side_data(pkt);
                     } else if (policy.cutBefore(cutTime, key)) {
                         listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
                         faultsInSlice.clear();
@@ -178,6 +195,44 @@ public final class FlvSlicer implements MediaPull {
 
     private static final AVRational MILLIS = av_make_q(1, 1000);
 
+    /**
+     * Whether the packet carries a sequence header unlike its stream's (a new SPS/PPS, a resolution change): it is
+     * then the stream's, so the next slice's header carries it.
+     */
+    static boolean newCodecParameters(AVPacket pkt, AVStream stream) {
+        SizeTPointer size = new SizeTPointer(1);
+        BytePointer data = av_packet_get_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA, size);
+        if (data == null || data.isNull() || size.get() <= 0) {
+            return false;
+        }
+        int n = (int) size.get();
+        byte[] fresh = new byte[n];
+        data.get(fresh);
+        AVCodecParameters par = stream.codecpar();
+        byte[] old = new byte[Math.max(0, par.extradata_size())];
+        if (old.length > 0) {
+            par.extradata().get(old);
+        }
+        if (java.util.Arrays.equals(old, fresh)) {
+            return false;
+        }
+        BytePointer copy = new BytePointer(av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE)).capacity(n);
+        copy.put(fresh);
+        if (par.extradata() != null && !par.extradata().isNull()) {
+            av_free(par.extradata());
+        }
+        par.extradata(copy);
+        par.extradata_size(n);
+        if (par.codec_id() == AV_CODEC_ID_H264) {
+            AvcConfig avc = AvcConfig.parse(fresh);
+            if (avc != null) {
+                par.width(avc.width());
+                par.height(avc.height());
+            }
+        }
+        return true;
+    }
+
     static long millis(long ts, AVRational tb) {
         return ts * 1000L * tb.num() / tb.den();
     }
@@ -190,6 +245,9 @@ public final class FlvSlicer implements MediaPull {
         final long firstDts;
         final String discontinuity;
         final java.time.Instant startedAt = java.time.Instant.now();
+        int width;
+        int height;
+        String videoCodec;
         long lastDts;
         long endMillis;
         int keyframes;
@@ -217,7 +275,18 @@ public final class FlvSlicer implements MediaPull {
             } catch (FFmpegFrameRecorder.Exception e) {
                 throw new IOException("cannot open slice " + file + ": " + e.getMessage(), e);
             }
-            return new Slice(seq, file, r, firstDts, discontinuity);
+            Slice slice = new Slice(seq, file, r, firstDts, discontinuity);
+            if (video != null) {
+                slice.width = video.width();
+                slice.height = video.height();
+                byte[] extradata = new byte[Math.max(0, video.extradata_size())];
+                if (extradata.length > 0) {
+                    video.extradata().get(extradata);
+                }
+                AvcConfig avc = video.codec_id() == AV_CODEC_ID_H264 ? AvcConfig.parse(extradata) : null;
+                slice.videoCodec = avc != null ? avc.codec() : null;
+            }
+            return slice;
         }
 
         void write(AVPacket pkt, long dtsMillis, long endMillis, boolean keyframe) throws IOException {
@@ -245,7 +314,8 @@ public final class FlvSlicer implements MediaPull {
             LOG.debugf("slice %d closed: %d..%d ms, %d keyframes", seq, firstDts, lastDts, keyframes);
             Map<String, Integer> corrected = new java.util.TreeMap<>();
             faults.forEach((k, v) -> corrected.put(k.name(), v));
-            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt, discontinuity, corrected);
+            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt, discontinuity, corrected, width, height,
+                    videoCodec);
         }
     }
 

@@ -14,15 +14,19 @@ import java.time.Instant;
  * @param keyframes      video keyframes in it
  * @param startedAt      wall-clock time its first packet arrived
  * @param discontinuity  why it does not continue the previous slice of its pull ({@code TIMESTAMP_ROLLBACK},
- *                       {@code TIMESTAMP_FORWARD_JUMP}), or null
+ *                       {@code TIMESTAMP_FORWARD_JUMP}, {@code CODEC_CHANGE}), or null
  * @param timestampFaults timestamp faults corrected in it, by kind ({@code ROLLBACK}, {@code FORWARD_JUMP}, {@code WRAP})
+ * @param width          picture width its header announces (0 without video)
+ * @param height         picture height
+ * @param videoCodec     RFC 6381 codec string of its video, {@code avc1.64001f}, or null
  */
 public record SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes,
-        Instant startedAt, String discontinuity, java.util.Map<String, Integer> timestampFaults) {
+        Instant startedAt, String discontinuity, java.util.Map<String, Integer> timestampFaults, int width, int height,
+        String videoCodec) {
 
     /** A slice that continues its predecessor and needed no correction. */
     public SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes, Instant startedAt) {
-        this(seq, file, firstDtsMillis, lastDtsMillis, durationMillis, keyframes, startedAt, null, java.util.Map.of());
+        this(seq, file, firstDtsMillis, lastDtsMillis, durationMillis, keyframes, startedAt, null, java.util.Map.of(), 0, 0, null);
     }
 
     /** Suffix of a slice file that is still being written. */
