@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.tapedeck.recorder.media.FlvSlicer;
 import dev.tapedeck.recorder.media.SliceFile;
 import dev.tapedeck.recorder.media.StreamEnd;
+import dev.tapedeck.testkit.FlvTags;
 import dev.tapedeck.testkit.MediaTools;
 import java.net.ServerSocket;
 import java.net.Socket;

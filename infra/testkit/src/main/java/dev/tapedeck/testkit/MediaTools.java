@@ -69,6 +69,22 @@ public final class MediaTools {
         }
     }
 
+    /** A test-source FLV file with video only ({@code audio=false}) or audio only ({@code video=false}). */
+    public static void makeFlv(Path file, int width, int height, int fps, double seconds, boolean video, boolean audio) {
+        List<String> a = testSource(width, height, fps, seconds, false);
+        if (!video) {
+            a.add("-vn");
+        }
+        if (!audio) {
+            a.add("-an");
+        }
+        a.addAll(List.of("-f", "flv", "-y", file.toString()));
+        Result r = run(300, a.toArray(String[]::new));
+        if (r.exit() != 0) {
+            throw new IllegalStateException("ffmpeg failed: " + r.stderr());
+        }
+    }
+
     /** The container duration ffprobe reports, in seconds. */
     public static double duration(String input) {
         Result r = run(60, "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", input);

@@ -1,4 +1,4 @@
-package dev.tapedeck.recorder;
+package dev.tapedeck.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,17 +13,17 @@ import java.util.function.LongUnaryOperator;
  * FLV files taken apart tag by tag and put together again with other timestamps: how a publisher's faults (a
  * restart, a jump, the 32-bit wrap) are made, since no muxer writes them on purpose.
  */
-final class FlvTags {
-    static final int AUDIO = 8;
-    static final int VIDEO = 9;
+public final class FlvTags {
+    public static final int AUDIO = 8;
+    public static final int VIDEO = 9;
 
-    record Tag(int type, long timestamp, byte[] data) {
+    public record Tag(int type, long timestamp, byte[] data) {
     }
 
     private FlvTags() {
     }
 
-    static List<Tag> read(Path flv) throws IOException {
+    public static List<Tag> read(Path flv) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(flv));
         b.position(b.get(5) == 0 ? 9 : (b.getInt(5)));
         b.getInt(); // PreviousTagSize0
@@ -41,13 +41,25 @@ final class FlvTags {
         return tags;
     }
 
+    /**
+     * A stream that changes resolution mid-way: {@code first} then {@code second} (their own sequence headers
+     * included), the second's timestamps continuing the first's.
+     */
+    public static void concatenate(Path first, Path second, Path out) throws IOException {
+        List<Tag> a = media(read(first), t -> t);
+        long shift = a.stream().mapToLong(Tag::timestamp).max().orElseThrow() + 33;
+        List<Tag> tags = new ArrayList<>(a);
+        tags.addAll(media(read(second), t -> t + shift));
+        write(out, tags);
+    }
+
     /** Audio and video tags only (no script data), with their timestamps mapped. */
-    static List<Tag> media(List<Tag> tags, LongUnaryOperator ts) {
+    public static List<Tag> media(List<Tag> tags, LongUnaryOperator ts) {
         return tags.stream().filter(t -> t.type() == AUDIO || t.type() == VIDEO)
                 .map(t -> new Tag(t.type(), ts.applyAsLong(t.timestamp()) & 0xffffffffL, t.data())).toList();
     }
 
-    static void write(Path flv, List<Tag> tags) throws IOException {
+    public static void write(Path flv, List<Tag> tags) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(new byte[] {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0});
         for (Tag t : tags) {

@@ -1,0 +1,94 @@
+package dev.tapedeck.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CatalogEntry;
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.testkit.FlvTags;
+import dev.tapedeck.testkit.MediaTools;
+import dev.tapedeck.testkit.TopicReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What real publishers send that is not a steady 16:9 stream with audio: a resolution change, audio only, video only. */
+class PublisherMediaIT extends StackTest {
+
+    @BeforeAll
+    static void start() throws Exception {
+        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
+    }
+
+    /** Publishes a file as it is, in real time, and returns the recording's stored slices once its replay is READY. */
+    private static Replay publish(String stream, Path media) throws Exception {
+        try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
+                TopicReader slices = new TopicReader(stack.kafkaBootstrap(), Topics.SLICES);
+                TopicReader vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS);
+                Publisher publisher = Publisher.file(stack.rtmpUrl("live", stream), media, data.resolve(stream + ".log"))) {
+            StreamPublished p = (StreamPublished) streams.await(r -> r.value() != null && r.value().data() instanceof StreamPublished sp
+                    && sp.stream().equals(stream), Duration.ofSeconds(30)).value().data();
+            assertThat(publisher.await()).as(publisher.output()).isZero();
+            String id = p.recordingId();
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(90));
+            List<SliceStored> stored = slices.readToEnd().stream().map(ConsumerRecord::value).map(CloudEvent::data)
+                    .filter(d -> d instanceof SliceStored s && s.recordingId().equals(id)).map(SliceStored.class::cast).toList();
+            String master = stack.apiUrl() + "/vod/" + id + "/master.m3u8";
+            assertThat(MediaTools.decodeErrors(master)).as("decode of the whole replay").isEmpty();
+            return new Replay(id, stored, MediaTools.duration(master), get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8"));
+        }
+    }
+
+    record Replay(String id, List<SliceStored> slices, double seconds, String playlist) {
+    }
+
+    @Test
+    void aStreamThatChangesResolutionMidStreamIsRecordedInSlicesThatEachPlayAtTheirOwnSize() throws Exception {
+        Path a = data.resolve("720p.flv");
+        Path b = data.resolve("480p.flv");
+        MediaTools.makeFlv(a, 1280, 720, 30, 8);
+        MediaTools.makeFlv(b, 854, 480, 30, 8);
+        Path change = data.resolve("change.flv");
+        FlvTags.concatenate(a, b, change);
+
+        Replay r = publish("resize", change);
+        List<String> sizes = r.slices().stream().map(s -> MediaTools.probe(stack.bucketDir().resolve(s.objectKey()).toString(),
+                "-select_streams", "v", "-show_entries", "stream=width,height").get(0)).toList();
+        assertThat(sizes).as("each slice's own size, in order").first().isEqualTo("1280,720");
+        assertThat(sizes).last().isEqualTo("854,480");
+        assertThat(sizes).as("720p slices, then 480p ones").isSortedAccordingTo((x, y) -> x.equals(y) ? 0 : x.equals("1280,720") ? -1 : 1);
+        for (SliceStored s : r.slices()) {
+            assertThat(MediaTools.decodeErrors(stack.bucketDir().resolve(s.objectKey()).toString())).as("slice %d on its own", s.seq()).isEmpty();
+        }
+        assertThat(r.slices().stream().filter(SliceStored::discontinuity).count()).as("the change is marked once").isEqualTo(1);
+        assertThat(r.playlist()).contains("#EXT-X-DISCONTINUITY\n");
+        assertThat(r.seconds()).isCloseTo(16.0, within(1.0));
+        System.out.printf(Locale.ROOT, "[720p -> 480p mid-stream] %d slices %s; replay %.1f s of 16 s%n", r.slices().size(), sizes, r.seconds());
+    }
+
+    @Test
+    void anAudioOnlyPublisherIsRecordedWhole() throws Exception {
+        Path audio = data.resolve("audio.flv");
+        MediaTools.makeFlv(audio, 640, 360, 30, 12, false, true);
+        Replay r = publish("audio-only", audio);
+        assertThat(r.seconds()).isCloseTo(12.0, within(1.0));
+        System.out.printf(Locale.ROOT, "[audio only] %d slices; replay %.1f s of 12 s%n", r.slices().size(), r.seconds());
+    }
+
+    @Test
+    void aVideoOnlyPublisherIsRecordedWhole() throws Exception {
+        Path video = data.resolve("video.flv");
+        MediaTools.makeFlv(video, 640, 360, 30, 12, true, false);
+        Replay r = publish("video-only", video);
+        assertThat(r.seconds()).isCloseTo(12.0, within(1.0));
+        System.out.printf(Locale.ROOT, "[video only] %d slices; replay %.1f s of 12 s%n", r.slices().size(), r.seconds());
+    }
+}
