@@ -42,6 +42,10 @@ class FlvSlicerIT {
             assertThat(MediaTools.decodeErrors(s.file().toString())).as("slice %d decodes on its own", i).isEmpty();
             assertThat(MediaTools.probe(s.file().toString(), "-show_entries", "stream=codec_name"))
                     .containsExactlyInAnyOrder("h264", "aac");
+            assertThat(s.media().videoPackets()).as("30 fps for 5 s").isBetween(148, 152);
+            assertThat(s.media().audioPackets()).as("48 kHz AAC for 5 s").isBetween(230, 240);
+            assertThat(s.media().width()).isEqualTo(640);
+            assertThat(s.media().audioCodec()).isEqualTo("mp4a.40.2");
             total += s.durationMillis();
         }
         assertThat(total / 1000.0).isCloseTo(MediaTools.duration(input.toString()), within(0.1));
@@ -153,10 +157,10 @@ class FlvSlicerIT {
         FlvTags.write(input, tags);
 
         List<SliceFile> slices = sliceAndCheck(dir, input, 20);
-        assertThat(slices).filteredOn(s -> s.discontinuity() != null).singleElement()
-                .satisfies(s -> assertThat(s.discontinuity()).isEqualTo("TIMESTAMP_ROLLBACK"))
+        assertThat(slices).filteredOn(s -> s.media().discontinuityCause() != null).singleElement()
+                .satisfies(s -> assertThat(s.media().discontinuityCause()).isEqualTo("TIMESTAMP_ROLLBACK"))
                 .satisfies(s -> assertThat(s.firstDtsMillis()).isBetween(9_900L, 10_100L));
-        assertThat(slices.stream().mapToInt(s -> s.timestampFaults().getOrDefault("ROLLBACK", 0)).sum()).isEqualTo(1);
+        assertThat(slices.stream().mapToInt(s -> s.media().timestampFaults().getOrDefault("ROLLBACK", 0)).sum()).isEqualTo(1);
     }
 
     @Test
@@ -169,8 +173,8 @@ class FlvSlicerIT {
         FlvTags.write(input, tags);
 
         List<SliceFile> slices = sliceAndCheck(dir, input, 20);
-        assertThat(slices).filteredOn(s -> s.discontinuity() != null).singleElement()
-                .satisfies(s -> assertThat(s.discontinuity()).isEqualTo("TIMESTAMP_FORWARD_JUMP"));
+        assertThat(slices).filteredOn(s -> s.media().discontinuityCause() != null).singleElement()
+                .satisfies(s -> assertThat(s.media().discontinuityCause()).isEqualTo("TIMESTAMP_FORWARD_JUMP"));
         assertThat(slices.get(slices.size() - 1).lastDtsMillis()).as("no hour-long hole").isLessThan(21_000);
     }
 
@@ -183,7 +187,7 @@ class FlvSlicerIT {
         FlvTags.write(input, FlvTags.media(FlvTags.read(a), t -> t + start));
 
         List<SliceFile> slices = sliceAndCheck(dir, input, 12);
-        assertThat(slices).as("time goes on across the wrap: no slice is a discontinuity").allMatch(s -> s.discontinuity() == null);
+        assertThat(slices).as("time goes on across the wrap: no slice is a discontinuity").allMatch(s -> s.media().discontinuityCause() == null);
         // FLV carries 31 bits of milliseconds: a slice above that would wrap inside; the pull is taken from 0.
         assertThat(slices).allMatch(s -> s.lastDtsMillis() < (1L << 31));
     }
@@ -207,11 +211,11 @@ class FlvSlicerIT {
             String dims = after ? "854,480" : "1280,720";
             assertThat(MediaTools.probe(s.file().toString(), "-select_streams", "v", "-show_entries", "stream=width,height"))
                     .as("slice %d plays at its own size", s.seq()).containsExactly(dims);
-            assertThat(s.width() + "," + s.height()).isEqualTo(dims);
-            assertThat(s.videoCodec()).startsWith("avc1.64");
+            assertThat(s.media().width() + "," + s.media().height()).isEqualTo(dims);
+            assertThat(s.media().videoCodec()).startsWith("avc1.64");
         }
-        assertThat(slices).filteredOn(s -> s.discontinuity() != null).singleElement()
-                .satisfies(s -> assertThat(s.discontinuity()).isEqualTo("CODEC_CHANGE"))
+        assertThat(slices).filteredOn(s -> s.media().discontinuityCause() != null).singleElement()
+                .satisfies(s -> assertThat(s.media().discontinuityCause()).isEqualTo("CODEC_CHANGE"))
                 .satisfies(s -> assertThat(s.firstDtsMillis()).isBetween(shift - 100, shift + 100));
     }
 

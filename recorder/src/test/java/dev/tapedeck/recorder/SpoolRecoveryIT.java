@@ -60,7 +60,7 @@ class SpoolRecoveryIT {
                 MediaTools.makeFlv(media, 320, 240, 30, 4);
                 for (long seq = 0; seq < 2; seq++) {
                     SpoolEntry e = new SpoolEntry(RECORDING, RECORDING, SOURCE.toString(), "source", seq, seq * 4000, seq * 4000 + 3967,
-                            4000, 4, false, 0, Instant.now().minusSeconds(60), Instant.now().minusSeconds(50));
+                            4000, 4, false, 0, Instant.now().minusSeconds(60), Instant.now().minusSeconds(50), null);
                     Files.write(dir.resolve(e.metaName()), json.writeValueAsBytes(e));
                     Files.copy(media, dir.resolve(e.fileName()));
                 }

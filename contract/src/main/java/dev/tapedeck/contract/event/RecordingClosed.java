@@ -17,6 +17,10 @@ import java.time.Instant;
  * @param reason      why it closed
  * @param message     detail for a failure, else null
  * @param closedAt    when it closed
+ * @param gaps        the gaps this recorder saw in the rendition, in order (a takeover, a reconnect, a timestamp
+ *                    fault, a codec change, a slice kept out of the bucket)
+ * @param timestampFaults timestamp faults corrected in the rendition, by kind ({@code ROLLBACK}, {@code FORWARD_JUMP},
+ *                    {@code WRAP})
  */
 public record RecordingClosed(
         String recordingId,
@@ -27,7 +31,33 @@ public record RecordingClosed(
         long durationMillis,
         Reason reason,
         String message,
-        Instant closedAt) implements TapedeckEvent {
+        Instant closedAt,
+        java.util.List<Gap> gaps,
+        java.util.Map<String, Integer> timestampFaults) implements TapedeckEvent {
+
+    public RecordingClosed {
+        gaps = gaps == null ? java.util.List.of() : java.util.List.copyOf(gaps);
+        timestampFaults = timestampFaults == null ? java.util.Map.of() : java.util.Map.copyOf(timestampFaults);
+    }
+
+    /** Without gaps and corrections (older recorders, tests). */
+    public RecordingClosed(String recordingId, String streamKey, String rendition, long lastSeq, long slices, long durationMillis,
+            Reason reason, String message, Instant closedAt) {
+        this(recordingId, streamKey, rendition, lastSeq, slices, durationMillis, reason, message, closedAt, null, null);
+    }
+
+    /**
+     * A place where the rendition does not continue: before slice {@code seq}.
+     *
+     * @param seq            the first slice after the gap, 4
+     * @param fromDtsMillis  where the stream time before it ended (the previous slice's end), 40000; -1 when unknown
+     * @param toDtsMillis    the first DTS after it, 40033
+     * @param fromTime       wall clock when the media before it ended (the previous slice was finished or stored)
+     * @param toTime         wall clock when the first packet after it arrived
+     * @param cause          as {@link SliceMedia#discontinuityCause()}: {@code RESUMED}, {@code RECONNECTED} …
+     */
+    public record Gap(long seq, long fromDtsMillis, long toDtsMillis, Instant fromTime, Instant toTime, String cause) {
+    }
 
     /** Why a recording closed. */
     public enum Reason {

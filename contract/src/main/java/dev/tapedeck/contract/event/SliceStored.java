@@ -23,6 +23,8 @@ import java.time.Instant;
  * @param gapMillis      for a discontinuity, the wall-clock time between the end of the previous stored
  *                       slice (when it was stored) and the first packet of this one, 7400; 0 otherwise
  * @param storedAt       when the upload completed
+ * @param media          packet counts, picture size, codecs, the discontinuity's cause and the timestamp faults
+ *                       corrected in it; null from recorders before it was added
  */
 public record SliceStored(
         String recordingId,
@@ -39,7 +41,16 @@ public record SliceStored(
         int keyframes,
         boolean discontinuity,
         long gapMillis,
-        Instant storedAt) implements TapedeckEvent {
+        Instant storedAt,
+        SliceMedia media) implements TapedeckEvent {
+
+    /** Without what the slice holds (older recorders, tests). */
+    public SliceStored(String recordingId, String sessionId, String streamKey, String rendition, long seq, String objectKey,
+            long firstDtsMillis, long lastDtsMillis, long durationMillis, long bytes, String sha256, int keyframes,
+            boolean discontinuity, long gapMillis, Instant storedAt) {
+        this(recordingId, sessionId, streamKey, rendition, seq, objectKey, firstDtsMillis, lastDtsMillis, durationMillis, bytes,
+                sha256, keyframes, discontinuity, gapMillis, storedAt, null);
+    }
 
     @Override
     public String subject() {

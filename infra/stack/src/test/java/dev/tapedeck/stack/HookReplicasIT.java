@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,13 +31,7 @@ class HookReplicasIT extends StackTest {
 
             // The replica that ends sessions is killed and restarted: it learns the sessions opened before it started.
             ServiceProcess ender = stack.hooks().get(1);
-            Instant before = ender.startedAt();
-            ender.kill();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (ender.startedAt().equals(before)) {
-                assertThat(System.nanoTime()).as("the launcher restarts the killed ingest-hook").isLessThan(deadline);
-                Thread.sleep(50);
-            }
+            ReplayCheck.killAndAwaitRestart(ender);
             ender.awaitHttp("http://127.0.0.1:" + stack.settings().endHookPort() + "/q/health/ready", Duration.ofSeconds(60));
 
             // A late publish_done of an older connection of the same stream, answered by that replica: nothing changes.

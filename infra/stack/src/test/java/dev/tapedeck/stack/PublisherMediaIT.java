@@ -18,6 +18,8 @@ import java.util.Locale;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** What real publishers send that is not a steady 16:9 stream with audio: a resolution change, audio only, video only. */
 class PublisherMediaIT extends StackTest {
@@ -68,27 +70,28 @@ class PublisherMediaIT extends StackTest {
         for (SliceStored s : r.slices()) {
             assertThat(MediaTools.decodeErrors(stack.bucketDir().resolve(s.objectKey()).toString())).as("slice %d on its own", s.seq()).isEmpty();
         }
-        assertThat(r.slices().stream().filter(SliceStored::discontinuity).count()).as("the change is marked once").isEqualTo(1);
+        assertThat(r.slices()).filteredOn(SliceStored::discontinuity).as("the change is marked once").singleElement()
+                .satisfies(s -> assertThat(s.media().discontinuityCause()).isEqualTo("CODEC_CHANGE"));
+        assertThat(r.slices()).extracting(s -> s.media().width() + "," + s.media().height()).as("the events say the same")
+                .containsExactlyElementsOf(sizes);
         assertThat(r.playlist()).contains("#EXT-X-DISCONTINUITY\n");
         assertThat(r.seconds()).isCloseTo(16.0, within(1.0));
         System.out.printf(Locale.ROOT, "[720p -> 480p mid-stream] %d slices %s; replay %.1f s of 16 s%n", r.slices().size(), sizes, r.seconds());
     }
 
-    @Test
-    void anAudioOnlyPublisherIsRecordedWhole() throws Exception {
-        Path audio = data.resolve("audio.flv");
-        MediaTools.makeFlv(audio, 640, 360, 30, 12, false, true);
-        Replay r = publish("audio-only", audio);
+    @ParameterizedTest
+    @CsvSource({"audio-only, false, true", "video-only, true, false"})
+    void aPublisherWithOneTrackIsRecordedWhole(String name, boolean video, boolean audio) throws Exception {
+        Path media = data.resolve(name + ".flv");
+        MediaTools.makeFlv(media, 640, 360, 30, 12, video, audio);
+        Replay r = publish(name, media);
         assertThat(r.seconds()).isCloseTo(12.0, within(1.0));
-        System.out.printf(Locale.ROOT, "[audio only] %d slices; replay %.1f s of 12 s%n", r.slices().size(), r.seconds());
-    }
-
-    @Test
-    void aVideoOnlyPublisherIsRecordedWhole() throws Exception {
-        Path video = data.resolve("video.flv");
-        MediaTools.makeFlv(video, 640, 360, 30, 12, true, false);
-        Replay r = publish("video-only", video);
-        assertThat(r.seconds()).isCloseTo(12.0, within(1.0));
-        System.out.printf(Locale.ROOT, "[video only] %d slices; replay %.1f s of 12 s%n", r.slices().size(), r.seconds());
+        for (SliceStored s : r.slices()) {
+            assertThat(s.media().videoPackets() > 0).as("slice %d has video", s.seq()).isEqualTo(video);
+            assertThat(s.media().audioPackets() > 0).as("slice %d has audio", s.seq()).isEqualTo(audio);
+            assertThat(s.media().audioCodec()).isEqualTo(audio ? "mp4a.40.2" : null);
+            assertThat(s.media().width()).isEqualTo(video ? 640 : 0);
+        }
+        System.out.printf(Locale.ROOT, "[%s] %d slices; replay %.1f s of 12 s%n", name, r.slices().size(), r.seconds());
     }
 }

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,18 @@ final class ReplayCheck {
             assertThat(System.nanoTime()).as("a replica other than %d pulls %s within %s", not, streamKey, timeout).isLessThan(deadline);
             Thread.sleep(100);
         }
+    }
+
+    /** SIGKILL, then waits until the launcher started the process again; returns when it was restarted. */
+    static Instant killAndAwaitRestart(ServiceProcess process) throws InterruptedException {
+        Instant before = process.startedAt();
+        process.kill();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (process.startedAt().equals(before)) {
+            assertThat(System.nanoTime()).as("the launcher restarts the killed %s", process.name).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        return process.startedAt();
     }
 
     /** Waits until every recorder replica answers ready again (after a kill, the supervisor restarts it). */

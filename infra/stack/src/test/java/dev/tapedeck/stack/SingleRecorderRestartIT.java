@@ -36,14 +36,7 @@ class SingleRecorderRestartIT extends StackTest {
             TopicWriter.send(stack.kafkaBootstrap(), Topics.LIVE, record.key(), record.value());
 
             ServiceProcess recorder = stack.recorders().get(0);
-            Instant before = recorder.startedAt();
-            recorder.kill();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (recorder.startedAt().equals(before)) {
-                assertThat(System.nanoTime()).as("the launcher restarts the killed recorder").isLessThan(deadline);
-                Thread.sleep(50);
-            }
-            Instant restarted = recorder.startedAt();
+            Instant restarted = ReplayCheck.killAndAwaitRestart(recorder);
             ReplayCheck.awaitHolder(stack, published.streamKey(), -1, Duration.ofSeconds(30));
             long resumeMillis = Duration.between(restarted, Instant.now()).toMillis();
             assertThat(resumeMillis).as("the restarted process resumes the stream within 10 s of its start").isLessThan(10_000);

@@ -16,6 +16,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
 
 import dev.tapedeck.contract.CutGrid;
+import dev.tapedeck.contract.event.SliceMedia;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,7 +177,7 @@ public final class FlvSlicer implements MediaPull {
                         faultsInSlice.clear();
                         current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
                     }
-                    current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO);
+                    current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO, type == AVMEDIA_TYPE_VIDEO);
                 }
             } finally {
                 if (current != null) {
@@ -248,6 +249,9 @@ public final class FlvSlicer implements MediaPull {
         int width;
         int height;
         String videoCodec;
+        String audioCodec;
+        int videoPackets;
+        int audioPackets;
         long lastDts;
         long endMillis;
         int keyframes;
@@ -286,10 +290,20 @@ public final class FlvSlicer implements MediaPull {
                 AvcConfig avc = video.codec_id() == AV_CODEC_ID_H264 ? AvcConfig.parse(extradata) : null;
                 slice.videoCodec = avc != null ? avc.codec() : null;
             }
+            org.bytedeco.ffmpeg.avcodec.AVCodecParameters audio = in.first(org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO);
+            if (audio != null && audio.codec_id() == org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC && audio.extradata_size() > 0) {
+                // RFC 6381: mp4a.40.{audio object type}, from the first 5 bits of the AudioSpecificConfig.
+                slice.audioCodec = "mp4a.40." + ((audio.extradata().get(0) >> 3) & 0x1f);
+            }
             return slice;
         }
 
-        void write(AVPacket pkt, long dtsMillis, long endMillis, boolean keyframe) throws IOException {
+        void write(AVPacket pkt, long dtsMillis, long endMillis, boolean keyframe, boolean video) throws IOException {
+            if (video) {
+                videoPackets++;
+            } else {
+                audioPackets++;
+            }
             try {
                 recorder.recordPacket(pkt);
             } catch (FFmpegFrameRecorder.Exception e) {
@@ -314,8 +328,8 @@ public final class FlvSlicer implements MediaPull {
             LOG.debugf("slice %d closed: %d..%d ms, %d keyframes", seq, firstDts, lastDts, keyframes);
             Map<String, Integer> corrected = new java.util.TreeMap<>();
             faults.forEach((k, v) -> corrected.put(k.name(), v));
-            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt, discontinuity, corrected, width, height,
-                    videoCodec);
+            return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt, new SliceMedia(videoPackets, audioPackets,
+                    width, height, videoCodec, audioCodec, discontinuity, corrected));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tapedeck.recorder.media;
 
+import dev.tapedeck.contract.event.SliceMedia;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -13,20 +14,17 @@ import java.time.Instant;
  * @param durationMillis media time it covers: up to the next slice's first DTS, or the end of its last packet
  * @param keyframes      video keyframes in it
  * @param startedAt      wall-clock time its first packet arrived
- * @param discontinuity  why it does not continue the previous slice of its pull ({@code TIMESTAMP_ROLLBACK},
- *                       {@code TIMESTAMP_FORWARD_JUMP}, {@code CODEC_CHANGE}), or null
- * @param timestampFaults timestamp faults corrected in it, by kind ({@code ROLLBACK}, {@code FORWARD_JUMP}, {@code WRAP})
- * @param width          picture width its header announces (0 without video)
- * @param height         picture height
- * @param videoCodec     RFC 6381 codec string of its video, {@code avc1.64001f}, or null
+ * @param media          packet counts, picture size, codecs, why it does not continue the previous slice of its
+ *                       pull ({@code TIMESTAMP_ROLLBACK}, {@code TIMESTAMP_FORWARD_JUMP}, {@code CODEC_CHANGE}) and the
+ *                       timestamp faults corrected in it
  */
 public record SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes,
-        Instant startedAt, String discontinuity, java.util.Map<String, Integer> timestampFaults, int width, int height,
-        String videoCodec) {
+        Instant startedAt, SliceMedia media) {
 
-    /** A slice that continues its predecessor and needed no correction. */
+    /** A slice that continues its predecessor, of which nothing more is known (tests). */
     public SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes, Instant startedAt) {
-        this(seq, file, firstDtsMillis, lastDtsMillis, durationMillis, keyframes, startedAt, null, java.util.Map.of(), 0, 0, null);
+        this(seq, file, firstDtsMillis, lastDtsMillis, durationMillis, keyframes, startedAt,
+                new SliceMedia(0, 0, 0, 0, null, null, null, java.util.Map.of()));
     }
 
     /** Suffix of a slice file that is still being written. */

@@ -52,6 +52,9 @@ public final class RecordingSession implements Runnable {
     private volatile boolean afterReconnect;
     private long reconnects;
     private java.time.Instant lastSliceEndedAt;
+    private long lastSliceEndDts = -1;
+    private final List<RecordingClosed.Gap> gaps = new ArrayList<>();
+    private final Map<String, Integer> timestampFaults = new java.util.TreeMap<>();
 
     /**
      * @param pull false for a recording whose stream already ended while no replica held it: it is closed
@@ -249,14 +252,22 @@ public final class RecordingSession implements Runnable {
         quarantinedSeen = quarantined;
         boolean reconnected = afterReconnect;
         afterReconnect = false;
-        boolean discontinuity = first && resume.resumed() || afterHole || reconnected && produced > 0
-                || slice.discontinuity() != null;
-        slice.timestampFaults().forEach((kind, n) -> ctx.metrics().timestampFault(kind, n));
+        String cause = first && resume.resumed() ? "RESUMED" : afterHole ? "QUARANTINE_HOLE"
+                : reconnected && produced > 0 ? "RECONNECTED" : slice.media().discontinuityCause();
+        boolean discontinuity = cause != null;
+        slice.media().timestampFaults().forEach((kind, n) -> {
+            ctx.metrics().timestampFault(kind, n);
+            timestampFaults.merge(kind, n, Integer::sum);
+        });
         java.time.Instant before = first ? resume.lastStoredAt() : lastSliceEndedAt;
         long gap = discontinuity && before != null ? Math.max(0, slice.startedAt().toEpochMilli() - before.toEpochMilli()) : 0;
+        if (discontinuity) {
+            gaps.add(new RecordingClosed.Gap(slice.seq(), first ? -1 : lastSliceEndDts, slice.firstDtsMillis(), before, slice.startedAt(), cause));
+        }
         SpoolEntry entry = new SpoolEntry(published.recordingId(), published.sessionId(), source.toString(), published.rendition(),
                 slice.seq(), slice.firstDtsMillis(), slice.lastDtsMillis(), slice.durationMillis(), slice.keyframes(), discontinuity,
-                gap, slice.startedAt(), ctx.clock().instant());
+                gap, slice.startedAt(), ctx.clock().instant(), slice.media().withDiscontinuityCause(cause));
+        lastSliceEndDts = slice.firstDtsMillis() + slice.durationMillis();
         try {
             ctx.spool().commit(entry, slice);
         } catch (IOException e) {
@@ -293,7 +304,7 @@ public final class RecordingSession implements Runnable {
                     String detail = quarantined == 0 ? message
                             : (message == null ? "" : message + "; ") + quarantined + " slice(s) conflicted with stored objects and were kept in the spool's quarantine";
                     ctx.announcer().closed(new RecordingClosed(published.recordingId(), source.toString(), published.rendition(), last,
-                            slices, recordedMillis, r, detail, ctx.clock().instant()));
+                            slices, recordedMillis, r, detail, ctx.clock().instant(), gaps, timestampFaults));
                     ctx.metrics().closed(r);
                     LOG.infof("recording closed (%s): slices up to %d, %d ms recorded here", r, last, recordedMillis);
                 });

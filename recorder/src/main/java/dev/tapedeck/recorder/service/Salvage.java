@@ -49,7 +49,7 @@ final class Salvage {
             SpoolEntry entry = new SpoolEntry(s.recordingId(), s.sessionId(), s.streamKey(), s.rendition(), partial.seq(),
                     f.firstDtsMillis(), f.lastDtsMillis(), f.durationMillis(), f.keyframes(),
                     s.resumed() && partial.seq() == s.firstSeq(), 0, Files.getLastModifiedTime(partial.file()).toInstant(),
-                    clock.instant());
+                    clock.instant(), f.media().withDiscontinuityCause(s.resumed() && partial.seq() == s.firstSeq() ? "RESUMED" : null));
             spool.commit(entry, f);
             Files.delete(partial.file());
             LOG.infof("salvaged slice %d of %s/%s left half-written by a crash: %d ms of media", partial.seq(), s.recordingId(),

@@ -19,6 +19,7 @@ import java.time.Instant;
  * @param gapMillis      for a discontinuity, the wall-clock gap before it
  * @param startedAt      when its first packet arrived
  * @param finishedAt     when the file was complete
+ * @param media          what it holds and what was corrected in it (null in sidecars of older recorders)
  */
 public record SpoolEntry(
         String recordingId,
@@ -33,7 +34,8 @@ public record SpoolEntry(
         boolean discontinuity,
         long gapMillis,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        dev.tapedeck.contract.event.SliceMedia media) {
 
     /** {@code 000004.flv} */
     public String fileName() {

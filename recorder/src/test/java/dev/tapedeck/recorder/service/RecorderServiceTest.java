@@ -248,7 +248,14 @@ class RecorderServiceTest {
             assertThat(h.events.slices()).extracting(s -> s.seq()).startsWith(0L, 1L, 2L, 3L, 4L);
             assertThat(h.events.slices()).filteredOn(s -> s.seq() == 2 || s.seq() == 4).allMatch(s -> s.discontinuity());
             assertThat(h.events.slices()).filteredOn(s -> s.seq() == 1 || s.seq() == 3).noneMatch(s -> s.discontinuity());
-            assertThat(h.events.closes()).singleElement().satisfies(c -> assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.UNPUBLISHED));
+            assertThat(h.events.slices()).filteredOn(s -> s.seq() == 2).singleElement()
+                    .satisfies(s -> assertThat(s.media().discontinuityCause()).isEqualTo("RECONNECTED"));
+            assertThat(h.events.closes()).singleElement().satisfies(c -> {
+                assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.UNPUBLISHED);
+                assertThat(c.gaps()).as("each reconnect, in the close").extracting(RecordingClosed.Gap::seq).startsWith(2L, 4L);
+                assertThat(c.gaps()).allMatch(g -> g.cause().equals("RECONNECTED") && g.fromTime() != null && g.toTime() != null);
+                assertThat(c.gaps().get(0).fromDtsMillis()).as("where slice 1 ended").isEqualTo(2000);
+            });
             assertThat(h.registry.counter("tapedeck.recorder.pull.reconnects").count()).isGreaterThanOrEqualTo(2);
         }
     }

@@ -14,7 +14,7 @@ class SpoolTest {
 
     static SpoolEntry entry(long seq) {
         return new SpoolEntry(REC, REC, "__defaultVhost__/live/a", "source", seq, seq * 1000, seq * 1000 + 967, 1000, 1, false, 0,
-                Instant.parse("2026-11-21T10:00:00Z"), Instant.parse("2026-11-21T10:00:01Z"));
+                Instant.parse("2026-11-21T10:00:00Z"), Instant.parse("2026-11-21T10:00:01Z"), null);
     }
 
     static SliceFile part(Spool spool, long seq) throws Exception {
