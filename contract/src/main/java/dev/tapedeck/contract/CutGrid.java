@@ -38,6 +38,26 @@ public final class CutGrid {
         return false;
     }
 
+    /**
+     * Checks that slices and segments share one grid: the slice length must be a whole multiple of the segment
+     * duration, so every slice boundary is a segment boundary and segments line up across slices and renditions.
+     *
+     * @throws IllegalArgumentException naming both settings and a segment duration that would fit
+     */
+    public static void checkAligned(java.time.Duration sliceLength, java.time.Duration segmentDuration) {
+        long slice = sliceLength.toMillis();
+        long segment = segmentDuration.toMillis();
+        if (segment <= 0 || slice <= 0 || slice % segment != 0) {
+            long fit = segment;
+            while (fit > 1 && slice % fit != 0) {
+                fit--;
+            }
+            throw new IllegalArgumentException("tapedeck.recorder.slice-length (" + slice + " ms) must be a whole multiple of "
+                    + "tapedeck.packager.segment-duration (" + segment + " ms), so that segments line up across slices; "
+                    + "e.g. segment-duration " + fit + " ms");
+        }
+    }
+
     /** Time of the cut point that opened the current piece. */
     public long pieceStart() {
         return start;

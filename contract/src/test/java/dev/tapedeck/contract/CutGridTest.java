@@ -49,4 +49,14 @@ class CutGridTest {
         }
         return cuts;
     }
+
+    @Test
+    void slicesMustBeWholeMultiplesOfSegments() {
+        CutGrid.checkAligned(java.time.Duration.ofSeconds(180), java.time.Duration.ofSeconds(6));
+        CutGrid.checkAligned(java.time.Duration.ofSeconds(4), java.time.Duration.ofSeconds(4));
+        assertThatThrownBy(() -> CutGrid.checkAligned(java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(6)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("slice-length (10000 ms)").hasMessageContaining("segment-duration (6000 ms)")
+                .hasMessageContaining("e.g. segment-duration 5000 ms");
+    }
 }

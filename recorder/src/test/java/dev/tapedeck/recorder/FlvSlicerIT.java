@@ -131,7 +131,7 @@ class FlvSlicerIT {
     /** Slices a crafted file at 5 s and checks what every timestamp fault test wants of the result. */
     private static List<SliceFile> sliceAndCheck(Path dir, Path input, double publishedSeconds) throws Exception {
         List<SliceFile> slices = new ArrayList<>();
-        new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0, 10_000).run(slices::add, t -> null);
+        new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 5000, 0, 10_000, 10_000, 1L << 30).run(slices::add, t -> null);
         long total = 0;
         for (int i = 0; i < slices.size(); i++) {
             SliceFile s = slices.get(i);
@@ -217,6 +217,40 @@ class FlvSlicerIT {
         assertThat(slices).filteredOn(s -> s.media().discontinuityCause() != null).singleElement()
                 .satisfies(s -> assertThat(s.media().discontinuityCause()).isEqualTo("CODEC_CHANGE"))
                 .satisfies(s -> assertThat(s.firstDtsMillis()).isBetween(shift - 100, shift + 100));
+    }
+
+    @Test
+    void rareKeyframesGiveSlicesCutAtKeyframesThatNeverPassTheMaximum(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("gop20.flv");
+        // A 20 s GOP, sliced at 10 s with a 25 s maximum.
+        MediaTools.Result made = MediaTools.run(300, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                "-t", "45", "-c:v", "libx264", "-preset", "veryfast", "-g", "600", "-keyint_min", "600", "-sc_threshold", "0",
+                "-pix_fmt", "yuv420p", "-f", "flv", "-y", input.toString());
+        assertThat(made.exit()).as(made.stderr()).isZero();
+        List<SliceFile> slices = new ArrayList<>();
+        new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 10_000, 0, 10_000, 25_000, 1L << 30).run(slices::add, t -> null);
+        assertThat(slices).extracting(SliceFile::firstDtsMillis).as("cut at the keyframes").containsExactly(0L, 20_000L, 40_000L);
+        for (SliceFile s : slices) {
+            assertThat(s.durationMillis()).isLessThanOrEqualTo(25_000);
+            assertThat(s.keyframes()).isEqualTo(1);
+            assertThat(MediaTools.decodeErrors(s.file().toString())).isEmpty();
+        }
+    }
+
+    @Test
+    void aSliceThatReachesTheMaximumSizeIsCutAtTheNextKeyframeAndSaysSo(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("in.flv");
+        MediaTools.makeFlv(input, 640, 360, 30, 10);
+        List<SliceFile> slices = new ArrayList<>();
+        long max = Files.size(input) / 4;
+        new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 10_000, 0, 10_000, 20_000, max).run(slices::add, t -> null);
+        assertThat(slices.size()).as("cut by size, not by the 10 s grid").isGreaterThanOrEqualTo(4);
+        assertThat(slices.subList(0, slices.size() - 1)).allMatch(SliceFile::oversize);
+        for (SliceFile s : slices) {
+            // At most one GOP (1 s of 2.5 Mbit/s) past the maximum.
+            assertThat(Files.size(s.file())).isLessThan(max + 600_000);
+            assertThat(MediaTools.decodeErrors(s.file().toString())).isEmpty();
+        }
     }
 
     @Test

@@ -183,6 +183,9 @@ public final class Stack implements AutoCloseable {
         common.put("TAPEDECK_STORAGE_ACCESS_KEY", EmbeddedS3.ACCESS_KEY);
         common.put("TAPEDECK_STORAGE_SECRET_KEY", EmbeddedS3.SECRET_KEY);
         common.put("TAPEDECK_STORAGE_BUCKET", BUCKET);
+        // Both services see both lengths and refuse to start when slices and segments do not share one grid.
+        common.put("TAPEDECK_RECORDER_SLICE_LENGTH", settings.sliceLength().toMillis() + "ms");
+        common.put("TAPEDECK_PACKAGER_SEGMENT_DURATION", segmentFor(settings.sliceLength()).toMillis() + "ms");
         common.putAll(settings.env());
 
         String rtmp = "rtmp://127.0.0.1:" + settings.rtmpPort();
@@ -278,6 +281,17 @@ public final class Stack implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** The longest segment duration up to 6 s that divides the slice length (6 s for 180 s slices, 5 s for 10 s, 4 s for 4 s). */
+    static Duration segmentFor(Duration sliceLength) {
+        long slice = sliceLength.toMillis();
+        for (long s = 6_000; s > 1_000; s -= 1_000) {
+            if (slice % s == 0) {
+                return Duration.ofMillis(s);
+            }
+        }
+        return sliceLength.toMillis() <= 6_000 ? sliceLength : Duration.ofSeconds(1);
     }
 
     private ServiceProcess service(String module, Map<String, String> common, Map<String, String> own) throws IOException {

@@ -58,7 +58,7 @@ class AdaptivePipelineIT extends StackTest {
             starts.put(rendition, segmentStarts(id, rendition));
         }
         List<Double> source = starts.get("source");
-        assertThat(source.size()).as("40 s in 6 s segments, cut on the grid and at slice ends").isBetween(7, 12);
+        assertThat(source.size()).as("40 s in 5 s segments (10 s slices), cut on the grid and at slice ends").isBetween(7, 12);
         for (String rung : List.of("720p", "480p", "360p")) {
             List<Double> own = starts.get(rung);
             assertThat(own).as("%s has the source's segments", rung).hasSameSizeAs(source);

@@ -79,6 +79,20 @@ class PublisherMediaIT extends StackTest {
         System.out.printf(Locale.ROOT, "[720p -> 480p mid-stream] %d slices %s; replay %.1f s of 16 s%n", r.slices().size(), sizes, r.seconds());
     }
 
+    @Test
+    void recordingStartsWithTheFirstFramesAndKeepsWhatWasPublished() throws Exception {
+        Path media = data.resolve("steady.flv");
+        MediaTools.makeFlv(media, 640, 360, 30, 20);
+        Replay r = publish("steady", media);
+        SliceStored first = r.slices().get(0);
+        long recorded = r.slices().stream().mapToLong(SliceStored::durationMillis).sum();
+        // The publisher's stream time starts at 0: the first slice's first DTS is how late the recording began.
+        assertThat(first.firstDtsMillis()).as("recording began within 1 s of the publish").isLessThanOrEqualTo(1_000);
+        assertThat(recorded / 20_000.0).as("share of the published 20 s that was recorded").isGreaterThanOrEqualTo(0.99);
+        System.out.printf(Locale.ROOT, "[start on time] first recorded DTS %d ms; recorded %.1f s of 20 s (%.1f %%)%n",
+                first.firstDtsMillis(), recorded / 1000.0, recorded / 200.0);
+    }
+
     @ParameterizedTest
     @CsvSource({"audio-only, false, true", "video-only, true, false"})
     void aPublisherWithOneTrackIsRecordedWhole(String name, boolean video, boolean audio) throws Exception {

@@ -50,6 +50,16 @@ public interface RecorderConfig {
     @WithDefault("10s")
     java.time.Duration timestampJump();
 
+    /**
+     * With keyframes too rare for the slice grid, a slice longer than this is cut at the next keyframe (a warning is
+     * logged and counted). Unset: twice the slice length.
+     */
+    java.util.Optional<java.time.Duration> maxSliceDuration();
+
+    /** As is a slice larger than this. */
+    @WithDefault("1G")
+    MemorySize maxSliceSize();
+
     /** Pause before opening a pull again when its input ended without an unpublish. */
     @WithDefault("1s")
     Duration reconnectDelay();

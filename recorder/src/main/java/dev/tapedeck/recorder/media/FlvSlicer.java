@@ -52,6 +52,8 @@ public final class FlvSlicer implements MediaPull {
     private final long sliceMillis;
     private final long firstSeq;
     private final long jumpMillis;
+    private final long maxSliceMillis;
+    private final long maxSliceBytes;
 
     /**
      * @param input        {@code rtmp://127.0.0.1:1935/live/demo} or a file
@@ -61,15 +63,22 @@ public final class FlvSlicer implements MediaPull {
      * @param firstSeq     sequence number of the first slice
      */
     public FlvSlicer(String input, Map<String, String> inputOptions, Path spoolDir, long sliceMillis, long firstSeq) {
-        this(input, inputOptions, spoolDir, sliceMillis, firstSeq, DEFAULT_JUMP_MILLIS);
+        this(input, inputOptions, spoolDir, sliceMillis, firstSeq, DEFAULT_JUMP_MILLIS, 2 * sliceMillis, 1L << 30);
     }
 
     /** Default threshold of a forward timestamp jump. */
     public static final long DEFAULT_JUMP_MILLIS = 10_000;
 
-    /** @param jumpMillis a DTS step forward larger than this is a fault (corrected, and a new slice begins) */
-    public FlvSlicer(String input, Map<String, String> inputOptions, Path spoolDir, long sliceMillis, long firstSeq, long jumpMillis) {
+    /**
+     * @param jumpMillis     a DTS step forward larger than this is a fault (corrected, and a new slice begins)
+     * @param maxSliceMillis a slice longer than this (rare keyframes) is cut at the next keyframe, off the grid
+     * @param maxSliceBytes  as is a slice larger than this
+     */
+    public FlvSlicer(String input, Map<String, String> inputOptions, Path spoolDir, long sliceMillis, long firstSeq, long jumpMillis,
+            long maxSliceMillis, long maxSliceBytes) {
         this.jumpMillis = jumpMillis;
+        this.maxSliceMillis = maxSliceMillis;
+        this.maxSliceBytes = maxSliceBytes;
         this.input = input;
         this.inputOptions = inputOptions;
         this.spoolDir = spoolDir;
@@ -176,6 +185,16 @@ public final class FlvSlicer implements MediaPull {
                         listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
                         faultsInSlice.clear();
                         current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
+                    } else if (key && (dtsMillis - current.firstDts >= maxSliceMillis || current.bytes >= maxSliceBytes)) {
+                        // Keyframes too rare for the grid: cut at this one rather than let the slice grow without bound.
+                        LOG.warnf("slice %d reached %d ms and %d bytes (maximum %d ms, %d bytes): cut at the next keyframe, off the grid",
+                                current.seq, dtsMillis - current.firstDts, current.bytes, maxSliceMillis, maxSliceBytes);
+                        current.oversize = true;
+                        listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
+                        faultsInSlice.clear();
+                        policy = new CutGrid(sliceMillis);
+                        policy.cutBefore(cutTime, key);
+                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
                     }
                     current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO, type == AVMEDIA_TYPE_VIDEO);
                 }
@@ -252,6 +271,8 @@ public final class FlvSlicer implements MediaPull {
         String audioCodec;
         int videoPackets;
         int audioPackets;
+        long bytes;
+        boolean oversize;
         long lastDts;
         long endMillis;
         int keyframes;
@@ -304,6 +325,7 @@ public final class FlvSlicer implements MediaPull {
             } else {
                 audioPackets++;
             }
+            bytes += pkt.size();
             try {
                 recorder.recordPacket(pkt);
             } catch (FFmpegFrameRecorder.Exception e) {
@@ -329,7 +351,7 @@ public final class FlvSlicer implements MediaPull {
             Map<String, Integer> corrected = new java.util.TreeMap<>();
             faults.forEach((k, v) -> corrected.put(k.name(), v));
             return new SliceFile(seq, file, firstDts, lastDts, duration, keyframes, startedAt, new SliceMedia(videoPackets, audioPackets,
-                    width, height, videoCodec, audioCodec, discontinuity, corrected));
+                    width, height, videoCodec, audioCodec, discontinuity, corrected), oversize);
         }
     }
 

@@ -9,13 +9,17 @@ import java.util.Map;
 @ApplicationScoped
 public class JavacvPullFactory implements PullFactory {
     private final long jumpMillis;
+    private final long maxSliceMillis;
+    private final long maxSliceBytes;
 
     JavacvPullFactory(RecorderConfig config) {
         this.jumpMillis = config.timestampJump().toMillis();
+        this.maxSliceMillis = config.maxSliceDuration().orElse(config.sliceLength().multipliedBy(2)).toMillis();
+        this.maxSliceBytes = config.maxSliceSize().asLongValue();
     }
 
     @Override
     public MediaPull open(String input, Map<String, String> inputOptions, Path dir, long sliceMillis, long firstSeq) {
-        return new FlvSlicer(input, inputOptions, dir, sliceMillis, firstSeq, jumpMillis);
+        return new FlvSlicer(input, inputOptions, dir, sliceMillis, firstSeq, jumpMillis, maxSliceMillis, maxSliceBytes);
     }
 }

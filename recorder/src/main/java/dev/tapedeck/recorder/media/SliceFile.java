@@ -17,14 +17,15 @@ import java.time.Instant;
  * @param media          packet counts, picture size, codecs, why it does not continue the previous slice of its
  *                       pull ({@code TIMESTAMP_ROLLBACK}, {@code TIMESTAMP_FORWARD_JUMP}, {@code CODEC_CHANGE}) and the
  *                       timestamp faults corrected in it
+ * @param oversize       it was cut at the first keyframe after the maximum slice duration or size, not on the grid
  */
 public record SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes,
-        Instant startedAt, SliceMedia media) {
+        Instant startedAt, SliceMedia media, boolean oversize) {
 
     /** A slice that continues its predecessor, of which nothing more is known (tests). */
     public SliceFile(long seq, Path file, long firstDtsMillis, long lastDtsMillis, long durationMillis, int keyframes, Instant startedAt) {
         this(seq, file, firstDtsMillis, lastDtsMillis, durationMillis, keyframes, startedAt,
-                new SliceMedia(0, 0, 0, 0, null, null, null, java.util.Map.of()));
+                new SliceMedia(0, 0, 0, 0, null, null, null, java.util.Map.of()), false);
     }
 
     /** Suffix of a slice file that is still being written. */

@@ -42,7 +42,10 @@ public class RecorderLifecycle {
     private LiveOwnership ownership;
 
     RecorderLifecycle(RecorderConfig config, ObjectStore store, SliceEvents events, PullFactory pulls, Clock clock,
-            MeterRegistry registry, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            MeterRegistry registry, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            @ConfigProperty(name = "tapedeck.packager.segment-duration") java.util.Optional<java.time.Duration> segmentDuration) {
+        // Where the packager's segment duration is configured here too (one ConfigMap for both), check they fit.
+        segmentDuration.ifPresent(segment -> dev.tapedeck.contract.CutGrid.checkAligned(config.sliceLength(), segment));
         this.config = config;
         this.store = store;
         this.events = events;

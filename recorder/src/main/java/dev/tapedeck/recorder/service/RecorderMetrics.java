@@ -51,6 +51,11 @@ public final class RecorderMetrics implements Uploader.Listener {
         registry.counter("tapedeck.recorder.timestamp.faults", "kind", kind).increment(n);
     }
 
+    /** A slice was cut at the maximum duration or size, off the grid (keyframes too rare). */
+    public void oversizeSlice() {
+        registry.counter("tapedeck.recorder.slice.oversize").increment();
+    }
+
     /** A pull whose input ended without an unpublish is opened again. */
     public void reconnected() {
         registry.counter("tapedeck.recorder.pull.reconnects").increment();

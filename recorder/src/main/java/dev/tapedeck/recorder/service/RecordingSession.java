@@ -255,6 +255,9 @@ public final class RecordingSession implements Runnable {
         String cause = first && resume.resumed() ? "RESUMED" : afterHole ? "QUARANTINE_HOLE"
                 : reconnected && produced > 0 ? "RECONNECTED" : slice.media().discontinuityCause();
         boolean discontinuity = cause != null;
+        if (slice.oversize()) {
+            ctx.metrics().oversizeSlice();
+        }
         slice.media().timestampFaults().forEach((kind, n) -> {
             ctx.metrics().timestampFault(kind, n);
             timestampFaults.merge(kind, n, Integer::sum);
