@@ -62,16 +62,14 @@ public class LifecycleEmitter {
      */
     public List<CompletableFuture<Void>> send(Delivery delivery) {
         List<CompletableFuture<Void>> acks = delivery.records().stream().map(o -> new CompletableFuture<Void>()).toList();
-        // The producer may block the sending thread on metadata while the broker is away: send from a worker (one
-        // hop for all records) so the caller answers when its budget is spent.
-        Infrastructure.getDefaultWorkerPool().execute(() -> {
-            for (int i = 0; i < acks.size(); i++) {
-                Out o = delivery.records().get(i);
-                CompletableFuture<Void> ack = acks.get(i);
-                (Topics.LIVE.equals(o.topic()) ? live : streams).send(Record.<String, CloudEvent<?>>of(delivery.streamKey(), o.event()))
-                        .subscribe().with(v -> ack.complete(null), ack::completeExceptionally);
-            }
-        });
+        // The connector hands each record to its own sending thread, so this returns at once even while the broker
+        // is away (BrokerOutageIT); the acknowledgements complete the futures.
+        for (int i = 0; i < acks.size(); i++) {
+            Out o = delivery.records().get(i);
+            CompletableFuture<Void> ack = acks.get(i);
+            (Topics.LIVE.equals(o.topic()) ? live : streams).send(Record.<String, CloudEvent<?>>of(delivery.streamKey(), o.event()))
+                    .subscribe().with(v -> ack.complete(null), ack::completeExceptionally);
+        }
         return acks;
     }
 
