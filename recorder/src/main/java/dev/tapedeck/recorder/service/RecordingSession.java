@@ -129,10 +129,10 @@ public final class RecordingSession implements Runnable {
                 try {
                     ctx.spool().begin(new SpoolSession(published.recordingId(), published.sessionId(), source.toString(),
                             published.rendition(), resume.nextSeq(), resume.resumed()));
-                    String[] outcome = pullUntilEnd(url);
+                    End outcome = pullUntilEnd(url);
                     if (outcome != null) {
-                        reason = RecordingClosed.Reason.valueOf(outcome[0]);
-                        message = outcome[1];
+                        reason = outcome.reason();
+                        message = outcome.message();
                     }
                 } catch (IOException | RuntimeException e) {
                     if (!handover) {
@@ -160,9 +160,13 @@ public final class RecordingSession implements Runnable {
      * timeout. An input that ends without an unpublish (the media server dropped the connection, restarted) is opened
      * again after a pause; the first slice after that is marked as a discontinuity.
      *
-     * @return the close reason's name and message, or null on a handover
+     * @return the close reason and message, or null on a handover
      */
-    private String[] pullUntilEnd(String url) throws IOException {
+    /** How a recording's pull ended: its close reason and the message for RecordingClosed. */
+    private record End(RecordingClosed.Reason reason, String message) {
+    }
+
+    private End pullUntilEnd(String url) throws IOException {
         lastMediaNanos = System.nanoTime();
         String lastError = null;
         while (true) {
@@ -188,20 +192,20 @@ public final class RecordingSession implements Runnable {
                 return null;
             }
             if (end == StreamEnd.STOPPED || unpublished) {
-                return new String[] {RecordingClosed.Reason.UNPUBLISHED.name(), null};
+                return new End(RecordingClosed.Reason.UNPUBLISHED, null);
             }
             long idle = System.nanoTime() - lastMediaNanos;
             if (end == StreamEnd.IDLE || idle >= ctx.settings().idleTimeout().toNanos()) {
                 LOG.warnf("no media for %d ms and no unpublish: closing the recording", idle / 1_000_000);
-                return new String[] {RecordingClosed.Reason.IDLE_TIMEOUT.name(), "pull of " + url + ": no media for "
-                        + idle / 1_000_000 + " ms and no unpublish" + (lastError == null ? "" : "; last error: " + lastError)};
+                return new End(RecordingClosed.Reason.IDLE_TIMEOUT, "pull of " + url + ": no media for "
+                        + idle / 1_000_000 + " ms and no unpublish" + (lastError == null ? "" : "; last error: " + lastError));
             }
             if (!url.startsWith("rtmp")) {
                 // A file (tests, salvage) ends for good.
                 if (lastError != null) {
                     throw new IOException(lastError);
                 }
-                return new String[] {RecordingClosed.Reason.END_OF_INPUT.name(), null};
+                return new End(RecordingClosed.Reason.END_OF_INPUT, null);
             }
             // The input ended without an unpublish: the connection broke or the media server restarted. Open it
             // again until the unpublish comes or the idle timeout passes.
