@@ -171,30 +171,41 @@ public final class FlvSlicer implements MediaPull {
                         policy.cutBefore(cutTime, key);
                         current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
                         pendingCut = null;
-                    } else if (pendingCut != null && key) {
-                        // The fault's new timeline starts a slice of its own, marked, at the first cut point.
-                        listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
-                        faultsInSlice.clear();
-                        policy = new CutGrid(sliceMillis);
-                        policy.cutBefore(cutTime, key);
-                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, pendingCut);
-                        pendingCut = null;
-                        // The new slice's header carries the new sequence header; none is repeated inside it.
-                        av_packet_free_side_data(pkt);
-                    } else if (policy.cutBefore(cutTime, key)) {
-                        listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
-                        faultsInSlice.clear();
-                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
-                    } else if (key && (dtsMillis - current.firstDts >= maxSliceMillis || current.bytes >= maxSliceBytes)) {
-                        // Keyframes too rare for the grid: cut at this one rather than let the slice grow without bound.
-                        LOG.warnf("slice %d reached %d ms and %d bytes (maximum %d ms, %d bytes): cut at the next keyframe, off the grid",
-                                current.seq, dtsMillis - current.firstDts, current.bytes, maxSliceMillis, maxSliceBytes);
-                        current.oversize = true;
-                        listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
-                        faultsInSlice.clear();
-                        policy = new CutGrid(sliceMillis);
-                        policy.cutBefore(cutTime, key);
-                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
+                    } else {
+                        // Where a new slice begins: at the first cut point after a fault or a codec change (off the
+                        // grid, marked), on the grid, or off it when keyframes are too rare for the maximum.
+                        boolean offGrid = false;
+                        String cause = null;
+                        boolean cut;
+                        if (pendingCut != null && key) {
+                            cut = true;
+                            offGrid = true;
+                            cause = pendingCut;
+                        } else if (policy.cutBefore(cutTime, key)) {
+                            cut = true;
+                        } else if (key && (dtsMillis - current.firstDts >= maxSliceMillis || current.bytes >= maxSliceBytes)) {
+                            LOG.warnf("slice %d reached %d ms and %d bytes (maximum %d ms, %d bytes): cut at the next keyframe, off the grid",
+                                    current.seq, dtsMillis - current.firstDts, current.bytes, maxSliceMillis, maxSliceBytes);
+                            current.oversize = true;
+                            cut = true;
+                            offGrid = true;
+                        } else {
+                            cut = false;
+                        }
+                        if (cut) {
+                            listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
+                            faultsInSlice.clear();
+                            if (offGrid) {
+                                policy = new CutGrid(sliceMillis);
+                                policy.cutBefore(cutTime, key);
+                            }
+                            current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, cause);
+                        }
+                        if (cause != null) {
+                            pendingCut = null;
+                            // The new slice's header carries the new sequence header; none is repeated inside it.
+                            av_packet_free_side_data(pkt);
+                        }
                     }
                     current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO, type == AVMEDIA_TYPE_VIDEO);
                 }
