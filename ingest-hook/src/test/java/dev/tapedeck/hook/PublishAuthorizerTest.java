@@ -35,6 +35,8 @@ class PublishAuthorizerTest {
             public String zlmediakitEndSchema() { return "rtmp"; }
             public Optional<String> adminToken() { return Optional.empty(); }
             public String publishBaseUrl() { return "rtmp://127.0.0.1:1935"; }
+            public Duration reconnectWindow() { return Duration.ofSeconds(30); }
+            public java.util.Map<String, Duration> reconnectWindows() { return java.util.Map.of(); }
         };
     }
 

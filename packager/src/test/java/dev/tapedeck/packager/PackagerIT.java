@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -167,6 +168,55 @@ class PackagerIT {
             assertThat(vods.seen()).filteredOn(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
                     && c.recordingId().equals(id)).allMatch(r -> ((CatalogEntry) r.value().data()).status() == CatalogEntry.Status.LIVE);
         }
+    }
+
+    @Test
+    void aSliceAfterTheCloseReopensTheReplayAndOnlyTheNewCloseEndsIt() throws Exception {
+        String id = Ids.uuid7();
+        Path flv = Files.createTempFile("slice", ".flv");
+        MediaTools.makeFlv(flv, 320, 240, 30, 2);
+        long ms = Math.round(MediaTools.duration(flv.toString()) * 1000);
+        String first = StorageKeys.slice(KEY, id, "source", 0);
+        String second = StorageKeys.slice(KEY, id, "source", 1);
+        store.putFile(first, flv, "video/x-flv");
+        store.putFile(second, flv, "video/x-flv");
+        String key = Topics.sliceKey(id, "source");
+        RecordingClosed firstEnd = new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.UNPUBLISHED, null,
+                Instant.now());
+
+        send(key, slice(id, 0, first, 0, ms));
+        send(key, firstEnd);
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60));
+
+            // The publisher came back within the reconnect window: its first slice follows a gap.
+            send(key, new SliceStored(id, Ids.uuid7(), KEY.toString(), "source", 1, second, 0, ms - 33, ms, 0, "", 1, true, 5000,
+                    Instant.now()));
+            // The first part's close delivered again after it (a redelivery) must not end the recording.
+            send(key, firstEnd);
+            send(key, slice(id, 0, first, 0, ms));
+            CatalogEntry live = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.renditions().get(0).segments() == 2, Duration.ofSeconds(60)).value().data();
+            assertThat(live.status()).isEqualTo(CatalogEntry.Status.LIVE);
+            assertThat(live.endedAt()).isNull();
+            String playlist = new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(playlist).contains("#EXT-X-PLAYLIST-TYPE:EVENT").contains("#EXT-X-DISCONTINUITY").doesNotContain("#EXT-X-ENDLIST");
+
+            send(key, new RecordingClosed(id, KEY.toString(), "source", 1, 2, 2 * ms, RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY && c.renditions().get(0).segments() == 2,
+                    Duration.ofSeconds(60)).value().data();
+            assertThat(ready.durationMillis()).isEqualTo(2 * ms);
+            // Between the reopening and the second close, nothing said READY.
+            List<CatalogEntry.Status> after = vods.seen().stream().filter(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.renditions().get(0).segments() == 2).map(r -> ((CatalogEntry) r.value().data()).status())
+                    .toList();
+            assertThat(after).last().isEqualTo(CatalogEntry.Status.READY);
+            assertThat(after.subList(0, after.size() - 1)).containsOnly(CatalogEntry.Status.LIVE);
+        }
+        String playlist = new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(playlist).contains("#EXT-X-PLAYLIST-TYPE:VOD").endsWith("#EXT-X-ENDLIST\n");
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.tapedeck.contract.event;
 import java.time.Instant;
 
 /**
- * A rendition's recording ended; no slice will follow. Only an end ({@link Reason#isFinal()}) is ever
+ * A rendition's recording ended; no slice follows unless its source is republished within the reconnect window:
+ * the new session's slices then continue the sequence after a {@code REPUBLISHED} gap (the recording is open
+ * again), and another RecordingClosed ends it. Only an end ({@link Reason#isFinal()}) is ever
  * emitted: a recorder replica that stops (SIGTERM, crash, rebalance) hands its streams over to another
  * and emits nothing that ends the recording. Keyed {@code recordingId/rendition} on
  * {@code tapedeck.slices}, so it arrives after the rendition's last SliceStored.

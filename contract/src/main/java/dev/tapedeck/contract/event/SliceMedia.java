@@ -12,7 +12,8 @@ import java.util.Map;
  * @param videoCodec         RFC 6381 codec string, {@code avc1.64001f}; null without video or when unknown
  * @param audioCodec         {@code mp4a.40.2}; null without audio or when unknown
  * @param discontinuityCause why the slice does not continue the previous one, null when it does: {@code RESUMED}
- *                           (another or a restarted replica took the recording over), {@code RECONNECTED} (the pull was
+ *                           (another or a restarted replica took the recording over), {@code REPUBLISHED} (the
+ *                           publisher came back within the reconnect window), {@code RECONNECTED} (the pull was
  *                           opened again), {@code QUARANTINE_HOLE} (the previous slice could not be stored under its
  *                           number), {@code TIMESTAMP_ROLLBACK}, {@code TIMESTAMP_FORWARD_JUMP}, {@code CODEC_CHANGE}
  * @param timestampFaults    timestamp faults corrected in it, by kind: {@code ROLLBACK}, {@code FORWARD_JUMP}, {@code WRAP}

@@ -14,6 +14,8 @@ import java.time.Instant;
  * @param mediaServer   {@code nginx-rtmp}
  * @param clientId      {@code 17}
  * @param unpublishedAt when the hook heard of it
+ * @param recordingId   the recording the ended session wrote into (a republish within the reconnect window continues
+ *                      it), when the hook knew the session; otherwise null
  */
 public record StreamUnpublished(
         String streamKey,
@@ -24,7 +26,14 @@ public record StreamUnpublished(
         boolean derived,
         String mediaServer,
         String clientId,
-        Instant unpublishedAt) implements TapedeckEvent {
+        Instant unpublishedAt,
+        String recordingId) implements TapedeckEvent {
+
+    /** An end whose recording is not known. */
+    public StreamUnpublished(String streamKey, String vhost, String app, String stream, String sessionId, boolean derived,
+            String mediaServer, String clientId, Instant unpublishedAt) {
+        this(streamKey, vhost, app, stream, sessionId, derived, mediaServer, clientId, unpublishedAt, null);
+    }
 
     @Override
     public String subject() {

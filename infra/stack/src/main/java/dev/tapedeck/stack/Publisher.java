@@ -51,6 +51,12 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as a crashed encoder or a cut cable: no goodbye to the media server. Returns once it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     @Override
     public void close() {
         process.destroy();

@@ -34,7 +34,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class ReplayCheck {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     static final ObjectMapper JSON = new ObjectMapper();
-    /** A jump in stream time between two slices larger than this is a gap (frames are 33 ms apart). */
+    /** A jump in stream time between two slices larger than this, either way, is a gap (frames are 33 ms apart). */
     static final long GAP_MILLIS = 500;
 
     private ReplayCheck() {
@@ -151,7 +151,8 @@ final class ReplayCheck {
                 SliceStored prev = stored.get(i - 1);
                 SliceStored next = stored.get(i);
                 long gap = next.firstDtsMillis() - (prev.firstDtsMillis() + prev.durationMillis());
-                if (gap > GAP_MILLIS) {
+                // Stream time that jumps ahead, or starts over (a publisher that came back starts at 0 again).
+                if (gap > GAP_MILLIS || gap < -GAP_MILLIS) {
                     gaps.add(gap);
                     assertThat(next.discontinuity()).as("slice %d after a %d ms gap is marked", next.seq(), gap).isTrue();
                 }

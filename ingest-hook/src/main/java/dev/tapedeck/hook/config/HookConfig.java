@@ -84,6 +84,26 @@ public interface HookConfig {
     @WithDefault("rtmp://127.0.0.1:1935")
     String publishBaseUrl();
 
+    /**
+     * A source republished within this long after its last session ended continues that session's recording (the
+     * first slice after the gap is marked as a discontinuity); later, it opens a new recording. 0 disables it.
+     */
+    @WithDefault("30s")
+    Duration reconnectWindow();
+
+    /** The reconnect window of an app, where it differs: {@code tapedeck.hook.reconnect-windows."events"=2m}. */
+    Map<String, Duration> reconnectWindows();
+
+    /** The reconnect window that applies to a source of this app. */
+    default Duration reconnectWindowOf(String app) {
+        return reconnectWindows().getOrDefault(app, reconnectWindow());
+    }
+
+    /** The longest reconnect window of any app: how far back the live registry reads ended sessions. */
+    default Duration longestReconnectWindow() {
+        return reconnectWindows().values().stream().reduce(reconnectWindow(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+    }
+
     /** Authorization modes. */
     enum AuthMode { NONE, STATIC, HMAC }
 }

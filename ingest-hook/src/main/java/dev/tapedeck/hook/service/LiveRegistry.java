@@ -3,6 +3,8 @@ package dev.tapedeck.hook.service;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.event.StreamUnpublished;
+import dev.tapedeck.hook.config.HookConfig;
 import dev.tapedeck.contract.kafka.CloudEventDeserializer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -22,7 +24,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -34,6 +36,9 @@ import org.jboss.logging.Logger;
  * live stream. Every replica reads the whole topic, so any replica decides a callback the same way, and a
  * restarted one knows the sessions opened before it started. Before a decision the view catches up with
  * everything written so far ({@link #catchUp}), so a publish answered by one replica is seen by the next.
+ * <p>
+ * For the reconnect window it also reads the ends of the last {@link HookConfig#longestReconnectWindow()} from
+ * {@code tapedeck.streams}: the last ended session of each source and the recording it wrote into.
  */
 @ApplicationScoped
 public class LiveRegistry {
@@ -41,6 +46,9 @@ public class LiveRegistry {
 
     private final String bootstrapServers;
     private final Map<String, StreamPublished> live = new ConcurrentHashMap<>();
+    private final Map<String, StreamUnpublished> ended = new ConcurrentHashMap<>();
+    private final Duration lookback;
+    private final java.time.Clock clock;
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
     private final Object progress = new Object();
     private volatile boolean running = true;
@@ -48,8 +56,10 @@ public class LiveRegistry {
     private Thread thread;
     private Admin admin;
 
-    LiveRegistry(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    LiveRegistry(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, HookConfig config, java.time.Clock clock) {
         this.bootstrapServers = bootstrapServers;
+        this.lookback = config.longestReconnectWindow();
+        this.clock = clock;
     }
 
     void onStart(@Observes StartupEvent ev) {
@@ -84,6 +94,35 @@ public class LiveRegistry {
         } else {
             live.put(streamKey, published);
         }
+    }
+
+    /** What this replica just wrote for the end of a stream's live session, visible at once to its next decision. */
+    public void ended(String streamKey, StreamUnpublished end) {
+        live.remove(streamKey);
+        remember(streamKey, end);
+    }
+
+    /**
+     * The last ended session of a source within the longest reconnect window, as far as this replica has read; empty
+     * when its name is live again or nothing of it ended lately.
+     */
+    public Optional<StreamUnpublished> lastEnded(String streamKey) {
+        if (live.containsKey(streamKey)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(ended.get(streamKey));
+    }
+
+    private void remember(String streamKey, StreamUnpublished end) {
+        if (end.recordingId() != null && !end.derived()) {
+            ended.merge(streamKey, end, (a, b) -> b.unpublishedAt().isBefore(a.unpublishedAt()) ? a : b);
+        }
+    }
+
+    /** Forgets ends older than the longest reconnect window. */
+    private void forgetOldEnds() {
+        java.time.Instant oldest = clock.instant().minus(lookback);
+        ended.values().removeIf(e -> e.unpublishedAt().isBefore(oldest));
     }
 
     /** The live session of a stream, as far as this replica has read. */
@@ -135,6 +174,28 @@ public class LiveRegistry {
         }
     }
 
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
+        return c.partitionsFor(topic, Duration.ofSeconds(10)).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+    }
+
+    /** Positions the lifecycle partitions at the first event of the lookback (at their end when there is none). */
+    private void seekToLookback(KafkaConsumer<?, ?> c, List<TopicPartition> parts) {
+        if (parts.isEmpty()) {
+            return;
+        }
+        long from = clock.millis() - lookback.toMillis();
+        Map<TopicPartition, OffsetAndTimestamp> at = c.offsetsForTimes(parts.stream().collect(Collectors.toMap(tp -> tp, tp -> from)),
+                Duration.ofSeconds(10));
+        for (TopicPartition tp : parts) {
+            OffsetAndTimestamp o = at.get(tp);
+            if (o == null) {
+                c.seekToEnd(List.of(tp));
+            } else {
+                c.seek(tp, o.offset());
+            }
+        }
+    }
+
     private void loop() {
         while (running) {
             Properties p = new Properties();
@@ -145,18 +206,31 @@ public class LiveRegistry {
             p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
             try (KafkaConsumer<String, CloudEvent<?>> c = new KafkaConsumer<>(p)) {
                 consumer = c;
-                List<PartitionInfo> infos = c.partitionsFor(Topics.LIVE, Duration.ofSeconds(10));
-                List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(Topics.LIVE, i.partition())).toList();
+                List<TopicPartition> liveParts = partitions(c, Topics.LIVE);
+                List<TopicPartition> endParts = lookback.isZero() ? List.of() : partitions(c, Topics.STREAMS);
+                List<TopicPartition> parts = new java.util.ArrayList<>(liveParts);
+                parts.addAll(endParts);
                 c.assign(parts);
-                c.seekToBeginning(parts);
+                c.seekToBeginning(liveParts);
+                seekToLookback(c, endParts);
                 live.clear();
+                ended.clear();
+                long forgotAt = System.nanoTime();
                 while (running) {
                     for (ConsumerRecord<String, CloudEvent<?>> r : c.poll(Duration.ofMillis(100))) {
-                        if (r.value() == null) {
+                        if (Topics.STREAMS.equals(r.topic())) {
+                            if (r.value() != null && r.value().data() instanceof StreamUnpublished end) {
+                                remember(r.key(), end);
+                            }
+                        } else if (r.value() == null) {
                             live.remove(r.key());
                         } else if (r.value().data() instanceof StreamPublished sp) {
                             live.put(r.key(), sp);
                         }
+                    }
+                    if (System.nanoTime() - forgotAt > TimeUnit.SECONDS.toNanos(10)) {
+                        forgetOldEnds();
+                        forgotAt = System.nanoTime();
                     }
                     for (TopicPartition tp : parts) {
                         positions.put(tp, c.position(tp));

@@ -38,6 +38,7 @@ public class PublishService {
     private final Outbox outbox;
     private final io.micrometer.core.instrument.Counter unmatched;
     private final io.micrometer.core.instrument.Counter repeated;
+    private final io.micrometer.core.instrument.Counter reconnected;
 
     PublishService(HookConfig config, PublishAuthorizer authorizer, LifecycleEmitter emitter, AttachGate gate, Clock clock,
             LiveRegistry registry, Outbox outbox, io.micrometer.core.instrument.MeterRegistry metrics) {
@@ -45,6 +46,7 @@ public class PublishService {
         this.outbox = outbox;
         this.unmatched = metrics.counter("tapedeck.hook.unpublish.unmatched");
         this.repeated = metrics.counter("tapedeck.hook.publish.repeated");
+        this.reconnected = metrics.counter("tapedeck.hook.publish.reconnected");
         this.config = config;
         this.authorizer = authorizer;
         this.emitter = emitter;
@@ -89,6 +91,9 @@ public class PublishService {
             StreamPublished event = new StreamPublished(key.toString(), key.vhost(), key.app(), key.stream(), sessionId,
                     recordingId, key.derived(), sourceOf(key).toString(), renditionOf(key), req.mediaServer(), req.serverId(),
                     req.clientId(), req.clientAddr(), req.tcUrl(), clock.instant());
+            if (key.derived() || current.isEmpty()) {
+                event = continued(key, event);
+            }
             Set<String> roles = attachRoles(key);
             boolean gated = holdUntilAttached && !config.attachWait().isZero() && !roles.isEmpty();
             if (gated) {
@@ -148,8 +153,9 @@ public class PublishService {
             return;
         }
         String sessionId = current.get().sessionId();
-        LifecycleEmitter.Delivery delivery = emitter.unpublished(new StreamUnpublished(key.toString(), key.vhost(), key.app(),
-                key.stream(), sessionId, key.derived(), req.mediaServer(), req.clientId(), clock.instant()));
+        StreamUnpublished end = new StreamUnpublished(key.toString(), key.vhost(), key.app(),
+                key.stream(), sessionId, key.derived(), req.mediaServer(), req.clientId(), clock.instant(), current.get().recordingId());
+        LifecycleEmitter.Delivery delivery = emitter.unpublished(end);
         if (outbox.holds(delivery.streamKey())) {
             outbox.keep(delivery, null);
         } else {
@@ -161,8 +167,34 @@ public class PublishService {
                 outbox.keep(delivery, sent);
             }
         }
-        registry.wrote(key.toString(), null);
+        registry.ended(key.toString(), end);
         LOG.infof("unpublish of %s (session %s)", key, sessionId);
+    }
+
+    /**
+     * The reconnect window: a source whose last session ended within its app's window continues that session's
+     * recording; a rung of such a source says so too (its recording continues as well).
+     */
+    private StreamPublished continued(StreamKey key, StreamPublished event) {
+        if (key.derived()) {
+            Optional<StreamPublished> source = registry.current(event.sourceStreamKey());
+            boolean continues = source.isPresent() && source.get().reconnected() && source.get().recordingId().equals(event.recordingId());
+            return continues ? event.continuing(event.recordingId()) : event;
+        }
+        java.time.Duration window = config.reconnectWindowOf(key.app());
+        Optional<StreamUnpublished> last = registry.lastEnded(key.toString());
+        if (window.isZero() || last.isEmpty()) {
+            return event;
+        }
+        java.time.Duration since = java.time.Duration.between(last.get().unpublishedAt(), event.publishedAt());
+        if (since.compareTo(window) > 0) {
+            LOG.infof("%s ended %d ms ago, after its reconnect window (%d ms): a new recording", key, since.toMillis(), window.toMillis());
+            return event;
+        }
+        reconnected.increment();
+        LOG.infof("%s republished %d ms after session %s ended (reconnect window %d ms): continues recording %s", key,
+                since.toMillis(), last.get().sessionId(), window.toMillis(), last.get().recordingId());
+        return event.continuing(last.get().recordingId());
     }
 
     /**

@@ -29,6 +29,8 @@ public class Manifest {
         public List<SegmentEntry> segments = new ArrayList<>();
         /** True once RecordingClosed was seen. */
         public boolean closed;
+        /** The last slice its RecordingClosed named; a later slice reopens the rendition (a republish within the reconnect window). */
+        public long closedLastSeq = -1;
         /** The next packaged segment follows a slice that could not be packaged. */
         public boolean pendingDiscontinuity;
         /** Why a slice could not be packaged, if one could not. */

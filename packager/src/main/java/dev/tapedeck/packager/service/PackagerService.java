@@ -104,6 +104,12 @@ public class PackagerService {
             LOG.debugf("slice %d already packaged", slice.seq());
             return;
         }
+        if (r.closed && slice.seq() > r.closedLastSeq) {
+            // The source was republished within the reconnect window: the recording goes on.
+            LOG.infof("rendition %s reopened: slice %d follows its close at slice %d", slice.rendition(), slice.seq(), r.closedLastSeq);
+            r.closed = false;
+            m.endedAt = null;
+        }
         boolean gap = r.pendingDiscontinuity || slice.discontinuity()
                 || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
@@ -184,7 +190,15 @@ public class PackagerService {
                 return;
             }
             Manifest.RenditionState r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
+            long packaged = r.slices.stream().mapToLong(Long::longValue).max().orElse(-1);
+            if (packaged > closed.lastSeq()) {
+                // A close that arrived after slices of the session that continued the recording: it ended an earlier part.
+                LOG.infof("rendition %s: close at slice %d comes after slice %d of a republished session; the replay stays live",
+                        closed.rendition(), closed.lastSeq(), packaged);
+                return;
+            }
             r.closed = true;
+            r.closedLastSeq = closed.lastSeq();
             if (m.endedAt == null || m.endedAt.isBefore(closed.closedAt())) {
                 m.endedAt = closed.closedAt();
             }

@@ -146,7 +146,17 @@ public class RecorderService implements AutoCloseable {
         if (pulls.getActiveCount() >= ctx.settings().maxRecordings()) {
             LOG.warnf("%s waits: this replica already pulls %d streams (max-recordings)", p.streamKey(), ctx.settings().maxRecordings());
         }
-        pulls.execute(s);
+        RecordingSession before = sessions.values().stream().filter(o -> o != s && o.published().recordingId().equals(p.recordingId())
+                && o.published().rendition().equals(p.rendition())).findFirst().orElse(null);
+        if (before != null) {
+            // A republish within the reconnect window: the ended session's last slices come first, then this one
+            // continues after them.
+            LOG.infof("%s continues recording %s once session %s has closed its part", p.sessionId(), p.recordingId(),
+                    before.published().sessionId());
+            before.finished().whenComplete((v, e) -> pulls.execute(s));
+        } else {
+            pulls.execute(s);
+        }
         return s;
     }
 

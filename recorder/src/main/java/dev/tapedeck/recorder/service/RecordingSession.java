@@ -256,7 +256,7 @@ public final class RecordingSession implements Runnable {
         quarantinedSeen = quarantined;
         boolean reconnected = afterReconnect;
         afterReconnect = false;
-        String cause = first && resume.resumed() ? "RESUMED" : afterHole ? "QUARANTINE_HOLE"
+        String cause = first && resume.resumed() ? (published.reconnected() ? "REPUBLISHED" : "RESUMED") : afterHole ? "QUARANTINE_HOLE"
                 : reconnected && produced > 0 ? "RECONNECTED" : slice.media().discontinuityCause();
         boolean discontinuity = cause != null;
         if (slice.oversize()) {
