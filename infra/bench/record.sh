@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Recorder capacity benchmark: N concurrent live streams recorded by one recorder replica, against the peer —
+# one `ffmpeg -i rtmp://… -c copy -f segment -segment_time 180 -segment_format flv` process per stream — on
+# the same machine, in the same run.
+#
+# Streams: a 20 s 1280x720 30 fps H.264 + AAC clip at about 2.5 Mbit/s, published in a loop with
+# `ffmpeg -re -c copy` to nginx-rtmp (Debian's nginx + libnginx-mod-rtmp). The recorder runs as packaged, with a
+# real Kafka broker (KRaft) and the S3 server of the local stack; this script plays ingest-hook's part (the
+# streams' lifecycle events). Each phase publishes N fresh streams, lets the recorders settle for 10 s, then
+# measures CPU seconds over the next window and the peak resident memory over the whole phase (summed over the
+# peer's processes). Two rounds, alternating which side goes first; the ratios are over both rounds' sums.
+# Targets: cpu_ratio <= 1.0, rss_ratio <= 0.5, lost=0.
+#
+# Then the recorder alone with N + step, N + 2 step … streams until it falls behind: a slice announced more than
+# 5 s after its last packet (the publisher's start plus the slice's last DTS, so an upper bound), a lost slice,
+# or a recording that did not close. max_streams is the last count it kept up with.
+#
+# Lost slices: numbers missing in a recording's sequence, and recordings that never closed.
+#
+# Usage (from the repository root): infra/bench/record.sh [streams] [seconds] [step] [steps]
+#   RECORDER_JVM (default "-Xmx512m -XX:+UseSerialGC"), SLICE (recorder slice length in s, default 10)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+streams=${1:-50}
+seconds=${2:-40}
+step=${3:-50}
+steps=${4:-4}
+slice=${SLICE:-10}
+warmup=10
+recorder_jvm=${RECORDER_JVM:--Xmx512m -XX:+UseSerialGC}
+
+missing=()
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+command -v nginx >/dev/null || missing+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${missing[*]} (Debian packages) …"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "missing: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+echo "building the recorder and the stack's class path …"
+./mvnw -q -B -DskipTests install -pl recorder,infra/stack -am
+work=$(mktemp -d)
+pids=()
+pub_pids=()
+cleanup() {
+  for p in "${pub_pids[@]}" "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+stat() { python3 infra/bench/procstat.py "$@"; }
+
+echo "starting Kafka and the S3 server …"
+mkfifo "$work/bench.in"
+java -Xmx1g -cp "infra/stack/target/classes:$(cat infra/stack/target/classpath.txt)" infra/bench/RecordBench.java "$work" \
+  <"$work/bench.in" >"$work/bench.out" 2>"$work/bench.log" &
+pids+=($!)
+exec 3>"$work/bench.in"
+for _ in $(seq 1 600); do [ -s "$work/bench.out" ] && break; sleep 0.1; done
+read -r bootstrap s3 < <(head -1 "$work/bench.out")
+[ -n "${s3:-}" ] || { echo "Kafka or S3 did not start:" >&2; tail -20 "$work/bench.log" >&2; exit 1; }
+# Sends a command to the helper and prints its answer.
+ask() {
+  local before
+  before=$(wc -l <"$work/bench.out")
+  echo "$*" >&3
+  for _ in $(seq 1 1500); do [ "$(wc -l <"$work/bench.out")" -gt "$before" ] && break; sleep 0.1; done
+  tail -1 "$work/bench.out"
+}
+
+rtmp=$(free_port)
+echo "starting nginx-rtmp on :$rtmp …"
+mkdir -p "$work/nginx"
+user_line=""
+[ "$(id -u)" = 0 ] && user_line="user root;"
+cat >"$work/nginx/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+$user_line
+daemon off;
+master_process on;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+rtmp {
+    server {
+        listen 127.0.0.1:$rtmp;
+        chunk_size 4096;
+        # Players hear NetStream.Play.Stop when the publisher leaves: the peer's ffmpeg then ends its output.
+        application rec { live on; record off; play_restart on; }
+        application peer { live on; record off; play_restart on; }
+    }
+}
+EOF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 9<>"/dev/tcp/127.0.0.1/$rtmp") 2>/dev/null && break; sleep 0.1; done
+
+echo "encoding the 2.5 Mbit/s 720p30 clip …"
+ffmpeg -hide_banner -v error -f lavfi -i "testsrc2=size=1280x720:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+  -t 20 -c:v libx264 -preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -b:v 2300k -maxrate 2300k -bufsize 4600k \
+  -pix_fmt yuv420p -c:a aac -b:a 128k -f flv "$work/clip.flv"
+
+start_publishers() { # app prefix n
+  pub_pids=()
+  for i in $(seq 0 $(($3 - 1))); do
+    ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$work/clip.flv" -c copy -f flv \
+      "rtmp://127.0.0.1:$rtmp/$1/$2$i" >>"$work/publishers.log" 2>&1 &
+    pub_pids+=($!)
+  done
+}
+stop_publishers() {
+  kill -INT "${pub_pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    alive=0
+    for p in "${pub_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  kill -KILL "${pub_pids[@]}" 2>/dev/null || true
+  for p in "${pub_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pub_pids=()
+}
+
+# Prints "cpu_s rss_mb lost max_lag_ms recorded_s published_s".
+run_recorder() { # n prefix
+  local n=$1 prefix=$2 port rpid t0 c0 c1 t1 report
+  port=$(free_port)
+  # shellcheck disable=SC2086 # the options are words
+  KAFKA_BOOTSTRAP_SERVERS="$bootstrap" TAPEDECK_STORAGE_ENDPOINT="$s3" TAPEDECK_STORAGE_ACCESS_KEY=tapedeck \
+    TAPEDECK_STORAGE_SECRET_KEY=tapedeck-local-secret TAPEDECK_STORAGE_BUCKET=tapedeck \
+    TAPEDECK_RECORDER_MEDIA_SERVER_URL="rtmp://127.0.0.1:$rtmp" TAPEDECK_RECORDER_SLICE_LENGTH="${slice}s" \
+    TAPEDECK_RECORDER_MAX_RECORDINGS=$((n + 8)) TAPEDECK_RECORDER_SPOOL_DIR="$work/spool-$prefix" QUARKUS_HTTP_PORT="$port" \
+    java $recorder_jvm -jar recorder/target/quarkus-app/quarkus-run.jar >"$work/recorder-$prefix.log" 2>&1 &
+  rpid=$!
+  pids+=("$rpid")
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "the recorder did not become ready:" >&2; tail -30 "$work/recorder-$prefix.log" >&2; exit 1; }
+  start_publishers rec "$prefix" "$n"
+  t0=$(date +%s%3N)
+  [ "$(ask publish rec "$prefix" "$n")" = OK ] || { echo "publish events failed" >&2; tail "$work/bench.log" >&2; exit 1; }
+  stat watch "$work/rss-$prefix" "$rpid" &
+  sleep "$warmup"
+  c0=$(stat cpu "$rpid")
+  sleep "$seconds"
+  c1=$(stat cpu "$rpid")
+  t1=$(date +%s%3N)
+  stop_publishers
+  ask end rec "$prefix" "$n" >/dev/null
+  report=$(ask report rec "$prefix" "$n" "$t0" "$(python3 -c "print(($t1-$t0)/1000)")")
+  touch "$work/rss-$prefix.stop"
+  sleep 1.2
+  kill "$rpid"; wait "$rpid" 2>/dev/null || true
+  [[ $report == REPORT* ]] || { echo "no report: $report" >&2; exit 1; }
+  field() { sed -E "s/.* $1=([0-9.-]+).*/\1/" <<<"$report"; }
+  echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $(field lost) $(field max_lag_ms) $(field recorded_s) $(field published_s)"
+}
+
+# Prints "cpu_s rss_mb lost".
+run_peer() { # n prefix
+  local n=$1 prefix=$2 peers=() c0 c1 lost=0
+  mkdir -p "$work/peer-$prefix"
+  start_publishers peer "$prefix" "$n"
+  for i in $(seq 0 $((n - 1))); do
+    ffmpeg -hide_banner -loglevel error -nostdin -i "rtmp://127.0.0.1:$rtmp/peer/$prefix$i" -c copy -f segment -segment_time 180 \
+      -segment_format flv "$work/peer-$prefix/$i-%03d.flv" >>"$work/peers.log" 2>&1 &
+    peers+=($!)
+  done
+  stat watch "$work/rss-$prefix" "${peers[@]}" &
+  sleep "$warmup"
+  c0=$(stat cpu "${peers[@]}")
+  sleep "$seconds"
+  c1=$(stat cpu "${peers[@]}")
+  stop_publishers
+  for _ in $(seq 1 150); do
+    alive=0
+    for p in "${peers[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  kill -TERM "${peers[@]}" 2>/dev/null || true
+  sleep 2
+  kill -KILL "${peers[@]}" 2>/dev/null || true
+  for p in "${peers[@]}"; do wait "$p" 2>/dev/null || true; done
+  touch "$work/rss-$prefix.stop"
+  sleep 1.2
+  for i in $(seq 0 $((n - 1))); do [ -s "$work/peer-$prefix/$i-000.flv" ] || lost=$((lost + 1)); done
+  echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $lost"
+}
+
+echo "recorder JVM: $recorder_jvm; recorder slices ${slice} s; peer segments 180 s; ${seconds} s measured after ${warmup} s per phase"
+rec_cpu=0; rec_rss=0; peer_cpu=0; peer_rss=0; lost=0; lag=0
+for round in 1 2; do
+  for side in $( [ $round = 1 ] && echo "recorder peer" || echo "peer recorder" ); do
+    echo "round $round: $side, $streams streams …"
+    if [ "$side" = recorder ]; then
+      read -r c r l g rec_s pub_s < <(run_recorder "$streams" "r${round}s")
+      echo "  recorder: cpu ${c} s, peak rss ${r} MiB, lost ${l}, max lag ${g} ms, recorded ${rec_s} s of ${pub_s} s"
+      rec_cpu=$(python3 -c "print($rec_cpu+$c)"); rec_rss=$(python3 -c "print(max($rec_rss,$r))")
+      lost=$((lost + l)); lag=$(python3 -c "print(max($lag,$g))")
+    else
+      read -r c r l < <(run_peer "$streams" "p${round}s")
+      echo "  peer: cpu ${c} s, peak rss ${r} MiB (sum over $streams processes), streams without output ${l}"
+      peer_cpu=$(python3 -c "print($peer_cpu+$c)"); peer_rss=$(python3 -c "print(max($peer_rss,$r))")
+    fi
+  done
+done
+cpu_ratio=$(python3 -c "print(round($rec_cpu/max($peer_cpu,0.01),2))")
+rss_ratio=$(python3 -c "print(round($rec_rss/max($peer_rss,0.01),2))")
+echo "at $streams streams: recorder cpu ${rec_cpu} s vs peer ${peer_cpu} s (ratio $cpu_ratio); peak rss ${rec_rss} vs ${peer_rss} MiB (ratio $rss_ratio); lost $lost"
+
+max_streams=$streams
+behind_at=none
+if [ "$lost" != 0 ] || python3 -c "import sys; sys.exit(0 if $lag > 5000 else 1)"; then
+  max_streams=0
+  behind_at=$streams
+else
+  for k in $(seq 1 "$steps"); do
+    n=$((streams + k * step))
+    echo "step: the recorder alone with $n streams …"
+    read -r c r l g rec_s pub_s < <(run_recorder "$n" "s${n}s")
+    echo "  recorder: cpu ${c} s, peak rss ${r} MiB, lost ${l}, max lag ${g} ms, recorded ${rec_s} s of ${pub_s} s"
+    if [ "$l" != 0 ] || python3 -c "import sys; sys.exit(0 if $g > 5000 else 1)"; then
+      behind_at=$n
+      break
+    fi
+    max_streams=$n
+  done
+fi
+echo "RESULT streams=$streams cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio lost=$lost max_streams=$max_streams behind_at=$behind_at recorder_cpu_s=$rec_cpu peer_cpu_s=$peer_cpu recorder_rss_mb=$rec_rss peer_rss_mb=$peer_rss max_lag_ms=$lag"
