@@ -6,19 +6,22 @@
 # Streams: a 20 s 1280x720 30 fps H.264 + AAC clip at about 2.5 Mbit/s, published in a loop with
 # `ffmpeg -re -c copy` to nginx-rtmp (Debian's nginx + libnginx-mod-rtmp). The recorder runs as packaged, with a
 # real Kafka broker (KRaft) and the S3 server of the local stack; this script plays ingest-hook's part (the
-# streams' lifecycle events). Each phase publishes N fresh streams, lets the recorders settle for 10 s, then
+# streams' lifecycle events). Each phase publishes N fresh streams, lets the recorders settle (WARMUP), then
 # measures CPU seconds over the next window and the peak resident memory over the whole phase (summed over the
 # peer's processes). Two rounds, alternating which side goes first; the ratios are over both rounds' sums.
 # Targets: cpu_ratio <= 1.0, rss_ratio <= 0.5, lost=0.
 #
-# Then the recorder alone with N + step, N + 2 step … streams until it falls behind: a slice announced more than
-# 5 s after its last packet (the publisher's start plus the slice's last DTS, so an upper bound), a lost slice,
-# or a recording that did not close. max_streams is the last count it kept up with.
+# Then the recorder alone with N + step, N + 2 step … streams until it falls behind: a slice announced later than its
+# length plus 5 s after its last packet (taken as the publisher's start plus the slice's last DTS; publishers start a
+# little after that, so the lag printed is an upper bound), a lost slice, or a recording that did not close.
+# max_streams is the last count it kept up with.
 #
 # Lost slices: numbers missing in a recording's sequence, and recordings that never closed.
 #
 # Usage (from the repository root): infra/bench/record.sh [streams] [seconds] [step] [steps]
-#   RECORDER_JVM (default "-Xmx512m -XX:+UseSerialGC"), SLICE (recorder slice length in s, default 10)
+#   RECORDER_JVM (default "-Xmx512m -XX:+UseSerialGC"), SLICE (recorder slice length in s, default 10),
+#   WARMUP (s before the measured window, default 30: long enough for the JVM's compilers to settle, as they have
+#   in a recorder that runs for days), KEEP_WORK=1 (keep the logs and files), ONLY=recorder|peer (one side, one round, no steps: for looking at one side)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 streams=${1:-50}
@@ -26,7 +29,8 @@ seconds=${2:-40}
 step=${3:-50}
 steps=${4:-4}
 slice=${SLICE:-10}
-warmup=10
+warmup=${WARMUP:-30}
+only=${ONLY:-}
 recorder_jvm=${RECORDER_JVM:--Xmx512m -XX:+UseSerialGC}
 
 missing=()
@@ -51,7 +55,7 @@ pub_pids=()
 cleanup() {
   for p in "${pub_pids[@]}" "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -197,8 +201,10 @@ run_peer() { # n prefix
 
 echo "recorder JVM: $recorder_jvm; recorder slices ${slice} s; peer segments 180 s; ${seconds} s measured after ${warmup} s per phase"
 rec_cpu=0; rec_rss=0; peer_cpu=0; peer_rss=0; lost=0; lag=0
-for round in 1 2; do
-  for side in $( [ $round = 1 ] && echo "recorder peer" || echo "peer recorder" ); do
+rounds="1 2"
+[ -n "$only" ] && rounds=1 && steps=0
+for round in $rounds; do
+  for side in $( [ -n "$only" ] && echo "$only" || { [ $round = 1 ] && echo "recorder peer" || echo "peer recorder"; } ); do
     echo "round $round: $side, $streams streams …"
     if [ "$side" = recorder ]; then
       read -r c r l g rec_s pub_s < <(run_recorder "$streams" "r${round}s")
@@ -218,7 +224,7 @@ echo "at $streams streams: recorder cpu ${rec_cpu} s vs peer ${peer_cpu} s (rati
 
 max_streams=$streams
 behind_at=none
-if [ "$lost" != 0 ] || python3 -c "import sys; sys.exit(0 if $lag > 5000 else 1)"; then
+if [ "$lost" != 0 ] || python3 -c "import sys; sys.exit(0 if $lag > $slice * 1000 + 5000 else 1)"; then
   max_streams=0
   behind_at=$streams
 else
@@ -227,7 +233,7 @@ else
     echo "step: the recorder alone with $n streams …"
     read -r c r l g rec_s pub_s < <(run_recorder "$n" "s${n}s")
     echo "  recorder: cpu ${c} s, peak rss ${r} MiB, lost ${l}, max lag ${g} ms, recorded ${rec_s} s of ${pub_s} s"
-    if [ "$l" != 0 ] || python3 -c "import sys; sys.exit(0 if $g > 5000 else 1)"; then
+    if [ "$l" != 0 ] || python3 -c "import sys; sys.exit(0 if $g > $slice * 1000 + 5000 else 1)"; then
       behind_at=$n
       break
     fi

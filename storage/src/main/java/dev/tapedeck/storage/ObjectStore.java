@@ -95,10 +95,16 @@ public class ObjectStore implements AutoCloseable {
         ensureBucket();
         return call("put", key, () -> {
             client.uploadObject(UploadObjectArgs.builder().bucket(bucket()).object(key)
-                    .filename(file.toString(), settings.partSize()).contentType(contentType).build());
+                    .filename(file.toString(), settings.partSize()).contentType(contentType).checksum(UPLOAD_CHECKSUM).build());
             return stat(key).orElseThrow();
         });
     }
+
+    /**
+     * The checksum sent with file uploads: CRC32 (the JDK's, hardware-accelerated) rather than the SDK's default CRC32C,
+     * which it computes a byte at a time in Java and which was the largest CPU cost of recording (infra/bench/record.sh).
+     */
+    static final io.minio.Checksum.Algorithm UPLOAD_CHECKSUM = io.minio.Checksum.Algorithm.CRC32;
 
     /** User metadata under which {@link #putFileOnce} records an object's SHA-256. */
     public static final String SHA256_METADATA = "sha256";
@@ -125,7 +131,7 @@ public class ObjectStore implements AutoCloseable {
         ensureBucket();
         return call("put", key, () -> {
             client.uploadObject(UploadObjectArgs.builder().bucket(bucket()).object(key)
-                    .filename(file.toString(), settings.partSize()).contentType(contentType)
+                    .filename(file.toString(), settings.partSize()).contentType(contentType).checksum(UPLOAD_CHECKSUM)
                     .userMetadata(java.util.Map.of(SHA256_METADATA, sha256)).build());
             return stat(key).orElseThrow();
         });

@@ -68,6 +68,13 @@ public interface RecorderConfig {
     @WithDefault("30s")
     Duration shutdownTimeout();
 
+    /**
+     * Slices uploaded at once, each rendition's in order: slices that many streams finish at the same moment go up
+     * side by side.
+     */
+    @WithDefault("4")
+    int uploadThreads();
+
     /** Renditions this replica pulls at once; a stream beyond it waits for a free pull (and shows in a metric). */
     @WithDefault("64")
     int maxRecordings();

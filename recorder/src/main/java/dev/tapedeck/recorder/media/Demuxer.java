@@ -21,55 +21,77 @@ import java.util.function.BooleanSupplier;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
-import org.bytedeco.ffmpeg.avformat.AVIOInterruptCB;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * An FFmpeg input read packet by packet, without decoding, whose every blocking step (open, probing, each read) can
- * be interrupted: FFmpeg asks {@code interrupted} about every 100 ms while it waits for the network.
+ * be interrupted.
+ * <p>
+ * FFmpeg asks its interrupt callback before every network read and about every 100 ms while one waits: hundreds of
+ * times a second per stream. A Java callback would cost a native-to-Java call each time (a quarter of the pulls' CPU
+ * at 50 streams, {@code infra/bench/record.sh}). Instead the callback is the C library's {@code strlen} over a
+ * two-byte native flag: it returns 0 while the flag is clear and 1 once it is set, without leaving native code
+ * ({@code strlen}'s one pointer argument and its return value sit where FFmpeg passes {@code opaque} and reads the
+ * callback's {@code int}, on x86-64 and on AArch64). {@link InterruptTicker} asks {@code interrupted} every 100 ms
+ * and sets the flag.
  */
 final class Demuxer implements AutoCloseable {
     static {
         avformat_network_init();
     }
 
+    /** {@code strlen}, called by FFmpeg as {@code int (*)(void *opaque)}. */
+    private static final Pointer STRLEN = strlen();
+
+    private static Pointer strlen() {
+        Pointer p = org.bytedeco.javacpp.Loader.addressof("strlen");
+        if (p == null || p.isNull()) {
+            throw new IllegalStateException("strlen is not among the process's symbols");
+        }
+        return p;
+    }
+
     private final AVFormatContext ic;
-    /** Held so the callback outlives every call FFmpeg makes to it. */
-    private final AVIOInterruptCB.Callback_Pointer interrupt;
+    /** The interrupt flag: two zero bytes; the first becomes non-zero to interrupt. Freed after the input closes. */
+    private final org.bytedeco.javacpp.BytePointer flag;
+    private final InterruptTicker.Watch watch;
     private final AVPacket pkt = av_packet_alloc();
     private String lastError;
 
-    private Demuxer(AVFormatContext ic, AVIOInterruptCB.Callback_Pointer interrupt) {
+    private Demuxer(AVFormatContext ic, org.bytedeco.javacpp.BytePointer flag, InterruptTicker.Watch watch) {
         this.ic = ic;
-        this.interrupt = interrupt;
+        this.flag = flag;
+        this.watch = watch;
     }
 
-    /** Opens and probes the input; {@code interrupted} returning true makes any wait give up. */
+    /** Opens and probes the input; once {@code interrupted} says true (asked every 100 ms), any wait gives up. */
     static Demuxer open(String input, Map<String, String> options, BooleanSupplier interrupted) throws IOException {
+        org.bytedeco.javacpp.BytePointer flag = new org.bytedeco.javacpp.BytePointer(new byte[2]);
+        InterruptTicker.Watch watch = InterruptTicker.watch(interrupted, () -> flag.put(0, (byte) 1));
         AVFormatContext ic = avformat_alloc_context();
-        AVIOInterruptCB.Callback_Pointer cb = new AVIOInterruptCB.Callback_Pointer() {
-            @Override
-            public int call(Pointer opaque) {
-                return interrupted.getAsBoolean() ? 1 : 0;
-            }
-        };
-        ic.interrupt_callback().callback(cb);
+        // AVIOInterruptCB is {int (*callback)(void *); void *opaque;} (avio.h): written as two pointers, so FFmpeg calls
+        // strlen itself, not a Java upcall.
+        new PointerPointer<>(ic.interrupt_callback()).put(0, STRLEN).put(1, flag);
         AVDictionary opts = new AVDictionary(null);
         options.forEach((k, v) -> av_dict_set(opts, k, v, 0));
         int ret = avformat_open_input(ic, input, null, opts);
         av_dict_free(opts);
         if (ret < 0) {
             // avformat_open_input frees the context when it fails.
+            watch.close();
+            flag.close();
             throw new IOException("cannot open " + input + ": " + error(ret));
         }
         ret = avformat_find_stream_info(ic, (PointerPointer<?>) null);
         if (ret < 0) {
             avformat_close_input(ic);
+            watch.close();
+            flag.close();
             throw new IOException("cannot read the streams of " + input + ": " + error(ret));
         }
-        return new Demuxer(ic, cb);
+        return new Demuxer(ic, flag, watch);
     }
 
     AVFormatContext context() {
@@ -126,6 +148,7 @@ final class Demuxer implements AutoCloseable {
     public void close() {
         av_packet_free(pkt);
         avformat_close_input(ic);
-        interrupt.close();
+        watch.close();
+        flag.close();
     }
 }

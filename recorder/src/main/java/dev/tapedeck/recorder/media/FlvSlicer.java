@@ -94,19 +94,24 @@ public final class FlvSlicer implements MediaPull {
     @Override
     public StreamEnd run(SliceListener listener, PullControl control) throws IOException {
         Files.createDirectories(spoolDir);
-        long[] lastPacket = {Long.MIN_VALUE};
-        StreamEnd[] asked = {null};
+        // Written by the pull thread, read by the interrupt ticker's too.
+        java.util.concurrent.atomic.AtomicLong lastPacket = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+        java.util.concurrent.atomic.AtomicReference<StreamEnd> asked = new java.util.concurrent.atomic.AtomicReference<>();
         BooleanSupplier interrupted = () -> {
-            if (asked[0] == null) {
-                asked[0] = control.check(lastPacket[0]);
+            if (asked.get() == null) {
+                StreamEnd end = control.check(lastPacket.get());
+                if (end != null) {
+                    asked.compareAndSet(null, end);
+                }
             }
-            return asked[0] != null;
+            return asked.get() != null;
         };
         try (Demuxer demuxer = Demuxer.open(input, inputOptions, interrupted)) {
             AVFormatContext in = demuxer.context();
             boolean hasVideo = demuxer.hasVideo();
             CutGrid policy = new CutGrid(sliceMillis);
             TimestampRebaser rebaser = new TimestampRebaser(jumpMillis);
+            StreamInfo[] streams = StreamInfo.of(in);
             Slice current = null;
             long seq = firstSeq;
             boolean started = false;
@@ -117,14 +122,19 @@ public final class FlvSlicer implements MediaPull {
                 while (!interrupted.getAsBoolean()) {
                     AVPacket pkt = demuxer.read();
                     if (pkt == null) {
-                        if (asked[0] == null) {
+                        if (asked.get() == null) {
                             LOG.debugf("input ended: %s", demuxer.lastError());
                         }
                         break;
                     }
-                    lastPacket[0] = System.nanoTime();
-                    AVStream stream = in.streams(pkt.stream_index());
-                    int type = stream.codecpar().codec_type();
+                    lastPacket.set(System.nanoTime());
+                    int index = pkt.stream_index();
+                    if (index >= streams.length) {
+                        streams = StreamInfo.of(in);
+                    }
+                    StreamInfo info = streams[index];
+                    AVStream stream = info.stream;
+                    int type = info.type;
                     if (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) {
                         continue;
                     }
@@ -145,7 +155,7 @@ public final class FlvSlicer implements MediaPull {
                         }
                         started = true;
                     }
-                    TimestampRebaser.Rebased r = rebaser.rebase(pkt.stream_index(), millis(ts, stream.time_base()));
+                    TimestampRebaser.Rebased r = rebaser.rebase(index, info.millis(ts));
                     if (r.offsetMillis() != 0) {
                         long shift = av_rescale_q(r.offsetMillis(), MILLIS, stream.time_base());
                         pkt.dts(pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() + shift : AV_NOPTS_VALUE);
@@ -155,7 +165,7 @@ public final class FlvSlicer implements MediaPull {
                         faultsInSlice.merge(r.fault(), 1, Integer::sum);
                         if (r.fault() != TimestampRebaser.Fault.WRAP) {
                             LOG.warnf("timestamp %s at %d ms (stream %d): continuing at %d ms in a new slice", r.fault(),
-                                    millis(ts, stream.time_base()), pkt.stream_index(), r.dtsMillis());
+                                    info.millis(ts), index, r.dtsMillis());
                             pendingCut = pendingCut != null ? pendingCut : "TIMESTAMP_" + r.fault();
                         }
                     }
@@ -165,8 +175,8 @@ public final class FlvSlicer implements MediaPull {
                         pendingCut = pendingCut != null ? pendingCut : "CODEC_CHANGE";
                     }
                     long dtsMillis = r.dtsMillis();
-                    long endMillis = dtsMillis + Math.max(0, millis(pkt.duration(), stream.time_base()));
-                    long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dtsMillis;
+                    long endMillis = dtsMillis + Math.max(0, info.millis(pkt.duration()));
+                    long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? info.millis(pkt.pts()) : dtsMillis;
                     if (current == null) {
                         policy.cutBefore(cutTime, key);
                         current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
@@ -214,11 +224,11 @@ public final class FlvSlicer implements MediaPull {
                     listener.sliceFinished(current.close(-1, faultsInSlice));
                 }
             }
-            return asked[0] != null ? asked[0] : StreamEnd.END_OF_INPUT;
+            return asked.get() != null ? asked.get() : StreamEnd.END_OF_INPUT;
         } catch (IOException e) {
-            if (asked[0] != null) {
+            if (asked.get() != null) {
                 // Told to end while the input was still opening (no publisher yet, a silent server).
-                return asked[0];
+                return asked.get();
             }
             throw e;
         }
@@ -231,6 +241,9 @@ public final class FlvSlicer implements MediaPull {
      * then the stream's, so the next slice's header carries it.
      */
     static boolean newCodecParameters(AVPacket pkt, AVStream stream) {
+        if (pkt.side_data_elems() == 0) {
+            return false;
+        }
         SizeTPointer size = new SizeTPointer(1);
         BytePointer data = av_packet_get_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA, size);
         if (data == null || data.isNull() || size.get() <= 0) {
@@ -262,6 +275,26 @@ public final class FlvSlicer implements MediaPull {
             }
         }
         return true;
+    }
+
+    /**
+     * What the loop needs of a stream, read once: every JavaCPP accessor call allocates, and this runs for every packet
+     * of every recorded stream.
+     */
+    private record StreamInfo(AVStream stream, int type, long num, long den) {
+        static StreamInfo[] of(AVFormatContext in) {
+            StreamInfo[] all = new StreamInfo[in.nb_streams()];
+            for (int i = 0; i < all.length; i++) {
+                AVStream s = in.streams(i);
+                AVRational tb = s.time_base();
+                all[i] = new StreamInfo(s, s.codecpar().codec_type(), tb.num(), tb.den());
+            }
+            return all;
+        }
+
+        long millis(long ts) {
+            return ts * 1000L * num / den;
+        }
     }
 
     static long millis(long ts, AVRational tb) {

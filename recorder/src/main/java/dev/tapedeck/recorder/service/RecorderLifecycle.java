@@ -61,7 +61,7 @@ public class RecorderLifecycle {
         metrics.watch(spool, clock);
         GuardRetrier retrier = new GuardRetrier(config.retryDelay(), config.retryMaxDelay(), metrics::retried);
         SliceStore slices = SliceStore.of(store);
-        uploader = new Uploader(spool, slices, events, retrier, metrics, clock);
+        uploader = new Uploader(spool, slices, events, retrier, metrics, clock, config.uploadThreads());
         for (Spool.Partial partial : spool.partials()) {
             Salvage.salvage(partial, spool, pulls, clock);
         }

@@ -303,7 +303,8 @@ public final class RecordingSession implements Runnable {
         long last = Math.max(lastSeq, resume.nextSeq() - 1);
         long slices = resume.slicesBefore() + produced;
         RecordingClosed.Reason r = reason;
-        CompletableFuture<Void> closed = ctx.uploader().then("announcing the end of " + published.recordingId() + "/" + published.rendition(),
+        CompletableFuture<Void> closed = ctx.uploader().then(published.recordingId(), published.rendition(),
+                "announcing the end of " + published.recordingId() + "/" + published.rendition(),
                 () -> {
                     mdc();
                     long quarantined = uploads.stream().filter(u -> u.isDone() && !u.isCompletedExceptionally()

@@ -16,9 +16,11 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 /**
- * The recorder's one upload thread. Slices go up in the order they were handed in (so every rendition's
- * slices in sequence), each retried without limit until stored, then announced with SliceStored and only
- * then removed from the spool. Other steps (a RecordingClosed) queue behind the uploads before them.
+ * The recorder's uploads: one lane per rendition's recording, lanes run side by side on a few threads. Within a lane
+ * slices go up in the order they were handed in (so in sequence), each retried without limit until stored, then
+ * announced with SliceStored and only then removed from the spool; a step queued on the lane (its RecordingClosed)
+ * runs after them. Lanes do not wait for each other: slices that every stream finishes at the same moment (they share
+ * the cut grid) go up together instead of one after the other.
  */
 public final class Uploader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Uploader.class);
@@ -43,10 +45,20 @@ public final class Uploader implements AutoCloseable {
     private final Retrier retrier;
     private final Listener listener;
     private final Clock clock;
-    private final ExecutorService thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-            r -> new Thread(r, "uploader"));
+    private final ExecutorService threads;
+    /** The last step queued on each lane that has not finished yet. */
+    private final java.util.Map<String, CompletableFuture<?>> tails = new java.util.HashMap<>();
 
+    /** One upload thread (tests). */
     public Uploader(Spool spool, SliceStore store, Announcer announcer, Retrier retrier, Listener listener, Clock clock) {
+        this(spool, store, announcer, retrier, listener, clock, 1);
+    }
+
+    /** @param threads how many lanes upload at once */
+    public Uploader(Spool spool, SliceStore store, Announcer announcer, Retrier retrier, Listener listener, Clock clock, int threads) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.threads = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                r -> new Thread(r, "uploader-" + n.incrementAndGet()));
         this.spool = spool;
         this.store = store;
         this.announcer = announcer;
@@ -55,32 +67,51 @@ public final class Uploader implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Queues a spooled slice: stored, announced, then removed from the spool. */
+    /** Queues a spooled slice on its rendition's lane: stored, announced, then removed from the spool. */
     public CompletableFuture<Result> upload(SpoolEntry entry) {
-        return CompletableFuture.supplyAsync(() -> {
+        return enqueue(lane(entry.recordingId(), entry.rendition()), () -> {
             mdc(entry);
             try {
                 return store(entry);
             } finally {
                 MDC.clear();
             }
-        }, thread);
+        });
     }
 
-    /** Queues a step behind every upload queued before it; retried like an upload. */
-    public CompletableFuture<Void> then(String what, Runnable step) {
-        return CompletableFuture.runAsync(() -> {
+    /** Queues a step behind every upload queued before it on the rendition's lane; retried like an upload. */
+    public CompletableFuture<Void> then(String recordingId, String rendition, String what, Runnable step) {
+        return enqueue(lane(recordingId, rendition), () -> {
             try {
                 retrier.call(what, () -> {
                     step.run();
                     return null;
                 });
+                return null;
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
             }
-        }, thread);
+        });
+    }
+
+    private static String lane(String recordingId, String rendition) {
+        return recordingId + "/" + rendition;
+    }
+
+    /** Runs {@code task} on the pool once everything queued before it on the lane finished (failed or not). */
+    private synchronized <T> CompletableFuture<T> enqueue(String lane, java.util.function.Supplier<T> task) {
+        CompletableFuture<?> before = tails.get(lane);
+        CompletableFuture<T> next = before == null ? CompletableFuture.supplyAsync(task, threads)
+                : before.handle((v, e) -> null).thenApplyAsync(v -> task.get(), threads);
+        tails.put(lane, next);
+        next.whenComplete((v, e) -> {
+            synchronized (this) {
+                tails.remove(lane, next);
+            }
+        });
+        return next;
     }
 
     private Result store(SpoolEntry entry) {
@@ -127,16 +158,25 @@ public final class Uploader implements AutoCloseable {
 
     /** Waits up to {@code millis} for what is queued, then stops; what is not stored stays in the spool. */
     public boolean drain(long millis) throws InterruptedException {
-        thread.shutdown();
-        if (thread.awaitTermination(millis, TimeUnit.MILLISECONDS)) {
-            return true;
+        CompletableFuture<?>[] pending;
+        synchronized (this) {
+            pending = tails.values().toArray(CompletableFuture[]::new);
         }
-        thread.shutdownNow();
-        return false;
+        boolean done;
+        try {
+            CompletableFuture.allOf(pending).get(millis, TimeUnit.MILLISECONDS);
+            done = true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            done = true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            done = false;
+        }
+        threads.shutdownNow();
+        return done;
     }
 
     @Override
     public void close() {
-        thread.shutdownNow();
+        threads.shutdownNow();
     }
 }

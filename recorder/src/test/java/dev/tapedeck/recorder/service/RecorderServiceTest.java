@@ -180,6 +180,7 @@ class RecorderServiceTest {
             StreamPublished p = Harness.published("s1");
             after.pulls.eofAfter = 1;
             after.recorder.own(p);
+            await(() -> after.pulls.firstSeqs.size() == 1, "the resumed pull started");
             after.recorder.end(p).get(10, TimeUnit.SECONDS);
             assertThat(after.events.slices()).extracting(SliceStored::seq).containsExactly(0L, 1L, 2L);
             assertThat(after.pulls.firstSeqs).as("the resume counts the spooled slices").containsExactly(2L);
