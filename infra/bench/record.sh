@@ -120,14 +120,19 @@ start_publishers() { # app prefix n
     pub_pids+=($!)
   done
 }
-stop_publishers() {
-  kill -INT "${pub_pids[@]}" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    alive=0
-    for p in "${pub_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
+await_exit() { # tenths-of-a-second pid...
+  local tries=$1
+  shift
+  for _ in $(seq 1 "$tries"); do
+    local alive=0
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && return
     sleep 0.1
   done
+}
+stop_publishers() {
+  kill -INT "${pub_pids[@]}" 2>/dev/null || true
+  await_exit 50 "${pub_pids[@]}"
   kill -KILL "${pub_pids[@]}" 2>/dev/null || true
   for p in "${pub_pids[@]}"; do wait "$p" 2>/dev/null || true; done
   pub_pids=()
@@ -183,12 +188,7 @@ run_peer() { # n prefix
   sleep "$seconds"
   c1=$(stat cpu "${peers[@]}")
   stop_publishers
-  for _ in $(seq 1 150); do
-    alive=0
-    for p in "${peers[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
+  await_exit 150 "${peers[@]}"
   kill -TERM "${peers[@]}" 2>/dev/null || true
   sleep 2
   kill -KILL "${peers[@]}" 2>/dev/null || true

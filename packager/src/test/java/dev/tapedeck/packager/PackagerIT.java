@@ -145,8 +145,11 @@ class PackagerIT {
         assertThat(store.stat(StorageKeys.master(id))).isPresent();
     }
 
-    @Test
-    void aReplicaThatStoppedIsNotTheEndOfTheRecording() throws Exception {
+    /** A new recording whose source slices 0 and 1 (2 s each) are in the bucket. */
+    record TwoSlices(String id, long ms, String first, String second) {
+    }
+
+    TwoSlices twoSlices() throws Exception {
         String id = Ids.uuid7();
         Path flv = Files.createTempFile("slice", ".flv");
         MediaTools.makeFlv(flv, 320, 240, 30, 2);
@@ -155,6 +158,16 @@ class PackagerIT {
         String second = StorageKeys.slice(KEY, id, "source", 1);
         store.putFile(first, flv, "video/x-flv");
         store.putFile(second, flv, "video/x-flv");
+        return new TwoSlices(id, ms, first, second);
+    }
+
+    @Test
+    void aReplicaThatStoppedIsNotTheEndOfTheRecording() throws Exception {
+        TwoSlices two = twoSlices();
+        String id = two.id();
+        long ms = two.ms();
+        String first = two.first();
+        String second = two.second();
         String key = Topics.sliceKey(id, "source");
 
         send(key, slice(id, 0, first, 0, ms));
@@ -172,14 +185,11 @@ class PackagerIT {
 
     @Test
     void aSliceAfterTheCloseReopensTheReplayAndOnlyTheNewCloseEndsIt() throws Exception {
-        String id = Ids.uuid7();
-        Path flv = Files.createTempFile("slice", ".flv");
-        MediaTools.makeFlv(flv, 320, 240, 30, 2);
-        long ms = Math.round(MediaTools.duration(flv.toString()) * 1000);
-        String first = StorageKeys.slice(KEY, id, "source", 0);
-        String second = StorageKeys.slice(KEY, id, "source", 1);
-        store.putFile(first, flv, "video/x-flv");
-        store.putFile(second, flv, "video/x-flv");
+        TwoSlices two = twoSlices();
+        String id = two.id();
+        long ms = two.ms();
+        String first = two.first();
+        String second = two.second();
         String key = Topics.sliceKey(id, "source");
         RecordingClosed firstEnd = new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.UNPUBLISHED, null,
                 Instant.now());
