@@ -232,7 +232,8 @@ public class LiveRegistry {
                         forgetOldEnds();
                         forgotAt = System.nanoTime();
                     }
-                    for (TopicPartition tp : parts) {
+                    // A decision catches up with the live sessions only: ends of other replicas are read as they come.
+                    for (TopicPartition tp : liveParts) {
                         positions.put(tp, c.position(tp));
                     }
                     synchronized (progress) {
