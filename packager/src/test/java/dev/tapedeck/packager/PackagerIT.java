@@ -147,6 +147,10 @@ class PackagerIT {
 
     /** A new recording whose source slices 0 and 1 (2 s each) are in the bucket. */
     record TwoSlices(String id, long ms, String first, String second) {
+        /** The record key of the source rendition's events. */
+        String key() {
+            return Topics.sliceKey(id, "source");
+        }
     }
 
     TwoSlices twoSlices() throws Exception {
@@ -164,68 +168,58 @@ class PackagerIT {
     @Test
     void aReplicaThatStoppedIsNotTheEndOfTheRecording() throws Exception {
         TwoSlices two = twoSlices();
-        String id = two.id();
-        long ms = two.ms();
-        String first = two.first();
-        String second = two.second();
-        String key = Topics.sliceKey(id, "source");
 
-        send(key, slice(id, 0, first, 0, ms));
+        send(two.key(), slice(two.id(), 0, two.first(), 0, two.ms()));
         // An older recorder announced its own shutdown as a close; the recording went on elsewhere.
-        send(key, new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.SHUTDOWN, null, Instant.now()));
-        send(key, slice(id, 1, second, 0, ms));
+        send(two.key(), new RecordingClosed(two.id(), KEY.toString(), "source", 0, 1, two.ms(), RecordingClosed.Reason.SHUTDOWN, null, Instant.now()));
+        send(two.key(), slice(two.id(), 1, two.second(), 0, two.ms()));
         try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
             // Events of one rendition are handled in order: once slice 1 is packaged, the SHUTDOWN close was handled.
-            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(two.id())
                     && c.renditions().size() == 1 && c.renditions().get(0).segments() == 2, Duration.ofSeconds(60));
             assertThat(vods.seen()).filteredOn(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id)).allMatch(r -> ((CatalogEntry) r.value().data()).status() == CatalogEntry.Status.LIVE);
+                    && c.recordingId().equals(two.id())).allMatch(r -> ((CatalogEntry) r.value().data()).status() == CatalogEntry.Status.LIVE);
         }
     }
 
     @Test
     void aSliceAfterTheCloseReopensTheReplayAndOnlyTheNewCloseEndsIt() throws Exception {
         TwoSlices two = twoSlices();
-        String id = two.id();
-        long ms = two.ms();
-        String first = two.first();
-        String second = two.second();
-        String key = Topics.sliceKey(id, "source");
-        RecordingClosed firstEnd = new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.UNPUBLISHED, null,
+        RecordingClosed firstEnd = new RecordingClosed(two.id(), KEY.toString(), "source", 0, 1, two.ms(), RecordingClosed.Reason.UNPUBLISHED, null,
                 Instant.now());
 
-        send(key, slice(id, 0, first, 0, ms));
-        send(key, firstEnd);
+        send(two.key(), slice(two.id(), 0, two.first(), 0, two.ms()));
+        send(two.key(), firstEnd);
         try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
-            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(two.id())
                     && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60));
 
             // The publisher came back within the reconnect window: its first slice follows a gap.
-            send(key, new SliceStored(id, Ids.uuid7(), KEY.toString(), "source", 1, second, 0, ms - 33, ms, 0, "", 1, true, 5000,
+            send(two.key(), new SliceStored(two.id(), Ids.uuid7(), KEY.toString(), "source", 1, two.second(), 0, two.ms() - 33, two.ms(), 0, "", 1, true, 5000,
                     Instant.now()));
             // The first part's close delivered again after it (a redelivery) must not end the recording.
-            send(key, firstEnd);
-            send(key, slice(id, 0, first, 0, ms));
+            send(two.key(), firstEnd);
+            send(two.key(), slice(two.id(), 0, two.first(), 0, two.ms()));
             CatalogEntry live = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id) && c.renditions().get(0).segments() == 2, Duration.ofSeconds(60)).value().data();
+                    && c.recordingId().equals(two.id()) && c.renditions().get(0).segments() == 2, Duration.ofSeconds(60)).value().data();
             assertThat(live.status()).isEqualTo(CatalogEntry.Status.LIVE);
             assertThat(live.endedAt()).isNull();
-            String playlist = new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(), StandardCharsets.UTF_8);
+            String playlist = new String(store.getBytes(StorageKeys.mediaPlaylist(two.id(), "source")).orElseThrow(), StandardCharsets.UTF_8);
             assertThat(playlist).contains("#EXT-X-PLAYLIST-TYPE:EVENT").contains("#EXT-X-DISCONTINUITY").doesNotContain("#EXT-X-ENDLIST");
 
-            send(key, new RecordingClosed(id, KEY.toString(), "source", 1, 2, 2 * ms, RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+            send(two.key(), new RecordingClosed(two.id(), KEY.toString(), "source", 1, 2, 2 * two.ms(), RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
             CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY && c.renditions().get(0).segments() == 2,
+                    && c.recordingId().equals(two.id()) && c.status() == CatalogEntry.Status.READY && c.renditions().get(0).segments() == 2,
                     Duration.ofSeconds(60)).value().data();
-            assertThat(ready.durationMillis()).isEqualTo(2 * ms);
+            assertThat(ready.durationMillis()).isEqualTo(2 * two.ms());
             // Between the reopening and the second close, nothing said READY.
             List<CatalogEntry.Status> after = vods.seen().stream().filter(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id) && c.renditions().get(0).segments() == 2).map(r -> ((CatalogEntry) r.value().data()).status())
+                    && c.recordingId().equals(two.id()) && c.renditions().get(0).segments() == 2).map(r -> ((CatalogEntry) r.value().data()).status())
                     .toList();
             assertThat(after).last().isEqualTo(CatalogEntry.Status.READY);
             assertThat(after.subList(0, after.size() - 1)).containsOnly(CatalogEntry.Status.LIVE);
         }
-        String playlist = new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(), StandardCharsets.UTF_8);
+        String playlist = new String(store.getBytes(StorageKeys.mediaPlaylist(two.id(), "source")).orElseThrow(), StandardCharsets.UTF_8);
         assertThat(playlist).contains("#EXT-X-PLAYLIST-TYPE:VOD").endsWith("#EXT-X-ENDLIST\n");
     }
 
