@@ -10,13 +10,14 @@ import java.util.List;
  * @param streamKey      {@code __defaultVhost__/live/demo}
  * @param app            {@code live}
  * @param stream         {@code demo}
- * @param status         LIVE while slices arrive, READY once every rendition is closed
+ * @param status         LIVE while slices arrive, READY once every rendition is closed, DEGRADED when closed with
+ *                       a part missing or damaged (the rest plays; {@code message} says which), FAILED with nothing
  * @param startedAt      when the first packaged media was recorded (publish time)
  * @param endedAt        when the recording closed, null while live
  * @param durationMillis packaged media duration (sum of the source's segment durations)
  * @param masterPlaylist object key of the master playlist, {@code vod/{recordingId}/master.m3u8}
  * @param renditions     the packaged renditions, highest bandwidth first
- * @param message        why a recording FAILED, else null
+ * @param message        why a recording FAILED or is DEGRADED, else null
  * @param updatedAt      when this entry was written
  */
 public record CatalogEntry(
@@ -38,7 +39,7 @@ public record CatalogEntry(
     }
 
     /** A recording's lifecycle in the catalog. */
-    public enum Status { LIVE, READY, FAILED, DELETED }
+    public enum Status { LIVE, READY, DEGRADED, FAILED, DELETED }
 
     /**
      * One packaged rendition.

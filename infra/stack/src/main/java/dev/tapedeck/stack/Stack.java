@@ -395,15 +395,13 @@ public final class Stack implements AutoCloseable {
     /** Makes the S3 server unreachable, as an outage would (the objects stay). */
     public void stopS3() throws Exception {
         progress.accept("stopping the S3 server (outage)");
-        s3.close();
+        s3.stop();
     }
 
     /** Brings the S3 server back on the same port and directory. */
     public void startS3() throws Exception {
         progress.accept("starting the S3 server again");
-        EmbeddedS3 old = s3;
-        s3 = EmbeddedS3.start(old.dataDir(), old.port());
-        running.set(running.indexOf(old), s3);
+        s3.restart();
     }
 
     /** Stops nginx first (publishers end, hooks fire), then the services (they finish their work), then Kafka and S3. */

@@ -16,7 +16,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     public static final String ACCESS_KEY = "tapedeck";
     public static final String SECRET_KEY = "tapedeck-local-secret";
 
-    private final S3Proxy proxy;
+    private volatile S3Proxy proxy;
     private final int port;
     private final Path dataDir;
 
@@ -30,9 +30,13 @@ public final class EmbeddedS3 implements AutoCloseable {
     public static EmbeddedS3 start(Path dataDir, int port) throws Exception {
         Files.createDirectories(dataDir);
         int p = port == 0 ? Ports.free() : port;
+        return new EmbeddedS3(serve(dataDir, p), p, dataDir);
+    }
+
+    private static S3Proxy serve(Path dataDir, int port) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new FilesystemNio2BlobStore(dataDir.toAbsolutePath().toString()))
-                .endpoint(URI.create("http://127.0.0.1:" + p))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .build();
         proxy.start();
@@ -40,9 +44,19 @@ public final class EmbeddedS3 implements AutoCloseable {
             Thread.sleep(25);
         }
         if (!"STARTED".equals(proxy.getState())) {
-            throw new IllegalStateException("S3 server did not start on port " + p + ": " + proxy.getState());
+            throw new IllegalStateException("S3 server did not start on port " + port + ": " + proxy.getState());
         }
-        return new EmbeddedS3(proxy, p, dataDir);
+        return proxy;
+    }
+
+    /** Makes the server unreachable, as an outage would; the objects stay. */
+    public void stop() throws Exception {
+        proxy.stop();
+    }
+
+    /** Serves again on the same port and directory after {@link #stop()}. */
+    public void restart() throws Exception {
+        proxy = serve(dataDir, port);
     }
 
     /** {@code http://127.0.0.1:port} */

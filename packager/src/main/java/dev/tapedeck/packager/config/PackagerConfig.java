@@ -16,4 +16,20 @@ public interface PackagerConfig {
     /** Scratch directory for downloaded slices and fresh segments. */
     @WithDefault("${java.io.tmpdir}/tapedeck-packager/work")
     Path workDir();
+
+    /** How many recordings are packaged at once; events of one recording are always handled one after the other. */
+    @WithDefault("4")
+    int workers();
+
+    /** Events handed to the workers and not finished yet; the consumer waits for a free place beyond it. */
+    @WithDefault("256")
+    int maxInFlight();
+
+    /** Storage and broker errors: the first retry waits this long, each next one twice as long. */
+    @WithDefault("500ms")
+    Duration retryDelay();
+
+    /** The longest wait between two retries; retries go on until the call succeeds. */
+    @WithDefault("15s")
+    Duration retryMaxDelay();
 }

@@ -33,8 +33,10 @@ public class Manifest {
         public long closedLastSeq = -1;
         /** The next packaged segment follows a slice that could not be packaged. */
         public boolean pendingDiscontinuity;
-        /** Why a slice could not be packaged, if one could not. */
+        /** Why the first slice that could not be packaged could not, if one could not. */
         public String problem;
+        /** Slices that could not be packaged (missing, checksum mismatch, undecodable), in the order they came. */
+        public List<Gap> gaps = new ArrayList<>();
 
         public long durationMillis() {
             return segments.stream().mapToLong(s -> s.durationMillis).sum();
@@ -51,5 +53,18 @@ public class Manifest {
         public int videoFrames;
         /** A gap precedes this segment (a slice was lost or could not be packaged). */
         public boolean discontinuity;
+    }
+
+    /** A slice that is not in the replay, and why. */
+    public static class Gap {
+        public long slice;
+        /** Stream time the slice covered. */
+        public long firstDtsMillis;
+        public long durationMillis;
+        /** When the recorder stored it. */
+        public Instant storedAt;
+        /** {@code missing}, {@code checksum} or {@code undecodable}. */
+        public String cause;
+        public String detail;
     }
 }

@@ -4,29 +4,37 @@ import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.packager.service.PackagerService;
-import io.smallrye.reactive.messaging.annotations.Blocking;
+import dev.tapedeck.packager.service.RecordingLanes;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
-/** Slice events from {@code tapedeck.slices}, in order per recording and rendition. */
+/**
+ * Slice events from {@code tapedeck.slices}, in order per recording and rendition. Each goes to its recording's
+ * lane; the consumer does not wait for it, so a recording waiting out a storage outage holds up no other.
+ */
 @ApplicationScoped
 public class SliceEventsListener {
     private final PackagerService packager;
+    private final RecordingLanes lanes;
 
-    SliceEventsListener(PackagerService packager) {
+    SliceEventsListener(PackagerService packager, RecordingLanes lanes) {
         this.packager = packager;
+        this.lanes = lanes;
     }
 
     @Incoming("slices")
-    @Blocking(ordered = true)
-    public void onEvent(CloudEvent<?> event) {
-        if (event == null) {
-            return;
+    public CompletionStage<Void> onEvent(Message<CloudEvent<?>> message) {
+        CloudEvent<?> event = message.getPayload();
+        if (event != null && event.data() instanceof SliceStored slice) {
+            return LaneDispatch.dispatch(lanes, message, slice.recordingId(), "slice " + slice.seq() + " of " + slice.rendition(),
+                    () -> packager.onSlice(slice));
         }
-        if (event.data() instanceof SliceStored slice) {
-            packager.onSlice(slice);
-        } else if (event.data() instanceof RecordingClosed closed) {
-            packager.onClosed(closed);
+        if (event != null && event.data() instanceof RecordingClosed closed) {
+            return LaneDispatch.dispatch(lanes, message, closed.recordingId(), "close of " + closed.rendition(),
+                    () -> packager.onClosed(closed));
         }
+        return message.ack();
     }
 }

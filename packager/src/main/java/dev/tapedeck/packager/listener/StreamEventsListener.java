@@ -3,24 +3,29 @@ package dev.tapedeck.packager.listener;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.packager.service.PackagerService;
-import io.smallrye.reactive.messaging.annotations.Blocking;
+import dev.tapedeck.packager.service.RecordingLanes;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
-/** Publishes from {@code tapedeck.streams}: which renditions a recording will have. */
+/** Publishes from {@code tapedeck.streams}: which renditions a recording will have. Handled on the recording's lane. */
 @ApplicationScoped
 public class StreamEventsListener {
     private final PackagerService packager;
+    private final RecordingLanes lanes;
 
-    StreamEventsListener(PackagerService packager) {
+    StreamEventsListener(PackagerService packager, RecordingLanes lanes) {
         this.packager = packager;
+        this.lanes = lanes;
     }
 
     @Incoming("streams")
-    @Blocking(ordered = true)
-    public void onEvent(CloudEvent<?> event) {
-        if (event != null && event.data() instanceof StreamPublished published) {
-            packager.onPublished(published);
+    public CompletionStage<Void> onEvent(Message<CloudEvent<?>> message) {
+        if (message.getPayload() != null && message.getPayload().data() instanceof StreamPublished published) {
+            return LaneDispatch.dispatch(lanes, message, published.recordingId(), "publish of " + published.rendition(),
+                    () -> packager.onPublished(published));
         }
+        return message.ack();
     }
 }

@@ -5,7 +5,6 @@ import dev.tapedeck.contract.StorageKeys;
 import dev.tapedeck.contract.event.EventCodec;
 import dev.tapedeck.packager.hls.Manifest;
 import dev.tapedeck.storage.ObjectStore;
-import dev.tapedeck.storage.Retry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** Loads and saves manifests in object storage, with a small in-memory cache of recent recordings. */
+/**
+ * Loads and saves manifests in object storage, with a small in-memory cache of recent recordings. Storage errors pass
+ * to the caller (its step is retried); only the cache is shared between threads, never a storage call.
+ */
 @ApplicationScoped
 public class ManifestStore {
     private static final int CACHE = 256;
@@ -30,16 +32,20 @@ public class ManifestStore {
         this.store = store;
     }
 
-    public synchronized Optional<Manifest> load(String recordingId) {
-        Manifest cached = cache.get(recordingId);
-        if (cached != null) {
-            return Optional.of(cached);
+    public Optional<Manifest> load(String recordingId) {
+        synchronized (cache) {
+            Manifest cached = cache.get(recordingId);
+            if (cached != null) {
+                return Optional.of(cached);
+            }
         }
-        Optional<byte[]> json = Retry.DEFAULT.run("load manifest " + recordingId, () -> store.getBytes(StorageKeys.manifest(recordingId)));
+        Optional<byte[]> json = store.getBytes(StorageKeys.manifest(recordingId));
         return json.map(bytes -> {
             try {
                 Manifest m = mapper.readValue(bytes, Manifest.class);
-                cache.put(recordingId, m);
+                synchronized (cache) {
+                    cache.put(recordingId, m);
+                }
                 return m;
             } catch (IOException e) {
                 throw new UncheckedIOException("manifest of " + recordingId + " is not readable", e);
@@ -47,16 +53,23 @@ public class ManifestStore {
         });
     }
 
-    public synchronized void save(Manifest m) {
+    public void save(Manifest m) {
+        byte[] json;
         try {
-            byte[] json = mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
-            Retry.DEFAULT.run("save manifest " + m.recordingId, () -> {
-                store.putBytes(StorageKeys.manifest(m.recordingId), json, "application/json");
-                return null;
-            });
-            cache.put(m.recordingId, m);
+            json = mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        store.putBytes(StorageKeys.manifest(m.recordingId), json, "application/json");
+        synchronized (cache) {
+            cache.put(m.recordingId, m);
+        }
+    }
+
+    /** Drops what is cached of a recording: a step failed halfway, its retry starts from what the bucket holds. */
+    public void forget(String recordingId) {
+        synchronized (cache) {
+            cache.remove(recordingId);
         }
     }
 }

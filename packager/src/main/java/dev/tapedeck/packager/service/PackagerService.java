@@ -13,7 +13,8 @@ import dev.tapedeck.packager.media.HlsSegmenter;
 import dev.tapedeck.packager.media.Segment;
 import dev.tapedeck.packager.media.SegmentedSlice;
 import dev.tapedeck.storage.ObjectStore;
-import dev.tapedeck.storage.Retry;
+import dev.tapedeck.storage.Sha256;
+import dev.tapedeck.storage.StorageException;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -30,6 +31,11 @@ import org.jboss.logging.MDC;
 /**
  * Slice events in, HLS out: each stored slice becomes segments appended to its rendition's playlist
  * (EVENT while live); a closed recording gets VOD playlists, the master playlist and a READY catalog entry.
+ *
+ * <p>Each method is one step on its recording's lane ({@link RecordingLanes}): steps of one recording never overlap.
+ * A step that fails on storage or the broker throws, after dropping the recording's cached state, and is retried from
+ * what the bucket holds; writes use deterministic keys, so a retry overwrites what the failed attempt wrote. A slice
+ * that is missing or damaged (its bytes differ from SliceStored's sha256, or its media cannot be read) becomes a gap.
  */
 @ApplicationScoped
 public class PackagerService {
@@ -43,14 +49,10 @@ public class PackagerService {
     private final Clock clock;
 
     private final MeterRegistry metrics;
-    private final Object[] locks = new Object[64];
 
     PackagerService(PackagerConfig config, ObjectStore store, ManifestStore manifests, CatalogEvents catalog, Clock clock,
             MeterRegistry metrics) {
         this.metrics = metrics;
-        for (int i = 0; i < locks.length; i++) {
-            locks[i] = new Object();
-        }
         this.config = config;
         this.store = store;
         this.manifests = manifests;
@@ -64,40 +66,46 @@ public class PackagerService {
      * the source's recording closes first.
      */
     public void onPublished(StreamPublished p) {
-        synchronized (lock(p.recordingId())) {
-            mdc(p.recordingId(), p.rendition(), p.sourceStreamKey());
-            try {
-                Manifest m = manifests.load(p.recordingId()).orElse(null);
-                boolean changed = false;
-                if (m == null) {
-                    m = newManifest(p.recordingId(), p.sourceStreamKey(), p.publishedAt());
-                    changed = true;
-                } else if (!p.derived() && (m.startedAt == null || p.publishedAt().isBefore(m.startedAt))) {
-                    m.startedAt = p.publishedAt();
-                    changed = true;
-                }
-                if (p.derived() && !m.renditions.containsKey(p.rendition())) {
-                    m.renditions.put(p.rendition(), new Manifest.RenditionState());
-                    LOG.infof("rendition %s expected", p.rendition());
-                    changed = true;
-                }
-                if (changed) {
-                    manifests.save(m);
-                }
-            } finally {
-                MDC.clear();
+        mdc(p.recordingId(), p.rendition(), p.sourceStreamKey());
+        try {
+            Manifest m = manifests.load(p.recordingId()).orElse(null);
+            boolean changed = false;
+            if (m == null) {
+                m = newManifest(p.recordingId(), p.sourceStreamKey(), p.publishedAt());
+                changed = true;
+            } else if (!p.derived() && (m.startedAt == null || p.publishedAt().isBefore(m.startedAt))) {
+                m.startedAt = p.publishedAt();
+                changed = true;
             }
+            if (p.derived() && !m.renditions.containsKey(p.rendition())) {
+                m.renditions.put(p.rendition(), new Manifest.RenditionState());
+                LOG.infof("rendition %s expected", p.rendition());
+                changed = true;
+            }
+            if (changed) {
+                manifests.save(m);
+            }
+        } catch (RuntimeException e) {
+            manifests.forget(p.recordingId());
+            throw e;
+        } finally {
+            MDC.clear();
         }
     }
 
     public void onSlice(SliceStored slice) {
-        synchronized (lock(slice.recordingId())) {
+        mdc(slice.recordingId(), slice.rendition(), slice.streamKey());
+        try {
             packageSlice(slice);
+        } catch (RuntimeException e) {
+            manifests.forget(slice.recordingId());
+            throw e;
+        } finally {
+            MDC.clear();
         }
     }
 
     private void packageSlice(SliceStored slice) {
-        mdc(slice.recordingId(), slice.rendition(), slice.streamKey());
         Manifest m = manifests.load(slice.recordingId()).orElseGet(() -> create(slice));
         Manifest.RenditionState r = m.renditions.computeIfAbsent(slice.rendition(), k -> new Manifest.RenditionState());
         if (r.slices.contains(slice.seq())) {
@@ -114,23 +122,35 @@ public class PackagerService {
                 || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
         try {
-            Files.createDirectories(work);
-            Path flv = work.resolve("slice.flv");
-            Retry.DEFAULT.run("download " + slice.objectKey(), () -> {
-                store.download(slice.objectKey(), flv);
-                return null;
-            });
-            SegmentedSlice out = new HlsSegmenter(config.segmentDuration().toMillis())
-                    .segment(flv, work.resolve("segments"), slice.firstDtsMillis() + slice.durationMillis());
-            if (out.segments().isEmpty()) {
-                throw new IOException("slice " + slice.objectKey() + " holds no audio or video packets");
+            SegmentedSlice out;
+            try {
+                out = segment(slice, work);
+            } catch (Damaged e) {
+                // A slice that is gone or damaged is skipped; the next one starts after a discontinuity.
+                Manifest.Gap g = new Manifest.Gap();
+                g.slice = slice.seq();
+                g.firstDtsMillis = slice.firstDtsMillis();
+                g.durationMillis = slice.durationMillis();
+                g.storedAt = slice.storedAt();
+                g.cause = e.cause;
+                g.detail = e.getMessage();
+                r.gaps.add(g);
+                r.problem = r.problem != null ? r.problem
+                        : "slice " + slice.seq() + " (" + slice.objectKey() + ") could not be packaged: " + e.getMessage();
+                r.slices.add(slice.seq());
+                r.pendingDiscontinuity = true;
+                metrics.counter("tapedeck.packager.slice.failures", "cause", e.cause).increment();
+                LOG.errorf("slice %d (%s) could not be packaged, it becomes a gap: %s", slice.seq(), slice.objectKey(), e.getMessage());
+                manifests.save(m);
+                catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+                return;
             }
             long next = r.segments.isEmpty() ? 0 : r.segments.get(r.segments.size() - 1).index + 1;
-            boolean first = true;
+            java.util.List<Manifest.SegmentEntry> added = new java.util.ArrayList<>();
             for (Segment s : out.segments()) {
                 long index = next++;
                 String key = StorageKeys.segment(slice.recordingId(), slice.rendition(), index);
-                Retry.DEFAULT.run("upload " + key, () -> store.putFile(key, s.file(), "video/mp2t"));
+                store.putFile(key, s.file(), "video/mp2t");
                 Manifest.SegmentEntry e = new Manifest.SegmentEntry();
                 e.index = index;
                 e.slice = slice.seq();
@@ -138,10 +158,10 @@ public class PackagerService {
                 e.durationMillis = s.durationMillis();
                 e.bytes = s.bytes();
                 e.videoFrames = s.videoFrames();
-                e.discontinuity = first && gap && !r.segments.isEmpty();
-                first = false;
-                r.segments.add(e);
+                e.discontinuity = added.isEmpty() && gap && !r.segments.isEmpty();
+                added.add(e);
             }
+            r.segments.addAll(added);
             r.width = out.info().width();
             r.height = out.info().height();
             r.codecs = out.info().codecs();
@@ -153,68 +173,105 @@ public class PackagerService {
             metrics.counter("tapedeck.packager.slices.packaged").increment();
             metrics.counter("tapedeck.packager.segments.written").increment(out.segments().size());
             LOG.infof("slice %d packaged into %d segments (%d ms)", slice.seq(), out.segments().size(), r.durationMillis());
-        } catch (IOException | RuntimeException e) {
-            // A slice that cannot be packaged is skipped; the next one starts after a discontinuity.
-            r.problem = "slice " + slice.seq() + " (" + slice.objectKey() + ") could not be packaged: " + e.getMessage();
-            r.slices.add(slice.seq());
-            r.pendingDiscontinuity = true;
-            metrics.counter("tapedeck.packager.slice.failures").increment();
-            LOG.errorf("%s", r.problem);
-            manifests.save(m);
         } finally {
             deleteTree(work);
-            MDC.clear();
+        }
+    }
+
+    /**
+     * Downloads the slice, checks it against its SliceStored and cuts it into segments in {@code work}. A storage error
+     * other than "not found" passes through (the step is retried); anything wrong with the slice itself is {@link Damaged}.
+     */
+    private SegmentedSlice segment(SliceStored slice, Path work) {
+        Path flv = work.resolve("slice.flv");
+        try {
+            Files.createDirectories(work);
+            store.download(slice.objectKey(), flv);
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                throw new Damaged("missing", "the object " + slice.objectKey() + " does not exist");
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to the work directory " + work, e);
+        }
+        try {
+            if (slice.sha256() != null && !slice.sha256().isEmpty()) {
+                String sha = Sha256.of(flv);
+                if (!sha.equalsIgnoreCase(slice.sha256())) {
+                    throw new Damaged("checksum", "its bytes do not match the checksum it was stored with (sha256 " + sha
+                            + ", expected " + slice.sha256() + ")");
+                }
+            }
+            SegmentedSlice out = new HlsSegmenter(config.segmentDuration().toMillis())
+                    .segment(flv, work.resolve("segments"), slice.firstDtsMillis() + slice.durationMillis());
+            if (out.segments().isEmpty()) {
+                throw new Damaged("undecodable", "it holds no audio or video packets");
+            }
+            return out;
+        } catch (Damaged e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new Damaged("undecodable", e.getMessage());
+        }
+    }
+
+    /** What is wrong with a slice that cannot be packaged; {@code cause} is {@code missing}, {@code checksum} or {@code undecodable}. */
+    private static final class Damaged extends RuntimeException {
+        final String cause;
+
+        Damaged(String cause, String message) {
+            super(message, null, false, false);
+            this.cause = cause;
         }
     }
 
     public void onClosed(RecordingClosed closed) {
-        synchronized (lock(closed.recordingId())) {
-            close(closed);
-        }
-    }
-
-    private void close(RecordingClosed closed) {
         mdc(closed.recordingId(), closed.rendition(), closed.streamKey());
         try {
-            if (closed.reason() == null || !closed.reason().isFinal()) {
-                // An older recorder's SHUTDOWN: the recording continues on another replica.
-                LOG.infof("rendition %s: close reason %s is not an end; the replay stays live", closed.rendition(), closed.reason());
-                return;
-            }
-            Manifest m = manifests.load(closed.recordingId()).orElse(null);
-            if (m == null || m.renditions.values().stream().allMatch(r -> r.segments.isEmpty())) {
-                LOG.warnf("recording closed (%s) with nothing packaged", closed.reason());
-                Manifest empty = m != null ? m : createEmpty(closed);
-                catalog.publish(entry(empty, CatalogEntry.Status.FAILED,
-                        closed.message() != null ? closed.message() : "no media was recorded (" + closed.reason() + ")"));
-                return;
-            }
-            Manifest.RenditionState r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
-            long packaged = r.slices.stream().mapToLong(Long::longValue).max().orElse(-1);
-            if (packaged > closed.lastSeq()) {
-                // A close that arrived after slices of the session that continued the recording: it ended an earlier part.
-                LOG.infof("rendition %s: close at slice %d comes after slice %d of a republished session; the replay stays live",
-                        closed.rendition(), closed.lastSeq(), packaged);
-                return;
-            }
-            r.closed = true;
-            r.closedLastSeq = closed.lastSeq();
-            if (m.endedAt == null || m.endedAt.isBefore(closed.closedAt())) {
-                m.endedAt = closed.closedAt();
-            }
-            publishPlaylists(m, closed.rendition());
-            manifests.save(m);
-            boolean allClosed = m.renditions.values().stream().allMatch(x -> x.closed);
-            catalog.publish(entry(m, allClosed ? CatalogEntry.Status.READY : CatalogEntry.Status.LIVE, null));
-            LOG.infof("rendition %s closed (%s); recording %s", closed.rendition(), closed.reason(), allClosed ? "READY" : "still live");
+            close(closed);
+        } catch (RuntimeException e) {
+            manifests.forget(closed.recordingId());
+            throw e;
         } finally {
             MDC.clear();
         }
     }
 
-    /** Events of one recording are handled one at a time: they share its manifest. */
-    private Object lock(String recordingId) {
-        return locks[Math.floorMod(recordingId.hashCode(), locks.length)];
+    private void close(RecordingClosed closed) {
+        if (closed.reason() == null || !closed.reason().isFinal()) {
+            // An older recorder's SHUTDOWN: the recording continues on another replica.
+            LOG.infof("rendition %s: close reason %s is not an end; the replay stays live", closed.rendition(), closed.reason());
+            return;
+        }
+        Manifest m = manifests.load(closed.recordingId()).orElse(null);
+        if (m == null || m.renditions.values().stream().allMatch(r -> r.segments.isEmpty())) {
+            LOG.warnf("recording closed (%s) with nothing packaged", closed.reason());
+            Manifest empty = m != null ? m : createEmpty(closed);
+            catalog.publish(entry(empty, CatalogEntry.Status.FAILED,
+                    closed.message() != null ? closed.message() : "no media was recorded (" + closed.reason() + ")"));
+            return;
+        }
+        Manifest.RenditionState r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
+        long packaged = r.slices.stream().mapToLong(Long::longValue).max().orElse(-1);
+        if (packaged > closed.lastSeq()) {
+            // A close that arrived after slices of the session that continued the recording: it ended an earlier part.
+            LOG.infof("rendition %s: close at slice %d comes after slice %d of a republished session; the replay stays live",
+                    closed.rendition(), closed.lastSeq(), packaged);
+            return;
+        }
+        r.closed = true;
+        r.closedLastSeq = closed.lastSeq();
+        if (m.endedAt == null || m.endedAt.isBefore(closed.closedAt())) {
+            m.endedAt = closed.closedAt();
+        }
+        publishPlaylists(m, closed.rendition());
+        manifests.save(m);
+        boolean allClosed = m.renditions.values().stream().allMatch(x -> x.closed);
+        boolean damaged = m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty());
+        CatalogEntry.Status status = !allClosed ? CatalogEntry.Status.LIVE : damaged ? CatalogEntry.Status.DEGRADED : CatalogEntry.Status.READY;
+        catalog.publish(entry(m, status, null));
+        LOG.infof("rendition %s closed (%s); recording %s", closed.rendition(), closed.reason(), allClosed ? status : "still live");
     }
 
     private void publishPlaylists(Manifest m, String rendition) {
@@ -224,11 +281,7 @@ public class PackagerService {
     }
 
     private void put(String key, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        Retry.DEFAULT.run("upload " + key, () -> {
-            store.putBytes(key, bytes, PLAYLIST_TYPE);
-            return null;
-        });
+        store.putBytes(key, text.getBytes(StandardCharsets.UTF_8), PLAYLIST_TYPE);
     }
 
     CatalogEntry entry(Manifest m, CatalogEntry.Status status, String message) {

@@ -11,13 +11,13 @@ import java.util.List;
  * @param streamKey       {@code __defaultVhost__/live/demo}
  * @param app             {@code live}
  * @param stream          {@code demo}
- * @param status          LIVE, READY, FAILED
+ * @param status          LIVE, READY, DEGRADED (ended with a part missing or damaged; the rest plays), FAILED
  * @param startedAt       when it started
  * @param endedAt         when it ended; null while live
  * @param durationSeconds packaged duration so far
  * @param playbackUrl     the master playlist, relative to this API: {@code /vod/{id}/master.m3u8}; null when nothing is playable
  * @param renditions      what the master lists
- * @param message         why it FAILED, if it did
+ * @param message         why it FAILED or is DEGRADED, if it is
  */
 public record RecordingView(String id, String streamKey, String app, String stream, CatalogEntry.Status status,
         Instant startedAt, Instant endedAt, double durationSeconds, String playbackUrl, List<CatalogEntry.Rendition> renditions,

@@ -1,0 +1,35 @@
+package dev.tapedeck.packager.listener;
+
+import dev.tapedeck.packager.service.RecordingLanes;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Hands a consumed event to its recording's lane and acknowledges it once handled, so its offset is committed only
+ * then (throttled commits follow the acknowledgements, in any order). The consumer goes on with the next event at
+ * once, unless too many are in flight.
+ */
+final class LaneDispatch {
+    private static final Logger LOG = Logger.getLogger(LaneDispatch.class);
+
+    private LaneDispatch() {
+    }
+
+    static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String what, Runnable step) {
+        RecordingLanes.Submitted submitted = lanes.submit(recordingId, what, step);
+        submitted.done().whenComplete((v, e) -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof RejectedExecutionException) {
+                // Shutting down: left unacknowledged, the event is delivered again to whoever takes over.
+                return;
+            }
+            if (cause != null) {
+                LOG.errorf(cause, "%s of recording %s failed and is skipped", what, recordingId);
+            }
+            message.ack();
+        });
+        return submitted.admitted();
+    }
+}

@@ -1,0 +1,171 @@
+package dev.tapedeck.packager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapedeck.contract.Ids;
+import dev.tapedeck.contract.StorageKeys;
+import dev.tapedeck.contract.StreamKey;
+import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CatalogEntry;
+import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.TapedeckEvent;
+import dev.tapedeck.packager.service.RecordingLanes;
+import dev.tapedeck.storage.ObjectStore;
+import dev.tapedeck.storage.Sha256;
+import dev.tapedeck.storage.StoredObject;
+import dev.tapedeck.testkit.EmbeddedS3;
+import dev.tapedeck.testkit.MediaTools;
+import dev.tapedeck.testkit.TapedeckTestResource;
+import dev.tapedeck.testkit.TopicReader;
+import dev.tapedeck.testkit.TopicWriter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** The packager under storage faults and damaged slices, against the embedded broker and S3 server. */
+@QuarkusTest
+@QuarkusTestResource(TapedeckTestResource.class)
+class PackagerFaultIT {
+    static final StreamKey KEY = PackagerIT.KEY;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String kafka;
+
+    @Inject
+    ObjectStore objects;
+
+    @Inject
+    RecordingLanes lanes;
+
+    @Inject
+    MeterRegistry metrics;
+
+    /** {@code n} slices of 2 s each in the bucket, continuing each other's stream time; their SliceStored events. */
+    List<SliceStored> slices(String id, int n) throws Exception {
+        Path dir = Files.createTempDirectory("slices");
+        Path whole = dir.resolve("whole.flv");
+        MediaTools.makeFlv(whole, 320, 240, 30, 2);
+        long ms = Math.round(MediaTools.duration(whole.toString()) * 1000);
+        List<SliceStored> events = new ArrayList<>();
+        for (int seq = 0; seq < n; seq++) {
+            Path slice = dir.resolve(seq + ".flv");
+            MediaTools.Result r = MediaTools.run(60, "ffmpeg", "-hide_banner", "-v", "error", "-i", whole.toString(), "-c", "copy",
+                    "-output_ts_offset", String.valueOf(seq * ms / 1000.0), "-f", "flv", "-y", slice.toString());
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            String key = StorageKeys.slice(KEY, id, "source", seq);
+            objects.putFile(key, slice, "video/x-flv");
+            events.add(new SliceStored(id, id, KEY.toString(), "source", seq, key, seq * ms, seq * ms + ms - 33, ms, Files.size(slice),
+                    Sha256.of(slice), 2, false, 0, Instant.now()));
+        }
+        return events;
+    }
+
+    void send(String key, TapedeckEvent event) throws Exception {
+        TopicWriter.send(kafka, Topics.SLICES, key, CloudEvent.of("test", event, Clock.systemUTC()));
+    }
+
+    void sendAll(String id, List<SliceStored> events) throws Exception {
+        for (SliceStored e : events) {
+            send(Topics.sliceKey(id, "source"), e);
+        }
+        SliceStored last = events.get(events.size() - 1);
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", last.seq(), events.size(),
+                events.size() * last.durationMillis(), RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+    }
+
+    static CatalogEntry awaitFinal(TopicReader vods, String id) {
+        return (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(90)).value().data();
+    }
+
+    String playlist(String id) {
+        return new String(objects.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anS3OutageWhileSlicesArriveDelaysTheReplaysAndLosesNothing() throws Exception {
+        String a = Ids.uuid7();
+        String b = Ids.uuid7();
+        List<SliceStored> slicesOfA = slices(a, 3);
+        List<SliceStored> slicesOfB = slices(b, 1);
+        double retriesBefore = metrics.counter("tapedeck.packager.retries").count();
+        EmbeddedS3 s3 = TapedeckTestResource.TestServers.get().s3();
+
+        s3.stop();
+        long down = System.nanoTime();
+        try {
+            sendAll(a, slicesOfA);
+            sendAll(b, slicesOfB);
+            // Both recordings wait for storage at once: the consumer handed B's events out while A's first step was failing.
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (lanes.retrying() < 2) {
+                assertThat(System.nanoTime()).as("both recordings retry side by side").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            while (System.nanoTime() - down < Duration.ofSeconds(30).toNanos()) {
+                assertThat(lanes.busyLanes()).as("nothing was given up during the outage").isGreaterThanOrEqualTo(2);
+                Thread.sleep(500);
+            }
+        } finally {
+            s3.restart();
+        }
+
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry entryOfA = awaitFinal(vods, a);
+            CatalogEntry entryOfB = awaitFinal(vods, b);
+            assertThat(entryOfA.status()).isEqualTo(CatalogEntry.Status.READY);
+            assertThat(entryOfA.message()).isNull();
+            assertThat(entryOfA.renditions()).singleElement().satisfies(r -> assertThat(r.segments()).isEqualTo(3));
+            assertThat(entryOfA.durationMillis()).isEqualTo(3 * slicesOfA.get(0).durationMillis());
+            assertThat(entryOfB.status()).isEqualTo(CatalogEntry.Status.READY);
+        }
+        assertThat(playlist(a)).doesNotContain("#EXT-X-DISCONTINUITY").endsWith("#EXT-X-ENDLIST\n");
+        assertThat(metrics.counter("tapedeck.packager.retries").count() - retriesBefore).as("steps were retried").isPositive();
+        assertThat(lanes.retrying()).isZero();
+    }
+
+    @Test
+    void aSliceWithBytesFlippedInTheMiddleBecomesAMarkedGapAndTheReplayIsDegraded() throws Exception {
+        String id = Ids.uuid7();
+        List<SliceStored> events = slices(id, 3);
+        // The object changed after it was stored: the same length, 64 bytes in the middle inverted.
+        byte[] bytes = objects.getBytes(events.get(1).objectKey()).orElseThrow();
+        for (int i = bytes.length / 2; i < bytes.length / 2 + 64; i++) {
+            bytes[i] = (byte) ~bytes[i];
+        }
+        objects.putBytes(events.get(1).objectKey(), bytes, "video/x-flv");
+
+        sendAll(id, events);
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry entry = awaitFinal(vods, id);
+            assertThat(entry.status()).isEqualTo(CatalogEntry.Status.DEGRADED);
+            assertThat(entry.message()).contains("slice 1").contains("checksum");
+            assertThat(entry.renditions()).singleElement().satisfies(r -> assertThat(r.segments()).isEqualTo(2));
+        }
+        String playlist = playlist(id);
+        assertThat(playlist).contains("#EXT-X-DISCONTINUITY").endsWith("#EXT-X-ENDLIST\n");
+        String manifest = new String(objects.getBytes(StorageKeys.manifest(id)).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(manifest).contains("\"cause\" : \"checksum\"");
+
+        // What is left plays: the replay decodes without an error.
+        Path local = Files.createTempDirectory("replay");
+        for (StoredObject o : objects.list(StorageKeys.vodDir(id) + "source/")) {
+            objects.download(o.key(), local.resolve(o.key().substring(o.key().lastIndexOf('/') + 1)));
+        }
+        assertThat(MediaTools.decodeErrors(local.resolve("index.m3u8").toString())).isEmpty();
+        assertThat(MediaTools.duration(local.resolve("index.m3u8").toString())).isGreaterThan(3.5);
+    }
+}
