@@ -102,6 +102,51 @@ class PackagerIT {
     }
 
     @Test
+    void aRungThatNeverClosesIsLeftOutAfterTheTimeoutAndTheReplayNeverGoesBackToLive() throws Exception {
+        String id = Ids.uuid7();
+        Path source = Files.createTempFile("source", ".flv");
+        Path rung = Files.createTempFile("rung", ".flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 2);
+        MediaTools.makeFlv(rung, 320, 180, 30, 2);
+        long ms = Math.round(MediaTools.duration(source.toString()) * 1000);
+        for (int seq = 0; seq < 2; seq++) {
+            store.putFile(StorageKeys.slice(KEY, id, "180p", seq), rung, "video/x-flv");
+        }
+        store.putFile(StorageKeys.slice(KEY, id, "source", 0), source, "video/x-flv");
+        RecordingClosed sourceEnd = new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.UNPUBLISHED, null,
+                Instant.now());
+
+        send(Topics.STREAMS, KEY.toString(), published(id, false, "source"));
+        send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
+        send(Topics.sliceKey(id, "180p"), slice(id, "180p", 0, StorageKeys.slice(KEY, id, "180p", 0), 0, ms));
+        send(Topics.sliceKey(id, "source"), slice(id, 0, StorageKeys.slice(KEY, id, "source", 0), 0, ms));
+        send(Topics.sliceKey(id, "source"), sourceEnd);
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            // The worker of 180p died: its rendition never closes. The replay is complete without it after the timeout.
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(60)).value().data();
+            assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
+            assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source");
+            assertThat(ready.message()).contains("180p is left out").contains("did not close within");
+            assertThat(Duration.between(sourceEnd.closedAt(), ready.updatedAt())).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+
+            // A late slice of the left-out rung, then the source's close delivered again: nothing goes back to LIVE.
+            send(Topics.sliceKey(id, "180p"), slice(id, "180p", 1, StorageKeys.slice(KEY, id, "180p", 1), ms, ms));
+            send(Topics.sliceKey(id, "source"), sourceEnd);
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.updatedAt().isAfter(ready.updatedAt()), Duration.ofSeconds(60));
+            List<CatalogEntry.Status> statuses = vods.seen().stream().filter(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id)).map(r -> ((CatalogEntry) r.value().data()).status()).toList();
+            assertThat(statuses.subList(statuses.indexOf(CatalogEntry.Status.READY), statuses.size())).containsOnly(CatalogEntry.Status.READY);
+        }
+        String master = new String(store.getBytes(StorageKeys.master(id)).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(master).contains("source/index.m3u8").doesNotContain("180p");
+        String rungPlaylist = new String(store.getBytes(StorageKeys.mediaPlaylist(id, "180p")).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(rungPlaylist).as("what it had is finished, not left growing").endsWith("#EXT-X-ENDLIST\n").contains("000000.ts")
+                .doesNotContain("000001.ts");
+    }
+
+    @Test
     void redeliveredSliceIsPackagedOnceAndACorruptSliceLeavesADiscontinuityAndADegradedReplay() throws Exception {
         String id = Ids.uuid7();
         Path flv = Files.createTempFile("slice", ".flv");

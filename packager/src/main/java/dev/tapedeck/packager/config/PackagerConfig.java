@@ -25,6 +25,13 @@ public interface PackagerConfig {
     @WithDefault("256")
     int maxInFlight();
 
+    /**
+     * How long after the source closed the other renditions (rungs) may take to close; one that has not is left out
+     * of the master playlist, with the reason, and the replay is declared complete without it.
+     */
+    @WithDefault("60s")
+    Duration renditionTimeout();
+
     /** Storage and broker errors: the first retry waits this long, each next one twice as long. */
     @WithDefault("500ms")
     Duration retryDelay();

@@ -17,6 +17,10 @@ public class Manifest {
     public String stream;
     public Instant startedAt;
     public Instant endedAt;
+    /** When the source rendition closed for good; the other renditions have the rendition timeout from then to close. */
+    public Instant sourceClosedAt;
+    /** READY or DEGRADED once the replay was declared complete; it never goes back to LIVE (but see {@link RenditionState#closedLastSeq}). */
+    public String finalStatus;
     public Map<String, RenditionState> renditions = new LinkedHashMap<>();
 
     /** One rendition's packaged media. */
@@ -31,6 +35,8 @@ public class Manifest {
         public boolean closed;
         /** The last slice its RecordingClosed named; a later slice reopens the rendition (a republish within the reconnect window). */
         public long closedLastSeq = -1;
+        /** Why the rendition was left out of the replay (it did not close in time), or null. */
+        public String dropped;
         /** The next packaged segment follows a slice that could not be packaged. */
         public boolean pendingDiscontinuity;
         /** Why the first slice that could not be packaged could not, if one could not. */

@@ -54,10 +54,10 @@ public final class PlaylistWriter {
             double frameRate, int segments, long durationMillis) {
     }
 
-    /** The renditions that have segments, highest bandwidth first. */
+    /** The renditions that have segments and were not dropped, highest bandwidth first. */
     public static List<Variant> variants(Manifest m) {
         return m.renditions.entrySet().stream()
-                .filter(e -> !e.getValue().segments.isEmpty())
+                .filter(e -> !e.getValue().segments.isEmpty() && e.getValue().dropped == null)
                 .map(e -> variant(e.getKey(), e.getValue()))
                 .sorted(Comparator.comparingLong(Variant::bandwidth).reversed())
                 .toList();

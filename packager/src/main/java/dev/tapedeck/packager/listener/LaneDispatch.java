@@ -1,8 +1,11 @@
 package dev.tapedeck.packager.listener;
 
 import dev.tapedeck.packager.service.RecordingLanes;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
@@ -18,17 +21,28 @@ final class LaneDispatch {
     }
 
     static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String what, Runnable step) {
+        return dispatch(lanes, message, recordingId, what, step, () -> CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * As above, acknowledging only once {@code settled} completes too (asked after the step): a close that leaves its
+     * recording waiting for its other renditions is delivered again after a restart, which restarts their timeout.
+     */
+    static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String what, Runnable step,
+            Supplier<CompletionStage<Void>> settled) {
         RecordingLanes.Submitted submitted = lanes.submit(recordingId, what, step);
         submitted.done().whenComplete((v, e) -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof RejectedExecutionException) {
                 // Shutting down: left unacknowledged, the event is delivered again to whoever takes over.
                 return;
             }
             if (cause != null) {
                 LOG.errorf(cause, "%s of recording %s failed and is skipped", what, recordingId);
+                message.ack();
+                return;
             }
-            message.ack();
+            settled.get().thenRun(message::ack);
         });
         return submitted.admitted();
     }

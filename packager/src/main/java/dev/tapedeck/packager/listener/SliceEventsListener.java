@@ -33,7 +33,7 @@ public class SliceEventsListener {
         }
         if (event != null && event.data() instanceof RecordingClosed closed) {
             return LaneDispatch.dispatch(lanes, message, closed.recordingId(), "close of " + closed.rendition(),
-                    () -> packager.onClosed(closed));
+                    () -> packager.onClosed(closed), () -> packager.settled(closed.recordingId()));
         }
         return message.ack();
     }

@@ -16,6 +16,7 @@ import dev.tapedeck.storage.ObjectStore;
 import dev.tapedeck.storage.Sha256;
 import dev.tapedeck.storage.StorageException;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +24,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -41,6 +50,7 @@ import org.jboss.logging.MDC;
 public class PackagerService {
     private static final Logger LOG = Logger.getLogger(PackagerService.class);
     static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
+    private static final String SOURCE = "source";
 
     private final PackagerConfig config;
     private final ObjectStore store;
@@ -49,10 +59,19 @@ public class PackagerService {
     private final Clock clock;
 
     private final MeterRegistry metrics;
+    private final RecordingLanes lanes;
+    /** Recordings whose source closed and whose other renditions have not: completed once the replay is final. */
+    private final Map<String, CompletableFuture<Void>> completing = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "packager-rendition-timeout");
+        t.setDaemon(true);
+        return t;
+    });
 
     PackagerService(PackagerConfig config, ObjectStore store, ManifestStore manifests, CatalogEvents catalog, Clock clock,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, RecordingLanes lanes) {
         this.metrics = metrics;
+        this.lanes = lanes;
         this.config = config;
         this.store = store;
         this.manifests = manifests;
@@ -107,6 +126,12 @@ public class PackagerService {
 
     private void packageSlice(SliceStored slice) {
         Manifest m = manifests.load(slice.recordingId()).orElseGet(() -> create(slice));
+        Manifest.RenditionState known = m.renditions.get(slice.rendition());
+        if (known == null && m.finalStatus != null || known != null && known.dropped != null) {
+            LOG.warnf("slice %d of rendition %s arrived after the replay was complete without it (%s); it is left out", slice.seq(),
+                    slice.rendition(), m.finalStatus);
+            return;
+        }
         Manifest.RenditionState r = m.renditions.computeIfAbsent(slice.rendition(), k -> new Manifest.RenditionState());
         if (r.slices.contains(slice.seq())) {
             LOG.debugf("slice %d already packaged", slice.seq());
@@ -117,6 +142,10 @@ public class PackagerService {
             LOG.infof("rendition %s reopened: slice %d follows its close at slice %d", slice.rendition(), slice.seq(), r.closedLastSeq);
             r.closed = false;
             m.endedAt = null;
+            m.finalStatus = null;
+            if (SOURCE.equals(slice.rendition())) {
+                m.sourceClosedAt = null;
+            }
         }
         boolean gap = r.pendingDiscontinuity || slice.discontinuity()
                 || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
@@ -265,13 +294,91 @@ public class PackagerService {
         if (m.endedAt == null || m.endedAt.isBefore(closed.closedAt())) {
             m.endedAt = closed.closedAt();
         }
+        if (m.sourceClosedAt == null && (SOURCE.equals(closed.rendition()) || !m.renditions.containsKey(SOURCE))) {
+            m.sourceClosedAt = closed.closedAt();
+        }
         publishPlaylists(m, closed.rendition());
-        manifests.save(m);
+        LOG.infof("rendition %s closed (%s)", closed.rendition(), closed.reason());
+        settle(m);
+    }
+
+    /**
+     * Declares the replay complete once every rendition has closed; otherwise, once the source has closed, gives the
+     * others until the rendition timeout. Writes the manifest and the catalog entry either way.
+     */
+    private void settle(Manifest m) {
         boolean allClosed = m.renditions.values().stream().allMatch(x -> x.closed);
+        if (!allClosed) {
+            manifests.save(m);
+            catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+            if (m.sourceClosedAt != null) {
+                completing.computeIfAbsent(m.recordingId, k -> new CompletableFuture<>());
+                Duration left = config.renditionTimeout().minus(Duration.between(m.sourceClosedAt, clock.instant()));
+                String id = m.recordingId;
+                timer.schedule(() -> lanes.submit(id, "rendition timeout", () -> onRenditionTimeout(id)),
+                        Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
+                LOG.infof("the source has closed; %s not yet, waiting up to %s", open(m), left.isNegative() ? Duration.ZERO : left);
+            }
+            return;
+        }
         boolean damaged = m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty());
-        CatalogEntry.Status status = !allClosed ? CatalogEntry.Status.LIVE : damaged ? CatalogEntry.Status.DEGRADED : CatalogEntry.Status.READY;
+        CatalogEntry.Status status = damaged ? CatalogEntry.Status.DEGRADED : CatalogEntry.Status.READY;
+        m.finalStatus = status.name();
+        manifests.save(m);
         catalog.publish(entry(m, status, null));
-        LOG.infof("rendition %s closed (%s); recording %s", closed.rendition(), closed.reason(), allClosed ? status : "still live");
+        LOG.infof("recording %s", status);
+        CompletableFuture<Void> waiting = completing.remove(m.recordingId);
+        if (waiting != null) {
+            waiting.complete(null);
+        }
+    }
+
+    /** The rendition timeout of a recording passed: renditions still open are left out, and the replay is complete. */
+    public void onRenditionTimeout(String recordingId) {
+        MDC.put("recordingId", recordingId);
+        try {
+            Manifest m = manifests.load(recordingId).orElse(null);
+            if (m == null || m.finalStatus != null || m.sourceClosedAt == null) {
+                return;
+            }
+            if (clock.instant().isBefore(m.sourceClosedAt.plus(config.renditionTimeout()))) {
+                return; // the source reopened and closed again since this was scheduled: a later check is due
+            }
+            for (var e : m.renditions.entrySet()) {
+                Manifest.RenditionState r = e.getValue();
+                if (!r.closed) {
+                    r.dropped = "rendition " + e.getKey() + " is left out: it did not close within " + config.renditionTimeout()
+                            + " of the source";
+                    r.closed = true;
+                    LOG.warnf("%s", r.dropped);
+                    metrics.counter("tapedeck.packager.renditions.dropped").increment();
+                    if (!r.segments.isEmpty()) {
+                        put(StorageKeys.mediaPlaylist(m.recordingId, e.getKey()), PlaylistWriter.media(r));
+                    }
+                }
+            }
+            put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
+            settle(m);
+        } catch (RuntimeException e) {
+            manifests.forget(recordingId);
+            throw e;
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    /** Completes once the recording's replay is final, at once unless its source closed and another rendition has not. */
+    public CompletionStage<Void> settled(String recordingId) {
+        return completing.getOrDefault(recordingId, CompletableFuture.completedFuture(null));
+    }
+
+    private static String open(Manifest m) {
+        return m.renditions.entrySet().stream().filter(e -> !e.getValue().closed).map(Map.Entry::getKey).toList().toString();
+    }
+
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
     }
 
     private void publishPlaylists(Manifest m, String rendition) {
@@ -292,7 +399,8 @@ public class PackagerService {
                 v.width(), v.height(), v.frameRate(), v.bandwidth(), v.averageBandwidth(), v.codecs(), v.segments(), v.durationMillis()))
                 .toList();
         String problem = message != null ? message
-                : m.renditions.values().stream().map(r -> r.problem).filter(p -> p != null).findFirst().orElse(null);
+                : m.renditions.values().stream().flatMap(r -> Stream.of(r.problem, r.dropped)).filter(p -> p != null)
+                        .reduce((a, b) -> a + "; " + b).orElse(null);
         return new CatalogEntry(m.recordingId, m.streamKey, m.app, m.stream, status, m.startedAt,
                 status == CatalogEntry.Status.LIVE ? null : m.endedAt, duration,
                 renditions.isEmpty() ? null : StorageKeys.master(m.recordingId), renditions, problem, clock.instant());
