@@ -317,7 +317,7 @@ public class PackagerService {
                 String id = m.recordingId;
                 timer.schedule(() -> lanes.submit(id, "rendition timeout", () -> onRenditionTimeout(id)),
                         Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
-                LOG.infof("the source has closed; %s not yet, waiting up to %s", open(m), left.isNegative() ? Duration.ZERO : left);
+                LOG.infof("the source has closed; %s not yet, waiting up to %d ms", open(m), Math.max(0, left.toMillis()));
             }
             return;
         }
@@ -347,8 +347,8 @@ public class PackagerService {
             for (var e : m.renditions.entrySet()) {
                 Manifest.RenditionState r = e.getValue();
                 if (!r.closed) {
-                    r.dropped = "rendition " + e.getKey() + " is left out: it did not close within " + config.renditionTimeout()
-                            + " of the source";
+                    r.dropped = "rendition " + e.getKey() + " is left out: it did not close within " + config.renditionTimeout().toMillis() / 1000.0
+                            + " s of the source";
                     r.closed = true;
                     LOG.warnf("%s", r.dropped);
                     metrics.counter("tapedeck.packager.renditions.dropped").increment();
