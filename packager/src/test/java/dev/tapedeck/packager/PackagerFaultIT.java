@@ -20,6 +20,9 @@ import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import dev.tapedeck.testkit.TopicReader;
 import dev.tapedeck.testkit.TopicWriter;
+import io.lindstrom.m3u8.model.MediaPlaylist;
+import io.lindstrom.m3u8.model.PlaylistType;
+import io.lindstrom.m3u8.parser.MediaPlaylistParser;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -55,20 +58,29 @@ class PackagerFaultIT {
 
     /** {@code n} slices of 2 s each in the bucket, continuing each other's stream time; their SliceStored events. */
     List<SliceStored> slices(String id, int n) throws Exception {
+        int[] seconds = new int[n];
+        java.util.Arrays.fill(seconds, 2);
+        return slices(id, seconds);
+    }
+
+    /** Slices of the given lengths in the bucket, continuing each other's stream time; their SliceStored events. */
+    List<SliceStored> slices(String id, int... seconds) throws Exception {
         Path dir = Files.createTempDirectory("slices");
-        Path whole = dir.resolve("whole.flv");
-        MediaTools.makeFlv(whole, 320, 240, 30, 2);
-        long ms = Math.round(MediaTools.duration(whole.toString()) * 1000);
         List<SliceStored> events = new ArrayList<>();
-        for (int seq = 0; seq < n; seq++) {
+        long start = 0;
+        for (int seq = 0; seq < seconds.length; seq++) {
+            Path made = dir.resolve(seq + "-made.flv");
+            MediaTools.makeFlv(made, 320, 240, 30, seconds[seq]);
+            long ms = Math.round(MediaTools.duration(made.toString()) * 1000);
             Path slice = dir.resolve(seq + ".flv");
-            MediaTools.Result r = MediaTools.run(60, "ffmpeg", "-hide_banner", "-v", "error", "-i", whole.toString(), "-c", "copy",
-                    "-output_ts_offset", String.valueOf(seq * ms / 1000.0), "-f", "flv", "-y", slice.toString());
+            MediaTools.Result r = MediaTools.run(60, "ffmpeg", "-hide_banner", "-v", "error", "-i", made.toString(), "-c", "copy",
+                    "-output_ts_offset", String.valueOf(start / 1000.0), "-f", "flv", "-y", slice.toString());
             assertThat(r.exit()).as(r.stderr()).isZero();
             String key = StorageKeys.slice(KEY, id, "source", seq);
             objects.putFile(key, slice, "video/x-flv");
-            events.add(new SliceStored(id, id, KEY.toString(), "source", seq, key, seq * ms, seq * ms + ms - 33, ms, Files.size(slice),
-                    Sha256.of(slice), 2, false, 0, Instant.now()));
+            events.add(new SliceStored(id, id, KEY.toString(), "source", seq, key, start, start + ms - 33, ms, Files.size(slice),
+                    Sha256.of(slice), seconds[seq], false, 0, Instant.now()));
+            start += ms;
         }
         return events;
     }
@@ -167,5 +179,35 @@ class PackagerFaultIT {
         }
         assertThat(MediaTools.decodeErrors(local.resolve("index.m3u8").toString())).isEmpty();
         assertThat(MediaTools.duration(local.resolve("index.m3u8").toString())).isGreaterThan(3.5);
+    }
+
+    @Test
+    void everyPlaylistWrittenWhileLiveParsesAndKeepsItsTargetDuration() throws Exception {
+        String id = Ids.uuid7();
+        // A short first slice: its segment is short too, yet the target duration must allow for the longer ones after it.
+        List<SliceStored> events = slices(id, 2, 4, 2);
+        List<MediaPlaylist> seen = new ArrayList<>();
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            for (SliceStored e : events) {
+                send(Topics.sliceKey(id, "source"), e);
+                int segments = (int) e.seq() + 1;
+                vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                        && !c.renditions().isEmpty() && c.renditions().get(0).segments() == segments, Duration.ofSeconds(60));
+                seen.add(new MediaPlaylistParser().readPlaylist(playlist(id)));
+            }
+            send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 2, 3, 8000,
+                    RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+            awaitFinal(vods, id);
+            seen.add(new MediaPlaylistParser().readPlaylist(playlist(id)));
+        }
+        assertThat(seen).extracting(MediaPlaylist::targetDuration).as("fixed for the life of the playlist").containsOnly(seen.get(0).targetDuration());
+        assertThat(seen.subList(0, 3)).allSatisfy(p -> {
+            assertThat(p.playlistType()).contains(PlaylistType.EVENT);
+            assertThat(p.ongoing()).isTrue();
+        });
+        MediaPlaylist vod = seen.get(3);
+        assertThat(vod.playlistType()).contains(PlaylistType.VOD);
+        assertThat(vod.ongoing()).as("#EXT-X-ENDLIST").isFalse();
+        assertThat(vod.mediaSegments()).hasSize(3).allSatisfy(s -> assertThat(Math.round(s.duration())).isLessThanOrEqualTo(vod.targetDuration()));
     }
 }

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tapedeck.packager.hls.Manifest;
 import dev.tapedeck.packager.hls.PlaylistWriter;
 import dev.tapedeck.packager.media.Codecs;
+import io.lindstrom.m3u8.model.MediaPlaylist;
+import io.lindstrom.m3u8.model.MediaSegment;
+import io.lindstrom.m3u8.model.PlaylistType;
+import io.lindstrom.m3u8.parser.MediaPlaylistParser;
 import org.junit.jupiter.api.Test;
 
 class PlaylistWriterTest {
@@ -31,12 +35,12 @@ class PlaylistWriterTest {
         assertThat(PlaylistWriter.media(rendition(6000, 4000))).isEqualTo("""
                 #EXTM3U
                 #EXT-X-VERSION:3
+                #EXT-X-PLAYLIST-TYPE:EVENT
                 #EXT-X-TARGETDURATION:6
                 #EXT-X-MEDIA-SEQUENCE:0
-                #EXT-X-PLAYLIST-TYPE:EVENT
-                #EXTINF:6.000,
+                #EXTINF:6.0,
                 000000.ts
-                #EXTINF:4.000,
+                #EXTINF:4.0,
                 000001.ts
                 """);
     }
@@ -49,18 +53,32 @@ class PlaylistWriterTest {
         assertThat(PlaylistWriter.media(r)).isEqualTo("""
                 #EXTM3U
                 #EXT-X-VERSION:3
+                #EXT-X-PLAYLIST-TYPE:VOD
                 #EXT-X-TARGETDURATION:7
                 #EXT-X-MEDIA-SEQUENCE:0
-                #EXT-X-PLAYLIST-TYPE:VOD
-                #EXTINF:6.000,
+                #EXTINF:6.0,
                 000000.ts
-                #EXTINF:4.000,
+                #EXTINF:4.0,
                 000001.ts
                 #EXT-X-DISCONTINUITY
                 #EXTINF:6.033,
                 000002.ts
                 #EXT-X-ENDLIST
                 """);
+    }
+
+    @Test
+    void theTargetDurationIsTheRenditionsOwnNotTheLongestSegments() throws Exception {
+        Manifest.RenditionState r = rendition(6000, 4000, 2000);
+        r.targetDuration = 8;
+        String text = PlaylistWriter.media(r);
+        assertThat(text).contains("#EXT-X-TARGETDURATION:8\n");
+        // What is written reads back with the same library, unchanged.
+        MediaPlaylist parsed = new MediaPlaylistParser().readPlaylist(text);
+        assertThat(parsed.targetDuration()).isEqualTo(8);
+        assertThat(parsed.playlistType()).contains(PlaylistType.EVENT);
+        assertThat(parsed.mediaSegments()).extracting(MediaSegment::duration).containsExactly(6.0, 4.0, 2.0);
+        assertThat(new MediaPlaylistParser().writePlaylistAsString(parsed)).isEqualTo(text);
     }
 
     @Test
@@ -78,9 +96,9 @@ class PlaylistWriterTest {
                 #EXTM3U
                 #EXT-X-VERSION:3
                 #EXT-X-INDEPENDENT-SEGMENTS
-                #EXT-X-STREAM-INF:BANDWIDTH=2666666,AVERAGE-BANDWIDTH=2400000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=30.000
+                #EXT-X-STREAM-INF:BANDWIDTH=2666666,AVERAGE-BANDWIDTH=2400000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=30.0
                 source/index.m3u8
-                #EXT-X-STREAM-INF:BANDWIDTH=800000,AVERAGE-BANDWIDTH=800000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000
+                #EXT-X-STREAM-INF:BANDWIDTH=800000,AVERAGE-BANDWIDTH=800000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.0
                 360p/index.m3u8
                 """);
     }

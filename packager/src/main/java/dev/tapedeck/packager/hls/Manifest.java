@@ -28,6 +28,13 @@ public class Manifest {
         public int width;
         public int height;
         public String codecs;
+        /**
+         * EXT-X-TARGETDURATION of its media playlist in seconds, fixed when its first segments were packaged (the segment
+         * duration plus the keyframe interval seen then, rounded up); 0 in manifests from before it was kept.
+         */
+        public int targetDuration;
+        /** Segments whose duration, rounded, exceeded the target (keyframes further apart than at the start). */
+        public int overTarget;
         /** Slices already packaged (redeliveries are skipped). */
         public List<Long> slices = new ArrayList<>();
         public List<SegmentEntry> segments = new ArrayList<>();

@@ -1,52 +1,75 @@
 package dev.tapedeck.packager.hls;
 
 import dev.tapedeck.contract.StorageKeys;
+import io.lindstrom.m3u8.model.MasterPlaylist;
+import io.lindstrom.m3u8.model.MediaPlaylist;
+import io.lindstrom.m3u8.model.MediaSegment;
+import io.lindstrom.m3u8.model.PlaylistType;
+import io.lindstrom.m3u8.model.Resolution;
+import io.lindstrom.m3u8.parser.MasterPlaylistParser;
+import io.lindstrom.m3u8.parser.MediaPlaylistParser;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
-/** Renders HLS media and master playlists. Pure logic: the same manifest gives the same text. */
+/**
+ * Renders HLS media and master playlists with {@code io.lindstrom:m3u8-parser}, which writes every tag used here.
+ * Pure logic: the same manifest gives the same text.
+ */
 public final class PlaylistWriter {
+    private static final MediaPlaylistParser MEDIA = new MediaPlaylistParser();
+    private static final MasterPlaylistParser MASTER = new MasterPlaylistParser();
+
     private PlaylistWriter() {
     }
 
-    /** A media playlist: {@code EVENT} while live, {@code VOD} with {@code #EXT-X-ENDLIST} once closed. */
+    /**
+     * A media playlist: {@code EVENT} while live, {@code VOD} with {@code #EXT-X-ENDLIST} once closed, at the same URL.
+     * Its target duration is the rendition's, fixed when its first segments were packaged (manifests from before it
+     * was kept: the longest segment, rounded up).
+     */
     public static String media(Manifest.RenditionState r) {
-        long maxMillis = r.segments.stream().mapToLong(s -> s.durationMillis).max().orElse(0);
-        StringBuilder b = new StringBuilder();
-        b.append("#EXTM3U\n");
-        b.append("#EXT-X-VERSION:3\n");
-        b.append("#EXT-X-TARGETDURATION:").append(Math.max(1, (maxMillis + 999) / 1000)).append('\n');
-        b.append("#EXT-X-MEDIA-SEQUENCE:0\n");
-        b.append("#EXT-X-PLAYLIST-TYPE:").append(r.closed ? "VOD" : "EVENT").append('\n');
+        MediaPlaylist.Builder b = MediaPlaylist.builder()
+                .version(3)
+                .targetDuration(targetDuration(r))
+                .mediaSequence(0)
+                .playlistType(r.closed ? PlaylistType.VOD : PlaylistType.EVENT)
+                .ongoing(!r.closed);
         for (Manifest.SegmentEntry s : r.segments) {
-            if (s.discontinuity) {
-                b.append("#EXT-X-DISCONTINUITY\n");
-            }
-            b.append(String.format(Locale.ROOT, "#EXTINF:%.3f,%n", s.durationMillis / 1000.0));
-            b.append(StorageKeys.segmentName(s.index)).append('\n');
+            b.addMediaSegments(MediaSegment.builder()
+                    .duration(s.durationMillis / 1000.0)
+                    .uri(StorageKeys.segmentName(s.index))
+                    .discontinuity(s.discontinuity)
+                    .build());
         }
-        if (r.closed) {
-            b.append("#EXT-X-ENDLIST\n");
+        return MEDIA.writePlaylistAsString(b.build());
+    }
+
+    /** The rendition's fixed target duration, in whole seconds. */
+    public static int targetDuration(Manifest.RenditionState r) {
+        if (r.targetDuration > 0) {
+            return r.targetDuration;
         }
-        return b.toString();
+        long maxMillis = r.segments.stream().mapToLong(s -> s.durationMillis).max().orElse(0);
+        return (int) Math.max(1, (maxMillis + 999) / 1000);
     }
 
     /** The master playlist: one variant per rendition with segments, highest bandwidth first. */
     public static String master(Manifest m) {
-        StringBuilder b = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
-        List<Variant> variants = variants(m);
-        for (Variant v : variants) {
-            b.append("#EXT-X-STREAM-INF:BANDWIDTH=").append(v.bandwidth)
-                    .append(",AVERAGE-BANDWIDTH=").append(v.averageBandwidth)
-                    .append(",CODECS=\"").append(v.codecs).append('"');
-            if (v.width > 0) {
-                b.append(",RESOLUTION=").append(v.width).append('x').append(v.height);
-                b.append(String.format(Locale.ROOT, ",FRAME-RATE=%.3f", v.frameRate));
+        MasterPlaylist.Builder b = MasterPlaylist.builder().version(3).independentSegments(true);
+        for (Variant v : variants(m)) {
+            io.lindstrom.m3u8.model.Variant.Builder variant = io.lindstrom.m3u8.model.Variant.builder()
+                    .bandwidth(v.bandwidth)
+                    .averageBandwidth(v.averageBandwidth)
+                    .uri(v.name + "/index.m3u8");
+            if (v.codecs != null && !v.codecs.isBlank()) {
+                variant.addCodecs(v.codecs.split(","));
             }
-            b.append('\n').append(v.name).append("/index.m3u8\n");
+            if (v.width > 0) {
+                variant.resolution(Resolution.of(v.width, v.height)).frameRate(v.frameRate);
+            }
+            b.addVariants(variant.build());
         }
-        return b.toString();
+        return MASTER.writePlaylistAsString(b.build());
     }
 
     /** A rendition's figures, measured from its segments. */

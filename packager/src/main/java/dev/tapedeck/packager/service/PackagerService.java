@@ -25,7 +25,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -175,7 +177,7 @@ public class PackagerService {
                 return;
             }
             long next = r.segments.isEmpty() ? 0 : r.segments.get(r.segments.size() - 1).index + 1;
-            java.util.List<Manifest.SegmentEntry> added = new java.util.ArrayList<>();
+            List<Manifest.SegmentEntry> added = new ArrayList<>();
             for (Segment s : out.segments()) {
                 long index = next++;
                 String key = StorageKeys.segment(slice.recordingId(), slice.rendition(), index);
@@ -189,6 +191,17 @@ public class PackagerService {
                 e.videoFrames = s.videoFrames();
                 e.discontinuity = added.isEmpty() && gap && !r.segments.isEmpty();
                 added.add(e);
+            }
+            if (r.targetDuration == 0 && r.segments.isEmpty()) {
+                r.targetDuration = targetDuration(slice, added);
+            }
+            for (Manifest.SegmentEntry e : added) {
+                if (Math.round(e.durationMillis / 1000.0) > r.targetDuration && r.targetDuration > 0) {
+                    r.overTarget++;
+                    metrics.counter("tapedeck.packager.segments.over.target").increment();
+                    LOG.warnf("segment %d lasts %d ms, longer than the playlist's target duration of %d s: keyframes are further apart"
+                            + " than when the rendition began", e.index, e.durationMillis, r.targetDuration);
+                }
             }
             r.segments.addAll(added);
             r.width = out.info().width();
@@ -205,6 +218,17 @@ public class PackagerService {
         } finally {
             deleteTree(work);
         }
+    }
+
+    /**
+     * A rendition's target duration, fixed at its first slice: a segment ends at the first keyframe at or after its
+     * grid line, so it lasts at most the segment duration plus one keyframe interval (seen in that slice).
+     */
+    private int targetDuration(SliceStored first, List<Manifest.SegmentEntry> segments) {
+        long grid = config.segmentDuration().toMillis();
+        long keyframeInterval = first.keyframes() > 0 ? first.durationMillis() / first.keyframes() : grid;
+        long longest = segments.stream().mapToLong(e -> e.durationMillis).max().orElse(0);
+        return (int) Math.max((grid + keyframeInterval + 999) / 1000, Math.round(longest / 1000.0));
     }
 
     /**
