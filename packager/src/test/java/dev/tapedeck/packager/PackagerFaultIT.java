@@ -8,9 +8,11 @@ import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.EventCodec;
 import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.TapedeckEvent;
+import dev.tapedeck.packager.hls.Manifest;
 import dev.tapedeck.packager.service.RecordingLanes;
 import dev.tapedeck.storage.ObjectStore;
 import dev.tapedeck.storage.Sha256;
@@ -209,5 +211,80 @@ class PackagerFaultIT {
         assertThat(vod.playlistType()).contains(PlaylistType.VOD);
         assertThat(vod.ongoing()).as("#EXT-X-ENDLIST").isFalse();
         assertThat(vod.mediaSegments()).hasSize(3).allSatisfy(s -> assertThat(Math.round(s.duration())).isLessThanOrEqualTo(vod.targetDuration()));
+    }
+
+    /** The same slices under another recording's keys. */
+    List<SliceStored> copy(List<SliceStored> slices, String id) throws Exception {
+        List<SliceStored> copies = new ArrayList<>();
+        for (SliceStored e : slices) {
+            String key = StorageKeys.slice(KEY, id, e.rendition(), e.seq());
+            objects.putBytes(key, objects.getBytes(e.objectKey()).orElseThrow(), "video/x-flv");
+            copies.add(new SliceStored(id, id, e.streamKey(), e.rendition(), e.seq(), key, e.firstDtsMillis(), e.lastDtsMillis(),
+                    e.durationMillis(), e.bytes(), e.sha256(), e.keyframes(), e.discontinuity(), e.gapMillis(), e.storedAt()));
+        }
+        return copies;
+    }
+
+    RecordingClosed closeAt(SliceStored last) {
+        return new RecordingClosed(last.recordingId(), KEY.toString(), "source", last.seq(), last.seq() + 1, last.firstDtsMillis()
+                + last.durationMillis(), RecordingClosed.Reason.UNPUBLISHED, null, Instant.now());
+    }
+
+    @Test
+    void reorderedAndRedeliveredSlicesGiveTheSamePlaylistAsSlicesInOrder() throws Exception {
+        String inOrder = Ids.uuid7();
+        String shuffled = Ids.uuid7();
+        List<SliceStored> a = slices(inOrder, 3);
+        List<SliceStored> b = copy(a, shuffled);
+
+        sendAll(inOrder, a);
+        String key = Topics.sliceKey(shuffled, "source");
+        for (int i : new int[] {0, 2, 1, 2, 0}) {
+            send(key, b.get(i));
+        }
+        send(key, closeAt(b.get(2)));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            assertThat(awaitFinal(vods, inOrder).status()).isEqualTo(CatalogEntry.Status.READY);
+            CatalogEntry entry = awaitFinal(vods, shuffled);
+            assertThat(entry.status()).isEqualTo(CatalogEntry.Status.READY);
+            assertThat(entry.message()).isNull();
+        }
+        assertThat(playlist(shuffled)).isEqualTo(playlist(inOrder)).doesNotContain("#EXT-X-DISCONTINUITY");
+        Manifest m = EventCodec.mapper().readValue(objects.getBytes(StorageKeys.manifest(shuffled)).orElseThrow(), Manifest.class);
+        assertThat(m.renditions.get("source").segments).extracting(e -> e.slice).as("in stream order").containsExactly(0L, 1L, 2L);
+    }
+
+    @Test
+    void aSliceThatNeverComesBecomesAMarkedGapAndOneThatComesTooLateChangesNothing() throws Exception {
+        String id = Ids.uuid7();
+        List<SliceStored> events = slices(id, 3);
+        String key = Topics.sliceKey(id, "source");
+        send(key, events.get(0));
+        send(key, events.get(2));
+        send(key, closeAt(events.get(2)));
+        String playlist;
+        CatalogEntry degraded;
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            degraded = awaitFinal(vods, id);
+            assertThat(degraded.status()).isEqualTo(CatalogEntry.Status.DEGRADED);
+            assertThat(degraded.message()).contains("slice 1 is missing");
+            assertThat(degraded.renditions()).singleElement().satisfies(r -> assertThat(r.segments()).isEqualTo(2));
+            playlist = playlist(id);
+            assertThat(playlist).contains("#EXT-X-DISCONTINUITY\n#EXTINF").endsWith("#EXT-X-ENDLIST\n");
+
+            // Slice 1 after all, then the close again: the replay stays as it was.
+            send(key, events.get(1));
+            send(key, closeAt(events.get(2)));
+            CatalogEntry again = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.updatedAt().isAfter(degraded.updatedAt()), Duration.ofSeconds(60)).value().data();
+            assertThat(again.status()).isEqualTo(CatalogEntry.Status.DEGRADED);
+        }
+        assertThat(playlist(id)).isEqualTo(playlist);
+        Manifest m = EventCodec.mapper().readValue(objects.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.renditions.get("source").gaps).singleElement().satisfies(g -> {
+            assertThat(g.slice).isEqualTo(1);
+            assertThat(g.cause).isEqualTo("missing");
+        });
+        assertThat(m.renditions.get("source").lateSlices).isEqualTo(1);
     }
 }

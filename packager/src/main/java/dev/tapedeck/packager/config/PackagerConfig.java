@@ -32,6 +32,13 @@ public interface PackagerConfig {
     @WithDefault("60s")
     Duration renditionTimeout();
 
+    /**
+     * How long a slice that came before an earlier one (or a close naming slices not yet seen) waits for the earlier one;
+     * one that has not come by then becomes a gap.
+     */
+    @WithDefault("30s")
+    Duration orderWait();
+
     /** Storage and broker errors: the first retry waits this long, each next one twice as long. */
     @WithDefault("500ms")
     Duration retryDelay();

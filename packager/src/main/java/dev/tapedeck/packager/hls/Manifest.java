@@ -1,5 +1,7 @@
 package dev.tapedeck.packager.hls;
 
+import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceStored;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +37,7 @@ public class Manifest {
         public int targetDuration;
         /** Segments whose duration, rounded, exceeded the target (keyframes further apart than at the start). */
         public int overTarget;
-        /** Slices already packaged (redeliveries are skipped). */
+        /** Slices already packaged or given up as gaps, in ascending order (redeliveries are skipped). */
         public List<Long> slices = new ArrayList<>();
         public List<SegmentEntry> segments = new ArrayList<>();
         /** True once RecordingClosed was seen. */
@@ -44,12 +46,30 @@ public class Manifest {
         public long closedLastSeq = -1;
         /** Why the rendition was left out of the replay (it did not close in time), or null. */
         public String dropped;
+        /** Slices that came before an earlier one: packaged once it arrives or the order wait is over, in sequence. */
+        public List<SliceStored> waiting = new ArrayList<>();
+        /** Since when something of this rendition waits for an earlier slice. */
+        public Instant waitingSince;
+        /** A close that named a slice not handled yet. */
+        public RecordingClosed closeWaiting;
+        /** Slices that came after their place was given up as a gap (left out). */
+        public int lateSlices;
         /** The next packaged segment follows a slice that could not be packaged. */
         public boolean pendingDiscontinuity;
         /** Why the first slice that could not be packaged could not, if one could not. */
         public String problem;
         /** Slices that could not be packaged (missing, checksum mismatch, undecodable), in the order they came. */
         public List<Gap> gaps = new ArrayList<>();
+
+        /** True when slice {@code seq} is packaged or a gap. */
+        public boolean handled(long seq) {
+            return java.util.Collections.binarySearch(slices, seq) >= 0;
+        }
+
+        /** The slice that is due next: one after the highest handled, or -1 when none is. */
+        public long nextSeq() {
+            return slices.isEmpty() ? -1 : slices.get(slices.size() - 1) + 1;
+        }
 
         public long durationMillis() {
             return segments.stream().mapToLong(s -> s.durationMillis).sum();

@@ -29,7 +29,7 @@ public class SliceEventsListener {
         CloudEvent<?> event = message.getPayload();
         if (event != null && event.data() instanceof SliceStored slice) {
             return LaneDispatch.dispatch(lanes, message, slice.recordingId(), "slice " + slice.seq() + " of " + slice.rendition(),
-                    () -> packager.onSlice(slice));
+                    () -> packager.onSlice(slice), () -> packager.settled(slice.recordingId()));
         }
         if (event != null && event.data() instanceof RecordingClosed closed) {
             return LaneDispatch.dispatch(lanes, message, closed.recordingId(), "close of " + closed.rendition(),

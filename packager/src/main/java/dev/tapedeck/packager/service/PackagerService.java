@@ -62,8 +62,10 @@ public class PackagerService {
 
     private final MeterRegistry metrics;
     private final RecordingLanes lanes;
-    /** Recordings whose source closed and whose other renditions have not: completed once the replay is final. */
+    /** Recordings with something waiting on a timer: completed once nothing waits. */
     private final Map<String, CompletableFuture<Void>> completing = new ConcurrentHashMap<>();
+    /** Order waits this replica has a timer for, {@code recordingId/rendition}. */
+    private final java.util.Set<String> orderChecks = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "packager-rendition-timeout");
         t.setDaemon(true);
@@ -118,6 +120,7 @@ public class PackagerService {
         mdc(slice.recordingId(), slice.rendition(), slice.streamKey());
         try {
             packageSlice(slice);
+            updateSettled(slice.recordingId());
         } catch (RuntimeException e) {
             manifests.forget(slice.recordingId());
             throw e;
@@ -135,10 +138,153 @@ public class PackagerService {
             return;
         }
         Manifest.RenditionState r = m.renditions.computeIfAbsent(slice.rendition(), k -> new Manifest.RenditionState());
-        if (r.slices.contains(slice.seq())) {
-            LOG.debugf("slice %d already packaged", slice.seq());
+        long next = Math.max(r.nextSeq(), 0);
+        boolean givenUp = r.gaps.stream().anyMatch(g -> g.slice == slice.seq() && "missing".equals(g.cause));
+        if (!givenUp && (r.handled(slice.seq()) || r.waiting.stream().anyMatch(w -> w.seq() == slice.seq()))) {
+            LOG.debugf("slice %d already packaged or waiting", slice.seq());
+        } else if (slice.seq() < next) {
+            // Its place was given up (it had not come within the order wait): the playlist cannot change behind its end.
+            r.lateSlices++;
+            metrics.counter("tapedeck.packager.slices.late").increment();
+            LOG.warnf("slice %d arrived after its place was marked as a gap; it is left out", slice.seq());
+            manifests.save(m);
+        } else if (slice.seq() > next && !quarantineHole(slice)) {
+            // An earlier slice has not arrived yet: this one waits for it, at most the order wait.
+            r.waiting.add(slice);
+            r.waiting.sort(java.util.Comparator.comparingLong(SliceStored::seq));
+            if (r.waitingSince == null) {
+                r.waitingSince = clock.instant();
+                scheduleOrderCheck(m.recordingId, slice.rendition(), r.waitingSince);
+            }
+            LOG.infof("slice %d waits for slice %d", slice.seq(), next);
+            manifests.save(m);
+        } else {
+            for (long missing = next; missing < slice.seq(); missing++) {
+                // The recorder quarantined it: it will never come.
+                missingGap(r, missing, "quarantined", "the recorder could not store it (see its quarantine)");
+            }
+            packageOne(m, r, slice);
+        }
+        progress(m, slice.rendition());
+    }
+
+    /** The recorder says the slices before this one were quarantined: nothing is worth waiting for. */
+    private static boolean quarantineHole(SliceStored slice) {
+        return slice.media() != null && "QUARANTINE_HOLE".equals(slice.media().discontinuityCause());
+    }
+
+    /** Packages the waiting slices whose turn has come, then a close that waited for them. */
+    private void progress(Manifest m, String rendition) {
+        Manifest.RenditionState r = m.renditions.get(rendition);
+        while (!r.waiting.isEmpty() && r.waiting.get(0).seq() <= r.nextSeq()) {
+            SliceStored next = r.waiting.remove(0);
+            if (!r.handled(next.seq())) {
+                packageOne(m, r, next);
+            }
+        }
+        if (r.waiting.isEmpty()) {
+            r.waitingSince = null;
+        }
+        if (r.closeWaiting != null && r.nextSeq() > r.closeWaiting.lastSeq()) {
+            RecordingClosed closed = r.closeWaiting;
+            r.closeWaiting = null;
+            close(closed);
+        }
+    }
+
+    /** Schedules the end of a rendition's order wait, unless this replica has already scheduled it. */
+    private void scheduleOrderCheck(String recordingId, String rendition, java.time.Instant since) {
+        String key = recordingId + "/" + rendition;
+        if (!orderChecks.add(key)) {
             return;
         }
+        Duration left = config.orderWait().minus(Duration.between(since, clock.instant()));
+        timer.schedule(() -> {
+            orderChecks.remove(key);
+            lanes.submit(recordingId, "order wait of " + rendition, () -> onOrderWaitOver(recordingId, rendition));
+        }, Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * After a step: a recording with something waiting on a timer (slices or a close waiting for an earlier slice, renditions
+     * given time to close) is not settled, and its events stay unacknowledged, so after a restart they are delivered
+     * again and the timers run again here.
+     */
+    private void updateSettled(String recordingId) {
+        Manifest m = manifests.load(recordingId).orElse(null);
+        boolean waiting = m != null && (m.sourceClosedAt != null && m.finalStatus == null
+                || m.renditions.values().stream().anyMatch(r -> r.waitingSince != null || r.closeWaiting != null));
+        if (m != null) {
+            m.renditions.forEach((name, r) -> {
+                if (r.waitingSince != null) {
+                    scheduleOrderCheck(recordingId, name, r.waitingSince);
+                }
+            });
+        }
+        if (waiting) {
+            completing.computeIfAbsent(recordingId, k -> new CompletableFuture<>());
+        } else {
+            CompletableFuture<Void> done = completing.remove(recordingId);
+            if (done != null) {
+                done.complete(null);
+            }
+        }
+    }
+
+    /** The order wait of a rendition passed: slices that did not come become gaps, and what waited for them is packaged. */
+    public void onOrderWaitOver(String recordingId, String rendition) {
+        MDC.put("recordingId", recordingId);
+        MDC.put("rendition", rendition);
+        try {
+            Manifest m = manifests.load(recordingId).orElse(null);
+            Manifest.RenditionState r = m == null ? null : m.renditions.get(rendition);
+            if (r == null || r.waitingSince == null || clock.instant().isBefore(r.waitingSince.plus(config.orderWait()))) {
+                return;
+            }
+            if (r.waiting.isEmpty() && r.closeWaiting == null) {
+                r.waitingSince = null;
+                manifests.save(m);
+                updateSettled(recordingId);
+                return;
+            }
+            long upTo = !r.waiting.isEmpty() ? r.waiting.get(0).seq() : r.closeWaiting.lastSeq() + 1;
+            for (long missing = Math.max(r.nextSeq(), 0); missing < upTo; missing++) {
+                missingGap(r, missing, "missing", "it did not arrive within " + config.orderWait().toMillis() / 1000.0 + " s of a later one");
+            }
+            manifests.save(m);
+            r.waitingSince = null;
+            progress(m, rendition);
+            if (r.waitingSince == null && (!r.waiting.isEmpty() || r.closeWaiting != null)) {
+                r.waitingSince = clock.instant();
+            }
+            manifests.save(m);
+            updateSettled(recordingId);
+        } catch (RuntimeException e) {
+            manifests.forget(recordingId);
+            throw e;
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    /** Slice {@code seq} is not in the replay and will not be: a gap before the next segment. */
+    private void missingGap(Manifest.RenditionState r, long seq, String cause, String why) {
+        Manifest.Gap g = new Manifest.Gap();
+        g.slice = seq;
+        g.firstDtsMillis = -1;
+        g.durationMillis = -1;
+        g.cause = cause;
+        g.detail = why;
+        r.gaps.add(g);
+        r.slices.add(seq);
+        r.pendingDiscontinuity = true;
+        r.problem = r.problem != null ? r.problem : "slice " + seq + " is missing: " + why;
+        metrics.counter("tapedeck.packager.slice.failures", "cause", cause).increment();
+        LOG.errorf("slice %d becomes a gap: %s", seq, why);
+    }
+
+    /** Packages one slice whose turn it is (every slice before it is packaged or a gap). */
+    private void packageOne(Manifest m, Manifest.RenditionState r, SliceStored slice) {
         if (r.closed && slice.seq() > r.closedLastSeq) {
             // The source was republished within the reconnect window: the recording goes on.
             LOG.infof("rendition %s reopened: slice %d follows its close at slice %d", slice.rendition(), slice.seq(), r.closedLastSeq);
@@ -283,6 +429,7 @@ public class PackagerService {
         mdc(closed.recordingId(), closed.rendition(), closed.streamKey());
         try {
             close(closed);
+            updateSettled(closed.recordingId());
         } catch (RuntimeException e) {
             manifests.forget(closed.recordingId());
             throw e;
@@ -298,21 +445,41 @@ public class PackagerService {
             return;
         }
         Manifest m = manifests.load(closed.recordingId()).orElse(null);
-        if (m == null || m.renditions.values().stream().allMatch(r -> r.segments.isEmpty())) {
-            LOG.warnf("recording closed (%s) with nothing packaged", closed.reason());
-            Manifest empty = m != null ? m : createEmpty(closed);
-            catalog.publish(entry(empty, CatalogEntry.Status.FAILED,
-                    closed.message() != null ? closed.message() : "no media was recorded (" + closed.reason() + ")"));
-            return;
-        }
-        Manifest.RenditionState r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
-        long packaged = r.slices.stream().mapToLong(Long::longValue).max().orElse(-1);
+        Manifest.RenditionState r = m == null ? null : m.renditions.get(closed.rendition());
+        long packaged = r == null ? -1 : r.nextSeq() - 1;
         if (packaged > closed.lastSeq()) {
             // A close that arrived after slices of the session that continued the recording: it ended an earlier part.
             LOG.infof("rendition %s: close at slice %d comes after slice %d of a republished session; the replay stays live",
                     closed.rendition(), closed.lastSeq(), packaged);
             return;
         }
+        if (packaged < closed.lastSeq()) {
+            // Slices it names have not all arrived: the close waits for them, at most the order wait.
+            if (m == null) {
+                m = createEmpty(closed);
+                m.endedAt = null;
+            }
+            r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
+            if (r.closeWaiting == null) {
+                r.closeWaiting = closed;
+                if (r.waitingSince == null) {
+                    r.waitingSince = clock.instant();
+                }
+                scheduleOrderCheck(m.recordingId, closed.rendition(), r.waitingSince);
+                LOG.infof("rendition %s closes at slice %d; waiting for slice %d first", closed.rendition(), closed.lastSeq(), packaged + 1);
+                manifests.save(m);
+            }
+            return;
+        }
+        if (m == null || m.renditions.values().stream().allMatch(x -> x.segments.isEmpty())) {
+            LOG.warnf("recording closed (%s) with nothing packaged", closed.reason());
+            Manifest empty = m != null ? m : createEmpty(closed);
+            catalog.publish(entry(empty, CatalogEntry.Status.FAILED, closed.message() != null ? closed.message()
+                    : empty.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty()) ? "no slice could be packaged (" + closed.reason() + ")"
+                    : "no media was recorded (" + closed.reason() + ")"));
+            return;
+        }
+        r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
         r.closed = true;
         r.closedLastSeq = closed.lastSeq();
         if (m.endedAt == null || m.endedAt.isBefore(closed.closedAt())) {
@@ -336,7 +503,6 @@ public class PackagerService {
             manifests.save(m);
             catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
             if (m.sourceClosedAt != null) {
-                completing.computeIfAbsent(m.recordingId, k -> new CompletableFuture<>());
                 Duration left = config.renditionTimeout().minus(Duration.between(m.sourceClosedAt, clock.instant()));
                 String id = m.recordingId;
                 timer.schedule(() -> lanes.submit(id, "rendition timeout", () -> onRenditionTimeout(id)),
@@ -351,10 +517,6 @@ public class PackagerService {
         manifests.save(m);
         catalog.publish(entry(m, status, null));
         LOG.infof("recording %s", status);
-        CompletableFuture<Void> waiting = completing.remove(m.recordingId);
-        if (waiting != null) {
-            waiting.complete(null);
-        }
     }
 
     /** The rendition timeout of a recording passed: renditions still open are left out, and the replay is complete. */
@@ -383,6 +545,7 @@ public class PackagerService {
             }
             put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
             settle(m);
+            updateSettled(recordingId);
         } catch (RuntimeException e) {
             manifests.forget(recordingId);
             throw e;
@@ -391,7 +554,7 @@ public class PackagerService {
         }
     }
 
-    /** Completes once the recording's replay is final, at once unless its source closed and another rendition has not. */
+    /** Completes once nothing of the recording waits on a timer (see {@link #updateSettled}); at once when nothing does. */
     public CompletionStage<Void> settled(String recordingId) {
         return completing.getOrDefault(recordingId, CompletableFuture.completedFuture(null));
     }
