@@ -17,7 +17,7 @@ public class LanesProducer {
         RecordingLanes lanes = new RecordingLanes(config.workers(), config.maxInFlight(), config.retryDelay(), config.retryMaxDelay(),
                 e -> metrics.counter("tapedeck.packager.retries").increment());
         metrics.gauge("tapedeck.packager.events.in.flight", lanes, RecordingLanes::inFlight);
-        metrics.gauge("tapedeck.packager.recordings.busy", lanes, RecordingLanes::busyLanes);
+        metrics.gauge("tapedeck.packager.lanes.busy", lanes, RecordingLanes::busyLanes);
         metrics.gauge("tapedeck.packager.events.retrying", lanes, RecordingLanes::retrying);
         return lanes;
     }

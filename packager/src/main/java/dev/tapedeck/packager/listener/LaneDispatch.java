@@ -10,7 +10,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Hands a consumed event to its recording's lane and acknowledges it once handled, so its offset is committed only
+ * Hands a consumed event to its lane (a rendition of a recording) and acknowledges it once handled, so its offset is committed only
  * then (throttled commits follow the acknowledgements, in any order). The consumer goes on with the next event at
  * once, unless too many are in flight.
  */
@@ -20,17 +20,18 @@ final class LaneDispatch {
     private LaneDispatch() {
     }
 
-    static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String what, Runnable step) {
-        return dispatch(lanes, message, recordingId, what, step, () -> CompletableFuture.completedFuture(null));
+    static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String lane, String what,
+            Runnable step) {
+        return dispatch(lanes, message, recordingId, lane, what, step, () -> CompletableFuture.completedFuture(null));
     }
 
     /**
      * As above, acknowledging only once {@code settled} completes too (asked after the step): a close that leaves its
      * recording waiting for its other renditions is delivered again after a restart, which restarts their timeout.
      */
-    static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String what, Runnable step,
-            Supplier<CompletionStage<Void>> settled) {
-        RecordingLanes.Submitted submitted = lanes.submit(recordingId, what, step);
+    static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String lane, String what,
+            Runnable step, Supplier<CompletionStage<Void>> settled) {
+        RecordingLanes.Submitted submitted = lanes.submit(lane, what, step);
         submitted.done().whenComplete((v, e) -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof RejectedExecutionException) {

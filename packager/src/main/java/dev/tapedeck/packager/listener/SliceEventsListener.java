@@ -28,11 +28,13 @@ public class SliceEventsListener {
     public CompletionStage<Void> onEvent(Message<CloudEvent<?>> message) {
         CloudEvent<?> event = message.getPayload();
         if (event != null && event.data() instanceof SliceStored slice) {
-            return LaneDispatch.dispatch(lanes, message, slice.recordingId(), "slice " + slice.seq() + " of " + slice.rendition(),
+            return LaneDispatch.dispatch(lanes, message, slice.recordingId(), PackagerService.lane(slice.recordingId(), slice.rendition()),
+                    "slice " + slice.seq(),
                     () -> packager.onSlice(slice), () -> packager.settled(slice.recordingId()));
         }
         if (event != null && event.data() instanceof RecordingClosed closed) {
-            return LaneDispatch.dispatch(lanes, message, closed.recordingId(), "close of " + closed.rendition(),
+            return LaneDispatch.dispatch(lanes, message, closed.recordingId(), PackagerService.lane(closed.recordingId(), closed.rendition()),
+                    "close",
                     () -> packager.onClosed(closed), () -> packager.settled(closed.recordingId()));
         }
         return message.ack();

@@ -23,7 +23,8 @@ public class StreamEventsListener {
     @Incoming("streams")
     public CompletionStage<Void> onEvent(Message<CloudEvent<?>> message) {
         if (message.getPayload() != null && message.getPayload().data() instanceof StreamPublished published) {
-            return LaneDispatch.dispatch(lanes, message, published.recordingId(), "publish of " + published.rendition(),
+            return LaneDispatch.dispatch(lanes, message, published.recordingId(), PackagerService.lane(published.recordingId(), published.rendition()),
+                    "publish",
                     () -> packager.onPublished(published));
         }
         return message.ack();

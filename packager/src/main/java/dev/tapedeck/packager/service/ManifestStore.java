@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Loads and saves manifests in object storage, with a small in-memory cache of recent recordings. Storage errors pass
- * to the caller (its step is retried); only the cache is shared between threads, never a storage call.
+ * Loads and saves manifests in object storage, with an in-memory cache of recent recordings. Storage errors pass to
+ * the caller (its step is retried). Every rendition lane of a recording gets the same Manifest object (callers update
+ * it under its monitor): a recording is loaded by one thread at a time, and a new one is cached before it is saved.
  */
 @ApplicationScoped
 public class ManifestStore {
-    private static final int CACHE = 256;
+    private static final int CACHE = 1024;
+    private final Object[] loading = new Object[64];
     private final ObjectStore store;
     private final ObjectMapper mapper = EventCodec.mapper();
     private final Map<String, Manifest> cache = new LinkedHashMap<>(16, 0.75f, true) {
@@ -30,9 +32,32 @@ public class ManifestStore {
 
     ManifestStore(ObjectStore store) {
         this.store = store;
+        for (int i = 0; i < loading.length; i++) {
+            loading[i] = new Object();
+        }
+    }
+
+    /** The recording's manifest: cached, else from the bucket, else {@code create}'s (cached, not yet saved). */
+    public Manifest open(String recordingId, java.util.function.Supplier<Manifest> create) {
+        synchronized (loading[Math.floorMod(recordingId.hashCode(), loading.length)]) {
+            Manifest m = load(recordingId).orElse(null);
+            if (m == null) {
+                m = create.get();
+                synchronized (cache) {
+                    cache.put(recordingId, m);
+                }
+            }
+            return m;
+        }
     }
 
     public Optional<Manifest> load(String recordingId) {
+        synchronized (loading[Math.floorMod(recordingId.hashCode(), loading.length)]) {
+            return loadOnce(recordingId);
+        }
+    }
+
+    private Optional<Manifest> loadOnce(String recordingId) {
         synchronized (cache) {
             Manifest cached = cache.get(recordingId);
             if (cached != null) {

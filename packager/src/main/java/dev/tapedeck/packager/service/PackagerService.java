@@ -91,22 +91,26 @@ public class PackagerService {
     public void onPublished(StreamPublished p) {
         mdc(p.recordingId(), p.rendition(), p.sourceStreamKey());
         try {
-            Manifest m = manifests.load(p.recordingId()).orElse(null);
-            boolean changed = false;
-            if (m == null) {
-                m = newManifest(p.recordingId(), p.sourceStreamKey(), p.publishedAt());
-                changed = true;
-            } else if (!p.derived() && (m.startedAt == null || p.publishedAt().isBefore(m.startedAt))) {
-                m.startedAt = p.publishedAt();
-                changed = true;
-            }
-            if (p.derived() && !m.renditions.containsKey(p.rendition())) {
-                m.renditions.put(p.rendition(), new Manifest.RenditionState());
-                LOG.infof("rendition %s expected", p.rendition());
-                changed = true;
-            }
-            if (changed) {
-                manifests.save(m);
+            boolean[] changed = {false};
+            Manifest m = manifests.open(p.recordingId(), () -> {
+                changed[0] = true;
+                return newManifest(p.recordingId(), p.sourceStreamKey(), p.publishedAt());
+            });
+            synchronized (m) {
+                if (!p.derived() && (m.startedAt == null || p.publishedAt().isBefore(m.startedAt))) {
+                    m.startedAt = p.publishedAt();
+                    changed[0] = true;
+                }
+                if (p.derived() && !m.renditions.containsKey(p.rendition()) && m.finalStatus != null) {
+                    LOG.warnf("rendition %s was published after the replay was complete (%s); it is left out", p.rendition(), m.finalStatus);
+                } else if (p.derived() && !m.renditions.containsKey(p.rendition())) {
+                    m.renditions.put(p.rendition(), new Manifest.RenditionState());
+                    LOG.infof("rendition %s expected", p.rendition());
+                    changed[0] = true;
+                }
+                if (changed[0]) {
+                    manifests.save(m);
+                }
             }
         } catch (RuntimeException e) {
             manifests.forget(p.recordingId());
@@ -130,39 +134,46 @@ public class PackagerService {
     }
 
     private void packageSlice(SliceStored slice) {
-        Manifest m = manifests.load(slice.recordingId()).orElseGet(() -> create(slice));
-        Manifest.RenditionState known = m.renditions.get(slice.rendition());
-        if (known == null && m.finalStatus != null || known != null && known.dropped != null) {
-            LOG.warnf("slice %d of rendition %s arrived after the replay was complete without it (%s); it is left out", slice.seq(),
-                    slice.rendition(), m.finalStatus);
-            return;
+        Manifest m = manifests.open(slice.recordingId(), () -> create(slice));
+        Manifest.RenditionState r;
+        boolean packageIt = false;
+        synchronized (m) {
+            Manifest.RenditionState known = m.renditions.get(slice.rendition());
+            if (known == null && m.finalStatus != null || known != null && known.dropped != null) {
+                LOG.warnf("slice %d of rendition %s arrived after the replay was complete without it (%s); it is left out", slice.seq(),
+                        slice.rendition(), m.finalStatus);
+                return;
+            }
+            r = m.renditions.computeIfAbsent(slice.rendition(), k -> new Manifest.RenditionState());
+            long next = Math.max(r.nextSeq(), 0);
+            boolean givenUp = r.gaps.stream().anyMatch(g -> g.slice == slice.seq() && "missing".equals(g.cause));
+            if (!givenUp && (r.handled(slice.seq()) || r.waiting.stream().anyMatch(w -> w.seq() == slice.seq()))) {
+                LOG.debugf("slice %d already packaged or waiting", slice.seq());
+            } else if (slice.seq() < next) {
+                // Its place was given up (it had not come within the order wait): the playlist cannot change behind its end.
+                r.lateSlices++;
+                metrics.counter("tapedeck.packager.slices.late").increment();
+                LOG.warnf("slice %d arrived after its place was marked as a gap; it is left out", slice.seq());
+                manifests.save(m);
+            } else if (slice.seq() > next && !quarantineHole(slice)) {
+                // An earlier slice has not arrived yet: this one waits for it, at most the order wait.
+                r.waiting.add(slice);
+                r.waiting.sort(Comparator.comparingLong(SliceStored::seq));
+                if (r.waitingSince == null) {
+                    r.waitingSince = clock.instant();
+                    scheduleOrderCheck(m.recordingId, slice.rendition(), r.waitingSince);
+                }
+                LOG.infof("slice %d waits for slice %d", slice.seq(), next);
+                manifests.save(m);
+            } else {
+                for (long missing = next; missing < slice.seq(); missing++) {
+                    // The recorder quarantined it: it will never come.
+                    missingGap(r, missing, "quarantined", "the recorder could not store it (see its quarantine)");
+                }
+                packageIt = true;
+            }
         }
-        Manifest.RenditionState r = m.renditions.computeIfAbsent(slice.rendition(), k -> new Manifest.RenditionState());
-        long next = Math.max(r.nextSeq(), 0);
-        boolean givenUp = r.gaps.stream().anyMatch(g -> g.slice == slice.seq() && "missing".equals(g.cause));
-        if (!givenUp && (r.handled(slice.seq()) || r.waiting.stream().anyMatch(w -> w.seq() == slice.seq()))) {
-            LOG.debugf("slice %d already packaged or waiting", slice.seq());
-        } else if (slice.seq() < next) {
-            // Its place was given up (it had not come within the order wait): the playlist cannot change behind its end.
-            r.lateSlices++;
-            metrics.counter("tapedeck.packager.slices.late").increment();
-            LOG.warnf("slice %d arrived after its place was marked as a gap; it is left out", slice.seq());
-            manifests.save(m);
-        } else if (slice.seq() > next && !quarantineHole(slice)) {
-            // An earlier slice has not arrived yet: this one waits for it, at most the order wait.
-            r.waiting.add(slice);
-            r.waiting.sort(java.util.Comparator.comparingLong(SliceStored::seq));
-            if (r.waitingSince == null) {
-                r.waitingSince = clock.instant();
-                scheduleOrderCheck(m.recordingId, slice.rendition(), r.waitingSince);
-            }
-            LOG.infof("slice %d waits for slice %d", slice.seq(), next);
-            manifests.save(m);
-        } else {
-            for (long missing = next; missing < slice.seq(); missing++) {
-                // The recorder quarantined it: it will never come.
-                missingGap(r, missing, "quarantined", "the recorder could not store it (see its quarantine)");
-            }
+        if (packageIt) {
             packageOne(m, r, slice);
         }
         progress(m, slice.rendition());
@@ -175,20 +186,32 @@ public class PackagerService {
 
     /** Packages the waiting slices whose turn has come, then a close that waited for them. */
     private void progress(Manifest m, String rendition) {
-        Manifest.RenditionState r = m.renditions.get(rendition);
-        while (!r.waiting.isEmpty() && r.waiting.get(0).seq() <= r.nextSeq()) {
-            SliceStored next = r.waiting.remove(0);
-            if (!r.handled(next.seq())) {
-                packageOne(m, r, next);
+        Manifest.RenditionState r;
+        synchronized (m) {
+            r = m.renditions.get(rendition);
+        }
+        while (true) {
+            SliceStored next;
+            synchronized (m) {
+                if (r.waiting.isEmpty() || r.waiting.get(0).seq() > r.nextSeq()) {
+                    break;
+                }
+                next = r.waiting.remove(0);
+                if (r.handled(next.seq())) {
+                    continue;
+                }
             }
+            packageOne(m, r, next);
         }
-        if (r.waiting.isEmpty()) {
-            r.waitingSince = null;
-        }
-        if (r.closeWaiting != null && r.nextSeq() > r.closeWaiting.lastSeq()) {
-            RecordingClosed closed = r.closeWaiting;
-            r.closeWaiting = null;
-            close(closed);
+        synchronized (m) {
+            if (r.waiting.isEmpty()) {
+                r.waitingSince = null;
+            }
+            if (r.closeWaiting != null && r.nextSeq() > r.closeWaiting.lastSeq()) {
+                RecordingClosed closed = r.closeWaiting;
+                r.closeWaiting = null;
+                closeLocked(m, closed);
+            }
         }
     }
 
@@ -201,7 +224,7 @@ public class PackagerService {
         Duration left = config.orderWait().minus(Duration.between(since, clock.instant()));
         timer.schedule(() -> {
             orderChecks.remove(key);
-            lanes.submit(recordingId, "order wait of " + rendition, () -> onOrderWaitOver(recordingId, rendition));
+            lanes.submit(lane(recordingId, rendition), "order wait of " + rendition, () -> onOrderWaitOver(recordingId, rendition));
         }, Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
     }
 
@@ -212,14 +235,17 @@ public class PackagerService {
      */
     private void updateSettled(String recordingId) {
         Manifest m = manifests.load(recordingId).orElse(null);
-        boolean waiting = m != null && (m.sourceClosedAt != null && m.finalStatus == null
-                || m.renditions.values().stream().anyMatch(r -> r.waitingSince != null || r.closeWaiting != null));
+        boolean waiting = false;
         if (m != null) {
-            m.renditions.forEach((name, r) -> {
-                if (r.waitingSince != null) {
-                    scheduleOrderCheck(recordingId, name, r.waitingSince);
-                }
-            });
+            synchronized (m) {
+                waiting = m.sourceClosedAt != null && m.finalStatus == null
+                        || m.renditions.values().stream().anyMatch(r -> r.waitingSince != null || r.closeWaiting != null);
+                m.renditions.forEach((name, r) -> {
+                    if (r.waitingSince != null) {
+                        scheduleOrderCheck(recordingId, name, r.waitingSince);
+                    }
+                });
+            }
         }
         if (waiting) {
             completing.computeIfAbsent(recordingId, k -> new CompletableFuture<>());
@@ -237,27 +263,32 @@ public class PackagerService {
         MDC.put("rendition", rendition);
         try {
             Manifest m = manifests.load(recordingId).orElse(null);
-            Manifest.RenditionState r = m == null ? null : m.renditions.get(rendition);
-            if (r == null || r.waitingSince == null || clock.instant().isBefore(r.waitingSince.plus(config.orderWait()))) {
+            if (m == null) {
                 return;
             }
-            if (r.waiting.isEmpty() && r.closeWaiting == null) {
+            Manifest.RenditionState r;
+            synchronized (m) {
+                r = m.renditions.get(rendition);
+                if (r == null || r.waitingSince == null || clock.instant().isBefore(r.waitingSince.plus(config.orderWait()))) {
+                    return;
+                }
+                if (!r.waiting.isEmpty() || r.closeWaiting != null) {
+                    long upTo = !r.waiting.isEmpty() ? r.waiting.get(0).seq() : r.closeWaiting.lastSeq() + 1;
+                    for (long missing = Math.max(r.nextSeq(), 0); missing < upTo; missing++) {
+                        missingGap(r, missing, "missing", "it did not arrive within " + config.orderWait().toMillis() / 1000.0
+                                + " s of a later one");
+                    }
+                }
                 r.waitingSince = null;
                 manifests.save(m);
-                updateSettled(recordingId);
-                return;
             }
-            long upTo = !r.waiting.isEmpty() ? r.waiting.get(0).seq() : r.closeWaiting.lastSeq() + 1;
-            for (long missing = Math.max(r.nextSeq(), 0); missing < upTo; missing++) {
-                missingGap(r, missing, "missing", "it did not arrive within " + config.orderWait().toMillis() / 1000.0 + " s of a later one");
-            }
-            manifests.save(m);
-            r.waitingSince = null;
             progress(m, rendition);
-            if (r.waitingSince == null && (!r.waiting.isEmpty() || r.closeWaiting != null)) {
-                r.waitingSince = clock.instant();
+            synchronized (m) {
+                if (r.waitingSince == null && (!r.waiting.isEmpty() || r.closeWaiting != null)) {
+                    r.waitingSince = clock.instant();
+                }
+                manifests.save(m);
             }
-            manifests.save(m);
             updateSettled(recordingId);
         } catch (RuntimeException e) {
             manifests.forget(recordingId);
@@ -283,20 +314,27 @@ public class PackagerService {
         LOG.errorf("slice %d becomes a gap: %s", seq, why);
     }
 
-    /** Packages one slice whose turn it is (every slice before it is packaged or a gap). */
+    /**
+     * Packages one slice whose turn it is (every slice before it is packaged or a gap). The slow part (download, check,
+     * remux, segment uploads) runs without the recording's lock, so renditions of one recording are packaged side by
+     * side; the manifest, the playlists and the catalog entry are updated under it.
+     */
     private void packageOne(Manifest m, Manifest.RenditionState r, SliceStored slice) {
-        if (r.closed && slice.seq() > r.closedLastSeq) {
-            // The source was republished within the reconnect window: the recording goes on.
-            LOG.infof("rendition %s reopened: slice %d follows its close at slice %d", slice.rendition(), slice.seq(), r.closedLastSeq);
-            r.closed = false;
-            m.endedAt = null;
-            m.finalStatus = null;
-            if (SOURCE.equals(slice.rendition())) {
-                m.sourceClosedAt = null;
+        boolean gap;
+        synchronized (m) {
+            if (r.closed && slice.seq() > r.closedLastSeq) {
+                // The source was republished within the reconnect window: the recording goes on.
+                LOG.infof("rendition %s reopened: slice %d follows its close at slice %d", slice.rendition(), slice.seq(), r.closedLastSeq);
+                r.closed = false;
+                m.endedAt = null;
+                m.finalStatus = null;
+                if (SOURCE.equals(slice.rendition())) {
+                    m.sourceClosedAt = null;
+                }
             }
+            gap = r.pendingDiscontinuity || slice.discontinuity()
+                    || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
         }
-        boolean gap = r.pendingDiscontinuity || slice.discontinuity()
-                || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
         try {
             SegmentedSlice out;
@@ -304,24 +342,27 @@ public class PackagerService {
                 out = segment(slice, work);
             } catch (Damaged e) {
                 // A slice that is gone or damaged is skipped; the next one starts after a discontinuity.
-                Manifest.Gap g = new Manifest.Gap();
-                g.slice = slice.seq();
-                g.firstDtsMillis = slice.firstDtsMillis();
-                g.durationMillis = slice.durationMillis();
-                g.storedAt = slice.storedAt();
-                g.cause = e.cause;
-                g.detail = e.getMessage();
-                r.gaps.add(g);
-                r.problem = r.problem != null ? r.problem
-                        : "slice " + slice.seq() + " (" + slice.objectKey() + ") could not be packaged: " + e.getMessage();
-                r.slices.add(slice.seq());
-                r.pendingDiscontinuity = true;
-                metrics.counter("tapedeck.packager.slice.failures", "cause", e.cause).increment();
-                LOG.errorf("slice %d (%s) could not be packaged, it becomes a gap: %s", slice.seq(), slice.objectKey(), e.getMessage());
-                manifests.save(m);
-                catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+                synchronized (m) {
+                    Manifest.Gap g = new Manifest.Gap();
+                    g.slice = slice.seq();
+                    g.firstDtsMillis = slice.firstDtsMillis();
+                    g.durationMillis = slice.durationMillis();
+                    g.storedAt = slice.storedAt();
+                    g.cause = e.cause;
+                    g.detail = e.getMessage();
+                    r.gaps.add(g);
+                    r.problem = r.problem != null ? r.problem
+                            : "slice " + slice.seq() + " (" + slice.objectKey() + ") could not be packaged: " + e.getMessage();
+                    r.slices.add(slice.seq());
+                    r.pendingDiscontinuity = true;
+                    metrics.counter("tapedeck.packager.slice.failures", "cause", e.cause).increment();
+                    LOG.errorf("slice %d (%s) could not be packaged, it becomes a gap: %s", slice.seq(), slice.objectKey(), e.getMessage());
+                    manifests.save(m);
+                    catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+                }
                 return;
             }
+            // Only this rendition's lane appends to its segments.
             long next = r.segments.isEmpty() ? 0 : r.segments.get(r.segments.size() - 1).index + 1;
             List<Manifest.SegmentEntry> added = new ArrayList<>();
             for (Segment s : out.segments()) {
@@ -338,32 +379,42 @@ public class PackagerService {
                 e.discontinuity = added.isEmpty() && gap && !r.segments.isEmpty();
                 added.add(e);
             }
-            if (r.targetDuration == 0 && r.segments.isEmpty()) {
-                r.targetDuration = targetDuration(slice, added);
-            }
-            for (Manifest.SegmentEntry e : added) {
-                if (Math.round(e.durationMillis / 1000.0) > r.targetDuration && r.targetDuration > 0) {
-                    r.overTarget++;
-                    metrics.counter("tapedeck.packager.segments.over.target").increment();
-                    LOG.warnf("segment %d lasts %d ms, longer than the playlist's target duration of %d s: keyframes are further apart"
-                            + " than when the rendition began", e.index, e.durationMillis, r.targetDuration);
+            synchronized (m) {
+                if (r.dropped != null) {
+                    LOG.warnf("slice %d of rendition %s is left out: the rendition was left out meanwhile", slice.seq(), slice.rendition());
+                    return;
                 }
+                commit(m, r, slice, out, added);
             }
-            r.segments.addAll(added);
-            r.width = out.info().width();
-            r.height = out.info().height();
-            r.codecs = out.info().codecs();
-            r.slices.add(slice.seq());
-            r.pendingDiscontinuity = false;
-            publishPlaylists(m, slice.rendition());
-            manifests.save(m);
-            catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
-            metrics.counter("tapedeck.packager.slices.packaged").increment();
-            metrics.counter("tapedeck.packager.segments.written").increment(out.segments().size());
-            LOG.infof("slice %d packaged into %d segments (%d ms)", slice.seq(), out.segments().size(), r.durationMillis());
         } finally {
             deleteTree(work);
         }
+    }
+
+    private void commit(Manifest m, Manifest.RenditionState r, SliceStored slice, SegmentedSlice out, List<Manifest.SegmentEntry> added) {
+        if (r.targetDuration == 0 && r.segments.isEmpty()) {
+            r.targetDuration = targetDuration(slice, added);
+        }
+        for (Manifest.SegmentEntry e : added) {
+            if (Math.round(e.durationMillis / 1000.0) > r.targetDuration && r.targetDuration > 0) {
+                r.overTarget++;
+                metrics.counter("tapedeck.packager.segments.over.target").increment();
+                LOG.warnf("segment %d lasts %d ms, longer than the playlist's target duration of %d s: keyframes are further apart"
+                        + " than when the rendition began", e.index, e.durationMillis, r.targetDuration);
+            }
+        }
+        r.segments.addAll(added);
+        r.width = out.info().width();
+        r.height = out.info().height();
+        r.codecs = out.info().codecs();
+        r.slices.add(slice.seq());
+        r.pendingDiscontinuity = false;
+        publishPlaylists(m, slice.rendition());
+        manifests.save(m);
+        catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+        metrics.counter("tapedeck.packager.slices.packaged").increment();
+        metrics.counter("tapedeck.packager.segments.written").increment(out.segments().size());
+        LOG.infof("slice %d packaged into %d segments (%d ms)", slice.seq(), out.segments().size(), r.durationMillis());
     }
 
     /**
@@ -444,8 +495,14 @@ public class PackagerService {
             LOG.infof("rendition %s: close reason %s is not an end; the replay stays live", closed.rendition(), closed.reason());
             return;
         }
-        Manifest m = manifests.load(closed.recordingId()).orElse(null);
-        Manifest.RenditionState r = m == null ? null : m.renditions.get(closed.rendition());
+        Manifest m = manifests.open(closed.recordingId(), () -> createEmpty(closed));
+        synchronized (m) {
+            closeLocked(m, closed);
+        }
+    }
+
+    private void closeLocked(Manifest m, RecordingClosed closed) {
+        Manifest.RenditionState r = m.renditions.get(closed.rendition());
         long packaged = r == null ? -1 : r.nextSeq() - 1;
         if (packaged > closed.lastSeq()) {
             // A close that arrived after slices of the session that continued the recording: it ended an earlier part.
@@ -455,10 +512,6 @@ public class PackagerService {
         }
         if (packaged < closed.lastSeq()) {
             // Slices it names have not all arrived: the close waits for them, at most the order wait.
-            if (m == null) {
-                m = createEmpty(closed);
-                m.endedAt = null;
-            }
             r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
             if (r.closeWaiting == null) {
                 r.closeWaiting = closed;
@@ -471,11 +524,11 @@ public class PackagerService {
             }
             return;
         }
-        if (m == null || m.renditions.values().stream().allMatch(x -> x.segments.isEmpty())) {
+        if (m.renditions.values().stream().allMatch(x -> x.segments.isEmpty())) {
             LOG.warnf("recording closed (%s) with nothing packaged", closed.reason());
-            Manifest empty = m != null ? m : createEmpty(closed);
-            catalog.publish(entry(empty, CatalogEntry.Status.FAILED, closed.message() != null ? closed.message()
-                    : empty.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty()) ? "no slice could be packaged (" + closed.reason() + ")"
+            m.endedAt = m.endedAt != null ? m.endedAt : closed.closedAt();
+            catalog.publish(entry(m, CatalogEntry.Status.FAILED, closed.message() != null ? closed.message()
+                    : m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty()) ? "no slice could be packaged (" + closed.reason() + ")"
                     : "no media was recorded (" + closed.reason() + ")"));
             return;
         }
@@ -505,7 +558,7 @@ public class PackagerService {
             if (m.sourceClosedAt != null) {
                 Duration left = config.renditionTimeout().minus(Duration.between(m.sourceClosedAt, clock.instant()));
                 String id = m.recordingId;
-                timer.schedule(() -> lanes.submit(id, "rendition timeout", () -> onRenditionTimeout(id)),
+                timer.schedule(() -> lanes.submit(lane(id, SOURCE), "rendition timeout", () -> onRenditionTimeout(id)),
                         Math.max(0, left.toMillis()), TimeUnit.MILLISECONDS);
                 LOG.infof("the source has closed; %s not yet, waiting up to %d ms", open(m), Math.max(0, left.toMillis()));
             }
@@ -524,27 +577,12 @@ public class PackagerService {
         MDC.put("recordingId", recordingId);
         try {
             Manifest m = manifests.load(recordingId).orElse(null);
-            if (m == null || m.finalStatus != null || m.sourceClosedAt == null) {
+            if (m == null) {
                 return;
             }
-            if (clock.instant().isBefore(m.sourceClosedAt.plus(config.renditionTimeout()))) {
-                return; // the source reopened and closed again since this was scheduled: a later check is due
+            synchronized (m) {
+                dropUnclosed(m);
             }
-            for (var e : m.renditions.entrySet()) {
-                Manifest.RenditionState r = e.getValue();
-                if (!r.closed) {
-                    r.dropped = "rendition " + e.getKey() + " is left out: it did not close within " + config.renditionTimeout().toMillis() / 1000.0
-                            + " s of the source";
-                    r.closed = true;
-                    LOG.warnf("%s", r.dropped);
-                    metrics.counter("tapedeck.packager.renditions.dropped").increment();
-                    if (!r.segments.isEmpty()) {
-                        put(StorageKeys.mediaPlaylist(m.recordingId, e.getKey()), PlaylistWriter.media(r));
-                    }
-                }
-            }
-            put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
-            settle(m);
             updateSettled(recordingId);
         } catch (RuntimeException e) {
             manifests.forget(recordingId);
@@ -552,6 +590,36 @@ public class PackagerService {
         } finally {
             MDC.clear();
         }
+    }
+
+    /** Leaves out the renditions still open once the rendition timeout has passed, and declares the replay complete. */
+    private void dropUnclosed(Manifest m) {
+        if (m.finalStatus != null || m.sourceClosedAt == null) {
+            return;
+        }
+        if (clock.instant().isBefore(m.sourceClosedAt.plus(config.renditionTimeout()))) {
+            return; // the source reopened and closed again since this was scheduled: a later check is due
+        }
+        for (var e : m.renditions.entrySet()) {
+            Manifest.RenditionState r = e.getValue();
+            if (!r.closed) {
+                r.dropped = "rendition " + e.getKey() + " is left out: it did not close within " + config.renditionTimeout().toMillis() / 1000.0
+                        + " s of the source";
+                r.closed = true;
+                LOG.warnf("%s", r.dropped);
+                metrics.counter("tapedeck.packager.renditions.dropped").increment();
+                if (!r.segments.isEmpty()) {
+                    put(StorageKeys.mediaPlaylist(m.recordingId, e.getKey()), PlaylistWriter.media(r));
+                }
+            }
+        }
+        put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
+        settle(m);
+    }
+
+    /** The lane of a rendition of a recording: its events are handled in order, other renditions' beside them. */
+    public static String lane(String recordingId, String rendition) {
+        return recordingId + "/" + rendition;
     }
 
     /** Completes once nothing of the recording waits on a timer (see {@link #updateSettled}); at once when nothing does. */
@@ -599,9 +667,7 @@ public class PackagerService {
     }
 
     private static Manifest createEmpty(RecordingClosed closed) {
-        Manifest m = newManifest(closed.recordingId(), closed.streamKey(), closed.closedAt());
-        m.endedAt = closed.closedAt();
-        return m;
+        return newManifest(closed.recordingId(), closed.streamKey(), closed.closedAt());
     }
 
     private static Manifest newManifest(String recordingId, String streamKey, java.time.Instant startedAt) {

@@ -19,8 +19,8 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * Packaging work, one lane per recording: a lane's steps run one after the other in the order they were handed in,
- * lanes run side by side on a few threads. A step that fails on storage or the broker is retried with exponential
+ * Packaging work in lanes (one per rendition of a recording): a lane's steps run one after the other in the order they
+ * were handed in, lanes run side by side on a few threads. A step that fails on storage or the broker is retried with exponential
  * backoff and without a limit (SmallRye Fault Tolerance, waiting on its timer, not on a thread), so one recording
  * waiting out an outage holds no worker and no other lane; its later steps wait behind it. Any other failure ends
  * the step: the caller hears it through the step's future.
@@ -72,13 +72,13 @@ public final class RecordingLanes implements AutoCloseable {
                 .build();
     }
 
-    /** Hands {@code step} to the lane of {@code recordingId}; it runs once every step handed in before it has finished. */
-    public synchronized Submitted submit(String recordingId, String what, Runnable step) {
+    /** Hands {@code step} to {@code lane}; it runs once every step handed to the lane before it has finished. */
+    public synchronized Submitted submit(String lane, String what, Runnable step) {
         inFlight++;
-        CompletableFuture<Void> before = tails.getOrDefault(recordingId, DONE);
-        CompletableFuture<Void> done = before.handle((v, e) -> null).thenCompose(v -> guarded("recording " + recordingId + ": " + what, step)).toCompletableFuture();
-        tails.put(recordingId, done);
-        done.whenComplete((v, e) -> finished(recordingId, done));
+        CompletableFuture<Void> before = tails.getOrDefault(lane, DONE);
+        CompletableFuture<Void> done = before.handle((v, e) -> null).thenCompose(v -> guarded(lane + ": " + what, step)).toCompletableFuture();
+        tails.put(lane, done);
+        done.whenComplete((v, e) -> finished(lane, done));
         CompletableFuture<Void> admitted = DONE;
         if (inFlight >= maxInFlight) {
             waiting = waiting != null ? waiting : new CompletableFuture<>();
@@ -110,10 +110,10 @@ public final class RecordingLanes implements AutoCloseable {
         });
     }
 
-    private void finished(String recordingId, CompletableFuture<Void> done) {
+    private void finished(String lane, CompletableFuture<Void> done) {
         CompletableFuture<Void> release = null;
         synchronized (this) {
-            tails.remove(recordingId, done);
+            tails.remove(lane, done);
             inFlight--;
             if (waiting != null && inFlight < maxInFlight) {
                 release = waiting;
@@ -125,7 +125,7 @@ public final class RecordingLanes implements AutoCloseable {
         }
     }
 
-    /** Recordings with a step queued or running. */
+    /** Lanes with a step queued or running. */
     public synchronized int busyLanes() {
         return tails.size();
     }

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Packager benchmark. The packager runs as packaged, with a real Kafka broker (KRaft) and the S3 server of the local
+# stack; PackageBench.java plays the recorder's part (stores slices, announces them) and times the catalog entries.
+#
+# (a) Throughput: a recording of SECONDS (default 180) with four renditions (720p, 480p, 360p, 240p; H.264 + AAC, 2 s
+#     GOP, cut into 10 s FLV slices as the recorder cuts them), announced at once, packaged until READY; against the
+#     peer `ffmpeg -i <slice> -c copy -f hls -hls_time 6 -hls_playlist_type vod` run over the same slices, as many at
+#     once as the packager has workers (4). Two rounds, alternating which side goes first; throughput is media
+#     seconds packaged per wall-clock second, summed over both rounds. Target: throughput_ratio >= 0.8.
+# (b) Cost of one slice at slice 5 and at slice 2,000 of a long rendition (a manifest prepared with that many slices
+#     already packaged; the slice before is packaged first so the state is loaded), median of RUNS; target
+#     slice_cost_ratio <= 1.5.
+# (c) Time from the last slice's SliceStored to READY, p95 of RUNS, for a 2-minute (12 slices) and a 2-hour (720
+#     slices, prepared) recording; target <= 5 s for both.
+#
+# Usage (from the repository root): infra/bench/package.sh [seconds]
+#   RUNS (default 10), PACKAGER_JVM (default "-Xmx512m"), KEEP_WORK=1 (keep the logs and files)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-180}
+runs=${RUNS:-10}
+packager_jvm=${PACKAGER_JVM:--Xmx512m}
+
+if ! command -v ffmpeg >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ffmpeg (Debian package) …"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null
+  else
+    echo "missing: ffmpeg (sudo apt-get install ffmpeg)" >&2
+    exit 1
+  fi
+fi
+
+echo "building the packager and the stack's class path …"
+./mvnw -q -B -DskipTests install -pl packager,infra/stack -am
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "${KEEP_WORK:-}" ]; then echo "kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+
+echo "encoding ${seconds} s in four renditions and cutting 10 s slices …"
+for r in source:1280x720:2500k 480p:854x480:1200k 360p:640x360:700k 240p:426x240:400k; do
+  IFS=: read -r name size rate <<<"$r"
+  mkdir -p "$work/slices/$name"
+  ffmpeg -hide_banner -v error -f lavfi -i "testsrc2=size=$size:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+    -t "$seconds" -c:v libx264 -preset ultrafast -g 60 -keyint_min 60 -sc_threshold 0 -b:v "$rate" -pix_fmt yuv420p \
+    -c:a aac -b:a 96k -f flv "$work/$name.flv"
+  ffmpeg -hide_banner -v error -i "$work/$name.flv" -c copy -f segment -segment_time 10 -segment_format flv \
+    -reset_timestamps 0 "$work/slices/$name/%06d.flv"
+done
+slices=$(find "$work/slices" -name '*.flv' | wc -l)
+
+echo "starting Kafka and the S3 server …"
+mkfifo "$work/bench.in"
+java -Xmx1g -cp "infra/stack/target/classes:$(cat infra/stack/target/classpath.txt)" infra/bench/PackageBench.java "$work" \
+  <"$work/bench.in" >"$work/bench.out" 2>"$work/bench.log" &
+pids+=($!)
+exec 3>"$work/bench.in"
+for _ in $(seq 1 600); do [ -s "$work/bench.out" ] && break; sleep 0.1; done
+read -r bootstrap s3 < <(head -1 "$work/bench.out")
+[ -n "${s3:-}" ] || { echo "Kafka or S3 did not start:" >&2; tail -20 "$work/bench.log" >&2; exit 1; }
+ask() { # sends a command to the helper and prints its answer; fails on ERROR
+  local before answer
+  before=$(wc -l <"$work/bench.out")
+  echo "$*" >&3
+  for _ in $(seq 1 6000); do [ "$(wc -l <"$work/bench.out")" -gt "$before" ] && break; sleep 0.1; done
+  answer=$(tail -1 "$work/bench.out")
+  if [[ -z $answer || $answer == ERROR* ]]; then echo "$*: ${answer:-no answer}" >&2; tail -20 "$work/bench.log" >&2; return 1; fi
+  echo "$answer"
+}
+field() { sed -E "s/.*[ ]$1=([0-9.]+).*/\1/" <<<"$2"; }
+ask slices "$work/slices" >/dev/null
+
+port=$(free_port)
+echo "starting the packager …"
+# shellcheck disable=SC2086 # the options are words
+KAFKA_BOOTSTRAP_SERVERS="$bootstrap" TAPEDECK_STORAGE_ENDPOINT="$s3" TAPEDECK_STORAGE_ACCESS_KEY=tapedeck \
+  TAPEDECK_STORAGE_SECRET_KEY=tapedeck-local-secret TAPEDECK_STORAGE_BUCKET=tapedeck TAPEDECK_PACKAGER_WORK_DIR="$work/packager" \
+  QUARKUS_HTTP_PORT="$port" java $packager_jvm -jar packager/target/quarkus-app/quarkus-run.jar >"$work/packager.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "the packager did not become ready:" >&2; tail -30 "$work/packager.log" >&2; exit 1; }
+
+run_peer() { # prints wall ms
+  rm -rf "$work/peer" && mkdir -p "$work/peer"
+  local t0
+  t0=$(now_ms)
+  find "$work/slices" -name '*.flv' | sort | xargs -P 4 -I{} sh -c '
+    out="$0/$(basename "$(dirname "$1")")-$(basename "$1" .flv)"; mkdir -p "$out"
+    ffmpeg -hide_banner -v error -nostdin -i "$1" -c copy -f hls -hls_time 6 -hls_playlist_type vod \
+      -hls_segment_filename "$out/%06d.ts" "$out/index.m3u8" || { echo "peer failed on $1" >&2; exit 255; }' "$work/peer" {}
+  local made
+  made=$(find "$work/peer" -name index.m3u8 | wc -l)
+  [ "$made" = "$slices" ] || { echo "the peer made $made playlists of $slices" >&2; exit 1; }
+  echo $(($(now_ms) - t0))
+}
+media_s=0
+ours_ms=0
+peer_ms=0
+for round in 1 2; do
+  if [ $round = 1 ]; then order="peer ours"; else order="ours peer"; fi
+  for side in $order; do
+    if [ $side = peer ]; then
+      ms=$(run_peer)
+      peer_ms=$((peer_ms + ms))
+      echo "  round $round peer: $ms ms"
+    else
+      answer=$(ask throughput)
+      ms=$(field ms "$answer")
+      media_s=$(field media_s "$answer")
+      ours_ms=$((ours_ms + ms))
+      echo "  round $round packager: $ms ms ($answer)"
+    fi
+  done
+done
+throughput_ratio=$(python3 -c "print(round($peer_ms/$ours_ms, 2))")
+echo "throughput: packager $(python3 -c "print(round(2*$media_s/($ours_ms/1000),1))") media s/s, peer $(python3 -c "print(round(2*$media_s/($peer_ms/1000),1))") media s/s (ratio $throughput_ratio)"
+
+echo "cost of one slice at slice 5 and at slice 2000 …"
+at5=$(ask slicecost 5 "$runs")
+at2000=$(ask slicecost 2000 "$runs")
+slice_cost_ratio=$(python3 -c "print(round($(field median_ms "$at2000")/max(1,$(field median_ms "$at5")), 2))")
+echo "  at 5: $at5"
+echo "  at 2000: $at2000 (ratio $slice_cost_ratio)"
+
+echo "time from the last SliceStored to READY …"
+short=$(ask ready 12 "$runs")
+long=$(ask ready 720 "$runs")
+echo "  2 min: $short"
+echo "  2 h:   $long"
+echo "RESULT throughput_ratio=$throughput_ratio slice_cost_ratio=$slice_cost_ratio time_to_ready_p95_s=$(python3 -c "print($(field p95_ms "$short")/1000)") time_to_ready_long_p95_s=$(python3 -c "print($(field p95_ms "$long")/1000)") slice_ms_at_5=$(field median_ms "$at5") slice_ms_at_2000=$(field median_ms "$at2000")"
