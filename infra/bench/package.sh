@@ -82,7 +82,7 @@ echo "starting the packager …"
 # shellcheck disable=SC2086 # the options are words
 KAFKA_BOOTSTRAP_SERVERS="$bootstrap" TAPEDECK_STORAGE_ENDPOINT="$s3" TAPEDECK_STORAGE_ACCESS_KEY=tapedeck \
   TAPEDECK_STORAGE_SECRET_KEY=tapedeck-local-secret TAPEDECK_STORAGE_BUCKET=tapedeck TAPEDECK_PACKAGER_WORK_DIR="$work/packager" \
-  QUARKUS_HTTP_PORT="$port" java $packager_jvm -jar packager/target/quarkus-app/quarkus-run.jar >"$work/packager.log" 2>&1 &
+  QUARKUS_HTTP_PORT="$port" QUARKUS_LOG_CATEGORY__DEV_TAPEDECK_PACKAGER_SERVICE__LEVEL="${PACKAGER_LOG_LEVEL:-INFO}" java $packager_jvm -jar packager/target/quarkus-app/quarkus-run.jar >"$work/packager.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "the packager did not become ready:" >&2; tail -30 "$work/packager.log" >&2; exit 1; }

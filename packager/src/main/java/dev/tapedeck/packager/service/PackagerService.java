@@ -336,6 +336,7 @@ public class PackagerService {
                     || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
         }
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
+        long t0 = System.nanoTime();
         try {
             SegmentedSlice out;
             try {
@@ -362,6 +363,7 @@ public class PackagerService {
                 }
                 return;
             }
+            long t1 = System.nanoTime();
             // Only this rendition's lane appends to its segments.
             long next = r.segments.isEmpty() ? 0 : r.segments.get(r.segments.size() - 1).index + 1;
             List<Manifest.SegmentEntry> added = new ArrayList<>();
@@ -379,12 +381,16 @@ public class PackagerService {
                 e.discontinuity = added.isEmpty() && gap && !r.segments.isEmpty();
                 added.add(e);
             }
+            long t2 = System.nanoTime();
             synchronized (m) {
+                long t3 = System.nanoTime();
                 if (r.dropped != null) {
                     LOG.warnf("slice %d of rendition %s is left out: the rendition was left out meanwhile", slice.seq(), slice.rendition());
                     return;
                 }
                 commit(m, r, slice, out, added);
+                LOG.debugf("slice %d: download and remux %d ms, segment uploads %d ms, waiting for the recording %d ms, commit %d ms",
+                        slice.seq(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
             }
         } finally {
             deleteTree(work);
