@@ -142,6 +142,7 @@ public final class Stack implements AutoCloseable {
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<ServiceProcess> recorders = new ArrayList<>();
     private final List<ServiceProcess> hooks = new ArrayList<>();
+    private ServiceProcess packager;
     private EmbeddedKafka kafka;
     private volatile EmbeddedS3 s3;
 
@@ -238,7 +239,7 @@ public final class Stack implements AutoCloseable {
         }
         progress.accept("starting packager on :" + settings.packagerPort());
         ports.put("packager", settings.packagerPort());
-        ServiceProcess packager = service("packager", common, Map.of(
+        packager = service("packager", common, Map.of(
                 "QUARKUS_HTTP_PORT", "" + settings.packagerPort(),
                 "TAPEDECK_PACKAGER_WORK_DIR", data.resolve("packager-work").toString()));
         progress.accept("starting vod-api on :" + settings.apiPort());
@@ -385,6 +386,10 @@ public final class Stack implements AutoCloseable {
     /** The recorder replicas, {@code recorder-1} first. */
     List<ServiceProcess> recorders() {
         return List.copyOf(recorders);
+    }
+
+    ServiceProcess packager() {
+        return packager;
     }
 
     /** {@code http://127.0.0.1:port} of recorder replica {@code i} (0-based). */
