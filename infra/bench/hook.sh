@@ -13,26 +13,13 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 health_seconds=$(( seconds < 20 ? seconds : 20 ))
 
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "installing wrk (Debian package) …"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "wrk is missing: sudo apt-get install wrk" >&2
-    exit 1
-  fi
-fi
+# shellcheck source=lib.sh
+. infra/bench/lib.sh
+command -v wrk >/dev/null || install_debian wrk
 
 echo "building ingest-hook and the stack's class path …"
 ./mvnw -q -B -DskipTests install -pl ingest-hook,infra/stack -am
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
 echo "starting Kafka …"
 mkfifo "$work/broker.in"

@@ -21,27 +21,13 @@ seconds=${1:-180}
 runs=${RUNS:-10}
 packager_jvm=${PACKAGER_JVM:--Xmx512m}
 
-if ! command -v ffmpeg >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "installing ffmpeg (Debian package) …"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null
-  else
-    echo "missing: ffmpeg (sudo apt-get install ffmpeg)" >&2
-    exit 1
-  fi
-fi
+# shellcheck source=lib.sh
+. infra/bench/lib.sh
+command -v ffmpeg >/dev/null || install_debian ffmpeg
 
 echo "building the packager and the stack's class path …"
 ./mvnw -q -B -DskipTests install -pl packager,infra/stack -am
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ -n "${KEEP_WORK:-}" ]; then echo "kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir
 now_ms() { date +%s%3N; }
 
 echo "encoding ${seconds} s in four renditions and cutting 10 s slices …"

@@ -33,32 +33,17 @@ warmup=${WARMUP:-30}
 only=${ONLY:-}
 recorder_jvm=${RECORDER_JVM:--Xmx512m -XX:+UseSerialGC}
 
+# shellcheck source=lib.sh
+. infra/bench/lib.sh
 missing=()
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v nginx >/dev/null || missing+=(nginx)
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "installing ${missing[*]} (Debian packages) …"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "missing: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
-    exit 1
-  fi
-fi
+install_debian "${missing[@]}"
 
 echo "building the recorder and the stack's class path …"
 ./mvnw -q -B -DskipTests install -pl recorder,infra/stack -am
-work=$(mktemp -d)
-pids=()
-pub_pids=()
-cleanup() {
-  for p in "${pub_pids[@]}" "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ -n "${KEEP_WORK:-}" ]; then echo "kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_workdir
 stat() { python3 infra/bench/procstat.py "$@"; }
 
 echo "starting Kafka and the S3 server …"

@@ -89,44 +89,48 @@ public class PackagerService {
      * the source's recording closes first.
      */
     public void onPublished(StreamPublished p) {
-        mdc(p.recordingId(), p.rendition(), p.sourceStreamKey());
-        try {
-            boolean[] changed = {false};
-            Manifest m = manifests.open(p.recordingId(), () -> {
+        step(p.recordingId(), p.rendition(), p.sourceStreamKey(), () -> published(p));
+    }
+
+    private void published(StreamPublished p) {
+        boolean[] changed = {false};
+        Manifest m = manifests.open(p.recordingId(), () -> {
+            changed[0] = true;
+            return newManifest(p.recordingId(), p.sourceStreamKey(), p.publishedAt());
+        });
+        synchronized (m) {
+            if (!p.derived() && (m.startedAt == null || p.publishedAt().isBefore(m.startedAt))) {
+                m.startedAt = p.publishedAt();
                 changed[0] = true;
-                return newManifest(p.recordingId(), p.sourceStreamKey(), p.publishedAt());
-            });
-            synchronized (m) {
-                if (!p.derived() && (m.startedAt == null || p.publishedAt().isBefore(m.startedAt))) {
-                    m.startedAt = p.publishedAt();
-                    changed[0] = true;
-                }
-                if (p.derived() && !m.renditions.containsKey(p.rendition()) && m.finalStatus != null) {
-                    LOG.warnf("rendition %s was published after the replay was complete (%s); it is left out", p.rendition(), m.finalStatus);
-                } else if (p.derived() && !m.renditions.containsKey(p.rendition())) {
-                    m.renditions.put(p.rendition(), new Manifest.RenditionState());
-                    LOG.infof("rendition %s expected", p.rendition());
-                    changed[0] = true;
-                }
-                if (changed[0]) {
-                    manifests.save(m);
-                }
             }
-        } catch (RuntimeException e) {
-            manifests.forget(p.recordingId());
-            throw e;
-        } finally {
-            MDC.clear();
+            if (p.derived() && !m.renditions.containsKey(p.rendition()) && m.finalStatus != null) {
+                LOG.warnf("rendition %s was published after the replay was complete (%s); it is left out", p.rendition(), m.finalStatus);
+            } else if (p.derived() && !m.renditions.containsKey(p.rendition())) {
+                m.renditions.put(p.rendition(), new Manifest.RenditionState());
+                LOG.infof("rendition %s expected", p.rendition());
+                changed[0] = true;
+            }
+            if (changed[0]) {
+                manifests.save(m);
+            }
         }
     }
 
     public void onSlice(SliceStored slice) {
-        mdc(slice.recordingId(), slice.rendition(), slice.streamKey());
+        step(slice.recordingId(), slice.rendition(), slice.streamKey(), () -> packageSlice(slice));
+    }
+
+    /**
+     * One step of a recording, its log lines tagged with it. Then the recording's timers and acknowledgements are brought
+     * up to date; a step that fails drops the recording's cached state, so its retry starts from what the bucket holds.
+     */
+    private void step(String recordingId, String rendition, String streamKey, Runnable body) {
+        mdc(recordingId, rendition, streamKey);
         try {
-            packageSlice(slice);
-            updateSettled(slice.recordingId());
+            body.run();
+            updateSettled(recordingId);
         } catch (RuntimeException e) {
-            manifests.forget(slice.recordingId());
+            manifests.forget(recordingId);
             throw e;
         } finally {
             MDC.clear();
@@ -259,42 +263,36 @@ public class PackagerService {
 
     /** The order wait of a rendition passed: slices that did not come become gaps, and what waited for them is packaged. */
     public void onOrderWaitOver(String recordingId, String rendition) {
-        MDC.put("recordingId", recordingId);
-        MDC.put("rendition", rendition);
-        try {
-            Manifest m = manifests.load(recordingId).orElse(null);
-            if (m == null) {
+        step(recordingId, rendition, null, () -> orderWaitOver(recordingId, rendition));
+    }
+
+    private void orderWaitOver(String recordingId, String rendition) {
+        Manifest m = manifests.load(recordingId).orElse(null);
+        if (m == null) {
+            return;
+        }
+        Manifest.RenditionState r;
+        synchronized (m) {
+            r = m.renditions.get(rendition);
+            if (r == null || r.waitingSince == null || clock.instant().isBefore(r.waitingSince.plus(config.orderWait()))) {
                 return;
             }
-            Manifest.RenditionState r;
-            synchronized (m) {
-                r = m.renditions.get(rendition);
-                if (r == null || r.waitingSince == null || clock.instant().isBefore(r.waitingSince.plus(config.orderWait()))) {
-                    return;
+            if (!r.waiting.isEmpty() || r.closeWaiting != null) {
+                long upTo = !r.waiting.isEmpty() ? r.waiting.get(0).seq() : r.closeWaiting.lastSeq() + 1;
+                for (long missing = Math.max(r.nextSeq(), 0); missing < upTo; missing++) {
+                    missingGap(r, missing, "missing", "it did not arrive within " + config.orderWait().toMillis() / 1000.0
+                            + " s of a later one");
                 }
-                if (!r.waiting.isEmpty() || r.closeWaiting != null) {
-                    long upTo = !r.waiting.isEmpty() ? r.waiting.get(0).seq() : r.closeWaiting.lastSeq() + 1;
-                    for (long missing = Math.max(r.nextSeq(), 0); missing < upTo; missing++) {
-                        missingGap(r, missing, "missing", "it did not arrive within " + config.orderWait().toMillis() / 1000.0
-                                + " s of a later one");
-                    }
-                }
-                r.waitingSince = null;
-                manifests.save(m);
             }
-            progress(m, rendition);
-            synchronized (m) {
-                if (r.waitingSince == null && (!r.waiting.isEmpty() || r.closeWaiting != null)) {
-                    r.waitingSince = clock.instant();
-                }
-                manifests.save(m);
+            r.waitingSince = null;
+            manifests.save(m);
+        }
+        progress(m, rendition);
+        synchronized (m) {
+            if (r.waitingSince == null && (!r.waiting.isEmpty() || r.closeWaiting != null)) {
+                r.waitingSince = clock.instant();
             }
-            updateSettled(recordingId);
-        } catch (RuntimeException e) {
-            manifests.forget(recordingId);
-            throw e;
-        } finally {
-            MDC.clear();
+            manifests.save(m);
         }
     }
 
@@ -483,16 +481,7 @@ public class PackagerService {
     }
 
     public void onClosed(RecordingClosed closed) {
-        mdc(closed.recordingId(), closed.rendition(), closed.streamKey());
-        try {
-            close(closed);
-            updateSettled(closed.recordingId());
-        } catch (RuntimeException e) {
-            manifests.forget(closed.recordingId());
-            throw e;
-        } finally {
-            MDC.clear();
-        }
+        step(closed.recordingId(), closed.rendition(), closed.streamKey(), () -> close(closed));
     }
 
     private void close(RecordingClosed closed) {
@@ -580,22 +569,11 @@ public class PackagerService {
 
     /** The rendition timeout of a recording passed: renditions still open are left out, and the replay is complete. */
     public void onRenditionTimeout(String recordingId) {
-        MDC.put("recordingId", recordingId);
-        try {
-            Manifest m = manifests.load(recordingId).orElse(null);
-            if (m == null) {
-                return;
-            }
+        step(recordingId, null, null, () -> manifests.load(recordingId).ifPresent(m -> {
             synchronized (m) {
                 dropUnclosed(m);
             }
-            updateSettled(recordingId);
-        } catch (RuntimeException e) {
-            manifests.forget(recordingId);
-            throw e;
-        } finally {
-            MDC.clear();
-        }
+        }));
     }
 
     /** Leaves out the renditions still open once the rendition timeout has passed, and declares the replay complete. */
@@ -689,8 +667,12 @@ public class PackagerService {
 
     private static void mdc(String recordingId, String rendition, String streamKey) {
         MDC.put("recordingId", recordingId);
-        MDC.put("rendition", rendition);
-        MDC.put("streamKey", streamKey);
+        if (rendition != null) {
+            MDC.put("rendition", rendition);
+        }
+        if (streamKey != null) {
+            MDC.put("streamKey", streamKey);
+        }
     }
 
     private static void deleteTree(Path dir) {
