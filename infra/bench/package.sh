@@ -42,24 +42,7 @@ for r in source:1280x720:2500k 480p:854x480:1200k 360p:640x360:700k 240p:426x240
 done
 slices=$(find "$work/slices" -name '*.flv' | wc -l)
 
-echo "starting Kafka and the S3 server …"
-mkfifo "$work/bench.in"
-java -Xmx1g -cp "infra/stack/target/classes:$(cat infra/stack/target/classpath.txt)" infra/bench/PackageBench.java "$work" \
-  <"$work/bench.in" >"$work/bench.out" 2>"$work/bench.log" &
-pids+=($!)
-exec 3>"$work/bench.in"
-for _ in $(seq 1 600); do [ -s "$work/bench.out" ] && break; sleep 0.1; done
-read -r bootstrap s3 < <(head -1 "$work/bench.out")
-[ -n "${s3:-}" ] || { echo "Kafka or S3 did not start:" >&2; tail -20 "$work/bench.log" >&2; exit 1; }
-ask() { # sends a command to the helper and prints its answer; fails on ERROR
-  local before answer
-  before=$(wc -l <"$work/bench.out")
-  echo "$*" >&3
-  for _ in $(seq 1 6000); do [ "$(wc -l <"$work/bench.out")" -gt "$before" ] && break; sleep 0.1; done
-  answer=$(tail -1 "$work/bench.out")
-  if [[ -z $answer || $answer == ERROR* ]]; then echo "$*: ${answer:-no answer}" >&2; tail -20 "$work/bench.log" >&2; return 1; fi
-  echo "$answer"
-}
+start_kafka_s3_helper PackageBench.java
 field() { sed -E "s/.*[ ]$1=([0-9.]+).*/\1/" <<<"$2"; }
 ask slices "$work/slices" >/dev/null
 

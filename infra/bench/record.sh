@@ -46,23 +46,7 @@ echo "building the recorder and the stack's class path …"
 bench_workdir
 stat() { python3 infra/bench/procstat.py "$@"; }
 
-echo "starting Kafka and the S3 server …"
-mkfifo "$work/bench.in"
-java -Xmx1g -cp "infra/stack/target/classes:$(cat infra/stack/target/classpath.txt)" infra/bench/RecordBench.java "$work" \
-  <"$work/bench.in" >"$work/bench.out" 2>"$work/bench.log" &
-pids+=($!)
-exec 3>"$work/bench.in"
-for _ in $(seq 1 600); do [ -s "$work/bench.out" ] && break; sleep 0.1; done
-read -r bootstrap s3 < <(head -1 "$work/bench.out")
-[ -n "${s3:-}" ] || { echo "Kafka or S3 did not start:" >&2; tail -20 "$work/bench.log" >&2; exit 1; }
-# Sends a command to the helper and prints its answer.
-ask() {
-  local before
-  before=$(wc -l <"$work/bench.out")
-  echo "$*" >&3
-  for _ in $(seq 1 1500); do [ "$(wc -l <"$work/bench.out")" -gt "$before" ] && break; sleep 0.1; done
-  tail -1 "$work/bench.out"
-}
+start_kafka_s3_helper RecordBench.java
 
 rtmp=$(free_port)
 echo "starting nginx-rtmp on :$rtmp …"
