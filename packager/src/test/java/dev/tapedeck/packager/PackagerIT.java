@@ -64,16 +64,26 @@ class PackagerIT {
                 recordingId, derived, KEY.toString(), rendition, "nginx-rtmp", null, "1", "127.0.0.1", null, Instant.now());
     }
 
+    /**
+     * Slice 0 of the source (640x360) and slices 0 … {@code rungSlices - 1} of the rung 180p (320x180), {@code seconds}
+     * long each, in the bucket under {@code id}; returns the slice length in ms.
+     */
+    long sourceAndRung(String id, int seconds, int rungSlices) throws Exception {
+        Path source = Files.createTempFile("source", ".flv");
+        Path rung = Files.createTempFile("rung", ".flv");
+        MediaTools.makeFlv(source, 640, 360, 30, seconds);
+        MediaTools.makeFlv(rung, 320, 180, 30, seconds);
+        store.putFile(StorageKeys.slice(KEY, id, "source", 0), source, "video/x-flv");
+        for (int seq = 0; seq < rungSlices; seq++) {
+            store.putFile(StorageKeys.slice(KEY, id, "180p", seq), rung, "video/x-flv");
+        }
+        return Math.round(MediaTools.duration(source.toString()) * 1000);
+    }
+
     @Test
     void anAnnouncedRungKeepsTheReplayLiveUntilItIsClosedThenTheMasterListsBoth() throws Exception {
         String id = Ids.uuid7();
-        Path source = Files.createTempFile("source", ".flv");
-        Path rung = Files.createTempFile("rung", ".flv");
-        MediaTools.makeFlv(source, 640, 360, 30, 4);
-        MediaTools.makeFlv(rung, 320, 180, 30, 4);
-        long ms = Math.round(MediaTools.duration(source.toString()) * 1000);
-        store.putFile(StorageKeys.slice(KEY, id, "source", 0), source, "video/x-flv");
-        store.putFile(StorageKeys.slice(KEY, id, "180p", 0), rung, "video/x-flv");
+        long ms = sourceAndRung(id, 4, 1);
 
         send(Topics.STREAMS, KEY.toString(), published(id, false, "source"));
         send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
@@ -104,15 +114,7 @@ class PackagerIT {
     @Test
     void aRungThatNeverClosesIsLeftOutAfterTheTimeoutAndTheReplayNeverGoesBackToLive() throws Exception {
         String id = Ids.uuid7();
-        Path source = Files.createTempFile("source", ".flv");
-        Path rung = Files.createTempFile("rung", ".flv");
-        MediaTools.makeFlv(source, 640, 360, 30, 2);
-        MediaTools.makeFlv(rung, 320, 180, 30, 2);
-        long ms = Math.round(MediaTools.duration(source.toString()) * 1000);
-        for (int seq = 0; seq < 2; seq++) {
-            store.putFile(StorageKeys.slice(KEY, id, "180p", seq), rung, "video/x-flv");
-        }
-        store.putFile(StorageKeys.slice(KEY, id, "source", 0), source, "video/x-flv");
+        long ms = sourceAndRung(id, 2, 2);
         RecordingClosed sourceEnd = new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.UNPUBLISHED, null,
                 Instant.now());
 
