@@ -167,12 +167,28 @@ class PackagerFaultIT {
             CatalogEntry entry = awaitFinal(vods, id);
             assertThat(entry.status()).isEqualTo(CatalogEntry.Status.DEGRADED);
             assertThat(entry.message()).contains("slice 1").contains("checksum");
+            assertThat(entry.manifest()).isEqualTo(StorageKeys.manifest(id));
             assertThat(entry.renditions()).singleElement().satisfies(r -> assertThat(r.segments()).isEqualTo(2));
         }
         String playlist = playlist(id);
         assertThat(playlist).contains("#EXT-X-DISCONTINUITY").endsWith("#EXT-X-ENDLIST\n");
-        String manifest = new String(objects.getBytes(StorageKeys.manifest(id)).orElseThrow(), StandardCharsets.UTF_8);
-        assertThat(manifest).contains("\"cause\" : \"checksum\"");
+        // The manifest is the integrity report: what the replay is made of, what is missing and why, how it ended.
+        Manifest m = EventCodec.mapper().readValue(objects.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.status).isEqualTo("DEGRADED");
+        assertThat(m.message).contains("checksum");
+        Manifest.RenditionState source = m.renditions.get("source");
+        assertThat(source.gaps).singleElement().satisfies(g -> {
+            assertThat(g.slice).isEqualTo(1);
+            assertThat(g.cause).isEqualTo("checksum");
+            assertThat(g.durationMillis).isEqualTo(events.get(1).durationMillis());
+        });
+        assertThat(source.sliceRecords).extracting(r -> r.seq, r -> r.sha256)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0L, events.get(0).sha256()),
+                        org.assertj.core.groups.Tuple.tuple(2L, events.get(2).sha256()));
+        assertThat(source.closes).singleElement().satisfies(c -> {
+            assertThat(c.reason).isEqualTo("UNPUBLISHED");
+            assertThat(c.lastSeq).isEqualTo(2);
+        });
 
         // What is left plays: the replay decodes without an error.
         Path local = Files.createTempDirectory("replay");

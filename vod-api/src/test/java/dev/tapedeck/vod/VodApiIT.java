@@ -53,11 +53,13 @@ class VodApiIT {
             send(id, CloudEvent.of("test", new CatalogEntry(id, "__defaultVhost__/live/t", "live", "t", CatalogEntry.Status.READY,
                     Instant.now(), Instant.now(), 12_345, "vod/" + id + "/master.m3u8",
                     List.of(new CatalogEntry.Rendition("source", "vod/" + id + "/source/index.m3u8", 1280, 720, 30, 2_000_000,
-                            1_800_000, "avc1.64001f,mp4a.40.2", 2, 12_345)), null, Instant.now()), Clock.systemUTC()));
+                            1_800_000, "avc1.64001f,mp4a.40.2", 2, 12_345)), null, Instant.now(), "vod/" + id + "/manifest.json"),
+                    Clock.systemUTC()));
         }
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings/" + newer)
                 .then().statusCode(200).body("status", equalTo("READY")).body("durationSeconds", equalTo(12.345f))
-                .body("playbackUrl", equalTo("/vod/" + newer + "/master.m3u8")));
+                .body("playbackUrl", equalTo("/vod/" + newer + "/master.m3u8"))
+                .body("manifestUrl", equalTo("/vod/" + newer + "/manifest.json")));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings")
                 .then().body("id[0]", equalTo(newer)).body("id", org.hamcrest.Matchers.hasItem(older)));
 
@@ -65,6 +67,9 @@ class VodApiIT {
         given().get("/vod/" + newer + "/master.m3u8").then().statusCode(200)
                 .contentType(containsString("mpegurl")).body(equalTo("#EXTM3U\n"));
         given().get("/vod/" + newer + "/source/000000.ts").then().statusCode(404).body("code", equalTo("NOT_FOUND"));
+        // The manifest changes while the recording is live: never cached.
+        store.putBytes("vod/" + newer + "/manifest.json", "{}".getBytes(StandardCharsets.UTF_8), "application/json");
+        given().get("/vod/" + newer + "/manifest.json").then().statusCode(200).header("Cache-Control", equalTo("no-cache"));
 
         send(older, null);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings/" + older).then().statusCode(404));

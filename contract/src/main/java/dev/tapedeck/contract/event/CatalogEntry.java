@@ -19,6 +19,8 @@ import java.util.List;
  * @param renditions     the packaged renditions, highest bandwidth first
  * @param message        why a recording FAILED or is DEGRADED, else null
  * @param updatedAt      when this entry was written
+ * @param manifest       object key of the recording's manifest, its integrity report:
+ *                       {@code vod/{recordingId}/manifest.json}; null from packagers before it was added
  */
 public record CatalogEntry(
         String recordingId,
@@ -32,10 +34,18 @@ public record CatalogEntry(
         String masterPlaylist,
         List<Rendition> renditions,
         String message,
-        Instant updatedAt) implements TapedeckEvent {
+        Instant updatedAt,
+        String manifest) implements TapedeckEvent {
 
     public CatalogEntry {
         renditions = renditions == null ? List.of() : List.copyOf(renditions);
+    }
+
+    /** Without the manifest's key (older packagers, tests). */
+    public CatalogEntry(String recordingId, String streamKey, String app, String stream, Status status, Instant startedAt,
+            Instant endedAt, long durationMillis, String masterPlaylist, List<Rendition> renditions, String message, Instant updatedAt) {
+        this(recordingId, streamKey, app, stream, status, startedAt, endedAt, durationMillis, masterPlaylist, renditions, message,
+                updatedAt, null);
     }
 
     /** A recording's lifecycle in the catalog. */

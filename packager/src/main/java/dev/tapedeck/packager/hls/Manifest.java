@@ -24,6 +24,9 @@ public class Manifest {
     /** READY or DEGRADED once the replay was declared complete; it never goes back to LIVE (but see {@link RenditionState#closedLastSeq}). */
     public String finalStatus;
     public Map<String, RenditionState> renditions = new LinkedHashMap<>();
+    /** The status last written to the catalog, and why when it is not plainly LIVE or READY. */
+    public String status;
+    public String message;
 
     /** One rendition's packaged media. */
     public static class RenditionState {
@@ -46,6 +49,10 @@ public class Manifest {
         public long closedLastSeq = -1;
         /** Why the rendition was left out of the replay (it did not close in time), or null. */
         public String dropped;
+        /** Every packaged slice, as the recorder announced it: the integrity record of what the replay is made of. */
+        public List<SliceRecord> sliceRecords = new ArrayList<>();
+        /** Every close of the rendition (a republished source closes once per part), in the order they came. */
+        public List<CloseRecord> closes = new ArrayList<>();
         /** Slices that came before an earlier one: packaged once it arrives or the order wait is over, in sequence. */
         public List<SliceStored> waiting = new ArrayList<>();
         /** Since when something of this rendition waits for an earlier slice. */
@@ -86,6 +93,33 @@ public class Manifest {
         public int videoFrames;
         /** A gap precedes this segment (a slice was lost or could not be packaged). */
         public boolean discontinuity;
+    }
+
+    /** A packaged slice: where it came from and what the recorder says of it. */
+    public static class SliceRecord {
+        public long seq;
+        public String objectKey;
+        public String sha256;
+        public long bytes;
+        public long firstDtsMillis;
+        public long durationMillis;
+        public Instant storedAt;
+        public boolean discontinuity;
+        /** {@code RESUMED}, {@code REPUBLISHED} … (SliceMedia), null when it continues the previous slice. */
+        public String discontinuityCause;
+        /** Timestamp faults the recorder corrected in it, by kind. */
+        public Map<String, Integer> timestampFaults = new LinkedHashMap<>();
+    }
+
+    /** A RecordingClosed the rendition received. */
+    public static class CloseRecord {
+        public String reason;
+        public long lastSeq;
+        public Instant closedAt;
+        public String message;
+        /** The gaps and timestamp corrections the recorder reported with it. */
+        public int gaps;
+        public Map<String, Integer> timestampFaults = new LinkedHashMap<>();
     }
 
     /** A slice that is not in the replay, and why. */

@@ -356,8 +356,7 @@ public class PackagerService {
                     r.pendingDiscontinuity = true;
                     metrics.counter("tapedeck.packager.slice.failures", "cause", e.cause).increment();
                     LOG.errorf("slice %d (%s) could not be packaged, it becomes a gap: %s", slice.seq(), slice.objectKey(), e.getMessage());
-                    manifests.save(m);
-                    catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+                    publish(m, CatalogEntry.Status.LIVE, null);
                 }
                 return;
             }
@@ -412,13 +411,30 @@ public class PackagerService {
         r.height = out.info().height();
         r.codecs = out.info().codecs();
         r.slices.add(slice.seq());
+        r.sliceRecords.add(record(slice));
         r.pendingDiscontinuity = false;
         publishPlaylists(m, slice.rendition());
-        manifests.save(m);
-        catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+        publish(m, CatalogEntry.Status.LIVE, null);
         metrics.counter("tapedeck.packager.slices.packaged").increment();
         metrics.counter("tapedeck.packager.segments.written").increment(out.segments().size());
         LOG.infof("slice %d packaged into %d segments (%d ms)", slice.seq(), out.segments().size(), r.durationMillis());
+    }
+
+    private static Manifest.SliceRecord record(SliceStored slice) {
+        Manifest.SliceRecord s = new Manifest.SliceRecord();
+        s.seq = slice.seq();
+        s.objectKey = slice.objectKey();
+        s.sha256 = slice.sha256();
+        s.bytes = slice.bytes();
+        s.firstDtsMillis = slice.firstDtsMillis();
+        s.durationMillis = slice.durationMillis();
+        s.storedAt = slice.storedAt();
+        s.discontinuity = slice.discontinuity();
+        if (slice.media() != null) {
+            s.discontinuityCause = slice.media().discontinuityCause();
+            s.timestampFaults.putAll(slice.media().timestampFaults());
+        }
+        return s;
     }
 
     /**
@@ -522,12 +538,20 @@ public class PackagerService {
         if (m.renditions.values().stream().allMatch(x -> x.segments.isEmpty())) {
             LOG.warnf("recording closed (%s) with nothing packaged", closed.reason());
             m.endedAt = m.endedAt != null ? m.endedAt : closed.closedAt();
-            catalog.publish(entry(m, CatalogEntry.Status.FAILED, closed.message() != null ? closed.message()
+            publish(m, CatalogEntry.Status.FAILED, closed.message() != null ? closed.message()
                     : m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty()) ? "no slice could be packaged (" + closed.reason() + ")"
-                    : "no media was recorded (" + closed.reason() + ")"));
+                    : "no media was recorded (" + closed.reason() + ")");
             return;
         }
         r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
+        Manifest.CloseRecord c = new Manifest.CloseRecord();
+        c.reason = closed.reason().name();
+        c.lastSeq = closed.lastSeq();
+        c.closedAt = closed.closedAt();
+        c.message = closed.message();
+        c.gaps = closed.gaps().size();
+        c.timestampFaults.putAll(closed.timestampFaults());
+        r.closes.add(c);
         r.closed = true;
         r.closedLastSeq = closed.lastSeq();
         if (m.endedAt == null || m.endedAt.isBefore(closed.closedAt())) {
@@ -548,8 +572,7 @@ public class PackagerService {
     private void settle(Manifest m) {
         boolean allClosed = m.renditions.values().stream().allMatch(x -> x.closed);
         if (!allClosed) {
-            manifests.save(m);
-            catalog.publish(entry(m, CatalogEntry.Status.LIVE, null));
+            publish(m, CatalogEntry.Status.LIVE, null);
             if (m.sourceClosedAt != null) {
                 Duration left = config.renditionTimeout().minus(Duration.between(m.sourceClosedAt, clock.instant()));
                 String id = m.recordingId;
@@ -562,8 +585,7 @@ public class PackagerService {
         boolean damaged = m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty());
         CatalogEntry.Status status = damaged ? CatalogEntry.Status.DEGRADED : CatalogEntry.Status.READY;
         m.finalStatus = status.name();
-        manifests.save(m);
-        catalog.publish(entry(m, status, null));
+        publish(m, status, null);
         LOG.infof("recording %s", status);
     }
 
@@ -630,6 +652,13 @@ public class PackagerService {
         store.putBytes(key, text.getBytes(StandardCharsets.UTF_8), PLAYLIST_TYPE);
     }
 
+    /** Writes the manifest with the status it is about to be cataloged with, then the catalog entry. */
+    private void publish(Manifest m, CatalogEntry.Status status, String message) {
+        CatalogEntry e = entry(m, status, message);
+        manifests.save(m);
+        catalog.publish(e);
+    }
+
     CatalogEntry entry(Manifest m, CatalogEntry.Status status, String message) {
         var variants = PlaylistWriter.variants(m);
         long duration = m.renditions.containsKey("source") ? m.renditions.get("source").durationMillis()
@@ -640,9 +669,12 @@ public class PackagerService {
         String problem = message != null ? message
                 : m.renditions.values().stream().flatMap(r -> Stream.of(r.problem, r.dropped)).filter(p -> p != null)
                         .reduce((a, b) -> a + "; " + b).orElse(null);
+        m.status = status.name();
+        m.message = problem;
         return new CatalogEntry(m.recordingId, m.streamKey, m.app, m.stream, status, m.startedAt,
                 status == CatalogEntry.Status.LIVE ? null : m.endedAt, duration,
-                renditions.isEmpty() ? null : StorageKeys.master(m.recordingId), renditions, problem, clock.instant());
+                renditions.isEmpty() ? null : StorageKeys.master(m.recordingId), renditions, problem, clock.instant(),
+                StorageKeys.manifest(m.recordingId));
     }
 
     /** A new manifest; the first slice was stored when it ended, so the recording began one slice earlier. */

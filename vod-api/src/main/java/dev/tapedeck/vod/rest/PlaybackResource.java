@@ -59,11 +59,11 @@ public class PlaybackResource {
             }
             throw new ApiError(503, "STORAGE_UNAVAILABLE", e.getMessage());
         }
-        boolean playlist = file.endsWith(".m3u8");
+        boolean changes = file.endsWith(".m3u8") || file.endsWith(".json") || file.endsWith(".vtt");
         return Response.ok(in)
                 .type(contentType(file))
-                // Playlists change while a recording is live; segments never change.
-                .header("Cache-Control", playlist ? "no-cache" : "public, max-age=86400, immutable")
+                // Playlists and the manifest change while a recording is live; segments never change.
+                .header("Cache-Control", changes ? "no-cache" : "public, max-age=86400, immutable")
                 .header("Access-Control-Allow-Origin", "*")
                 .build();
     }

@@ -18,14 +18,16 @@ import java.util.List;
  * @param playbackUrl     the master playlist, relative to this API: {@code /vod/{id}/master.m3u8}; null when nothing is playable
  * @param renditions      what the master lists
  * @param message         why it FAILED or is DEGRADED, if it is
+ * @param manifestUrl     the recording's integrity report (what the replay is made of, what is missing and why),
+ *                        relative to this API: {@code /vod/{id}/manifest.json}; null from older packagers
  */
 public record RecordingView(String id, String streamKey, String app, String stream, CatalogEntry.Status status,
         Instant startedAt, Instant endedAt, double durationSeconds, String playbackUrl, List<CatalogEntry.Rendition> renditions,
-        String message) {
+        String message, String manifestUrl) {
 
     static RecordingView of(CatalogEntry e) {
         return new RecordingView(e.recordingId(), e.streamKey(), e.app(), e.stream(), e.status(), e.startedAt(), e.endedAt(),
                 e.durationMillis() / 1000.0, e.masterPlaylist() == null ? null : "/vod/" + e.recordingId() + "/master.m3u8",
-                e.renditions(), e.message());
+                e.renditions(), e.message(), e.manifest() == null ? null : "/vod/" + e.recordingId() + "/manifest.json");
     }
 }
