@@ -109,5 +109,12 @@ class PlaylistWriterTest {
         assertThat(Codecs.avc1(null, 77, 30)).isEqualTo("avc1.4d001e");
         assertThat(Codecs.mp4a(1)).isEqualTo("mp4a.40.2");
         assertThat(Codecs.mp4a(-99)).isEqualTo("mp4a.40.2");
+        // hvcC: version 1; Main profile, tier L; compatibility flags Main and Main 10; constraints 0x90; level 93 (3.1).
+        byte[] hvcc = {1, 0x01, 0x60, 0, 0, 0, (byte) 0x90, 0, 0, 0, 0, 0, 93};
+        assertThat(Codecs.hvc1(hvcc, 1, 93)).isEqualTo("hvc1.1.6.L93.90");
+        // Main 10, tier H, level 120 (4.0), two constraint bytes.
+        byte[] main10 = {1, 0x22, 0x20, 0, 0, 0, (byte) 0xB0, 0x01, 0, 0, 0, 0, 120};
+        assertThat(Codecs.hvc1(main10, 2, 120)).isEqualTo("hvc1.2.4.H120.B0.1");
+        assertThat(Codecs.hvc1(null, 1, 93)).isEqualTo("hvc1.1.6.L93.B0");
     }
 }

@@ -25,10 +25,11 @@ public final class Stack implements AutoCloseable {
     /** The transcoder's credential in the local stack (reserved apps accept only it). */
     public static final String TRANSCODER_TOKEN = "local-transcoder-token";
     /**
-     * How long a source publish is held for the recorder and the worker when transcoding. With the hook's
-     * 2 s callback budget it stays below nginx-rtmp's 10 s hook timeout.
+     * How long a source publish is held for the recorder (and the worker, when transcoding). With the hook's 2 s
+     * callback budget it stays below nginx-rtmp's 10 s hook timeout. The service's default is 2 s; here the whole
+     * pipeline shares one machine, where a busy recorder has taken longer than 2 s to attach.
      */
-    static final String ATTACH_WAIT_TRANSCODING = "6s";
+    static final String ATTACH_WAIT = "6s";
 
     /**
      * Where things live and listen.
@@ -214,7 +215,7 @@ public final class Stack implements AutoCloseable {
                     "TAPEDECK_HOOK_OUTBOX_DIR", data.resolve("outbox").resolve(name).toString(),
                     // A source publish waits for the transcoder's worker too: a fresh JVM takes a few seconds.
                     "TAPEDECK_HOOK_ATTACH_ROLES", settings.transcode() ? "recorder,transcoder" : "recorder",
-                    "TAPEDECK_HOOK_ATTACH_WAIT", settings.transcode() ? ATTACH_WAIT_TRANSCODING : "2s"));
+                    "TAPEDECK_HOOK_ATTACH_WAIT", ATTACH_WAIT));
             ServiceProcess hook = ServiceProcess.quarkus(name, settings.home(), "ingest-hook", env, logs);
             running.add(hook);
             hooks.add(hook);

@@ -71,8 +71,10 @@ class RecorderTakeoverIT extends StackTest {
 
             live.awaitPublisher();
             ReplayCheck.Result r = ReplayCheck.check(stack, id, 1);
-            assertThat(r.gaps().get(0)).as("the gap is at most the handover time (plus one keyframe interval)")
-                    .isLessThanOrEqualTo(handoverMillis + 1000);
+            // The handover is timed until the survivor lists the stream; its pull then connects and plays from the next
+            // keyframe (1 s apart here): the media gap may exceed it by the connect plus one keyframe interval.
+            assertThat(r.gaps().get(0)).as("the gap is at most the handover time, the pull's connect and one keyframe interval")
+                    .isLessThanOrEqualTo(handoverMillis + 1000 + 1000);
 
             // Entries of one recording are in order: nothing but LIVE before the unpublish.
             Instant unpublished = live.streams.await(x -> x.value() != null && x.value().data() instanceof StreamUnpublished u

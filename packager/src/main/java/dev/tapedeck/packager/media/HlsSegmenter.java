@@ -2,6 +2,10 @@ package dev.tapedeck.packager.media;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_HEVC;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MP3;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
@@ -113,27 +117,44 @@ public final class HlsSegmenter {
         return new Segment(file, start, duration, Files.size(file), frames);
     }
 
-    static MediaInfo info(AVFormatContext in) {
+    /**
+     * The slice's picture size and RFC 6381 codec strings: H.264, HEVC, AAC, MP3 or Opus. Any other codec is refused
+     * ({@link UnsupportedCodecException}): HLS players could not play it.
+     */
+    static MediaInfo info(AVFormatContext in) throws UnsupportedCodecException {
         int width = 0;
         int height = 0;
         String video = null;
         String audio = null;
         for (int i = 0; i < in.nb_streams(); i++) {
             AVCodecParameters p = in.streams(i).codecpar();
-            if (p.codec_type() == AVMEDIA_TYPE_VIDEO && p.codec_id() == AV_CODEC_ID_H264) {
+            if (p.codec_type() == AVMEDIA_TYPE_VIDEO) {
                 width = p.width();
                 height = p.height();
-                byte[] extra = null;
-                if (p.extradata() != null && p.extradata_size() > 0) {
-                    extra = new byte[p.extradata_size()];
-                    p.extradata().get(extra);
-                }
-                video = Codecs.avc1(extra, p.profile(), p.level());
-            } else if (p.codec_type() == AVMEDIA_TYPE_AUDIO && p.codec_id() == AV_CODEC_ID_AAC) {
-                audio = Codecs.mp4a(p.profile());
+                video = switch (p.codec_id()) {
+                    case AV_CODEC_ID_H264 -> Codecs.avc1(extradata(p), p.profile(), p.level());
+                    case AV_CODEC_ID_HEVC -> Codecs.hvc1(extradata(p), p.profile(), p.level());
+                    default -> throw new UnsupportedCodecException("video", avcodec_get_name(p.codec_id()).getString());
+                };
+            } else if (p.codec_type() == AVMEDIA_TYPE_AUDIO) {
+                audio = switch (p.codec_id()) {
+                    case AV_CODEC_ID_AAC -> Codecs.mp4a(p.profile());
+                    case AV_CODEC_ID_MP3 -> Codecs.MP3;
+                    case AV_CODEC_ID_OPUS -> Codecs.OPUS;
+                    default -> throw new UnsupportedCodecException("audio", avcodec_get_name(p.codec_id()).getString());
+                };
             }
         }
         return new MediaInfo(width, height, video, audio);
+    }
+
+    private static byte[] extradata(AVCodecParameters p) {
+        if (p.extradata() == null || p.extradata_size() <= 0) {
+            return null;
+        }
+        byte[] extra = new byte[p.extradata_size()];
+        p.extradata().get(extra);
+        return extra;
     }
 
     static long millis(long ts, AVRational tb) {

@@ -12,6 +12,7 @@ import dev.tapedeck.packager.hls.PlaylistWriter;
 import dev.tapedeck.packager.media.HlsSegmenter;
 import dev.tapedeck.packager.media.Segment;
 import dev.tapedeck.packager.media.SegmentedSlice;
+import dev.tapedeck.packager.media.UnsupportedCodecException;
 import dev.tapedeck.storage.ObjectStore;
 import dev.tapedeck.storage.Sha256;
 import dev.tapedeck.storage.StorageException;
@@ -481,12 +482,17 @@ public class PackagerService {
             return out;
         } catch (Damaged e) {
             throw e;
+        } catch (UnsupportedCodecException e) {
+            throw new Damaged("unsupported", e.getMessage());
         } catch (IOException | RuntimeException e) {
             throw new Damaged("undecodable", e.getMessage());
         }
     }
 
-    /** What is wrong with a slice that cannot be packaged; {@code cause} is {@code missing}, {@code checksum} or {@code undecodable}. */
+    /**
+     * What is wrong with a slice that cannot be packaged; {@code cause} is {@code missing}, {@code checksum},
+     * {@code undecodable} or {@code unsupported} (a codec HLS cannot carry).
+     */
     private static final class Damaged extends RuntimeException {
         final String cause;
 
