@@ -10,6 +10,7 @@ import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.EventCodec;
 import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceMedia;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.TapedeckEvent;
 import dev.tapedeck.packager.hls.Manifest;
@@ -302,5 +303,31 @@ class PackagerFaultIT {
             assertThat(g.cause).isEqualTo("missing");
         });
         assertThat(m.renditions.get("source").lateSlices).isEqualTo(1);
+    }
+
+    @Test
+    void aSliceTheRecorderQuarantinedIsAGapAtOnce() throws Exception {
+        String id = Ids.uuid7();
+        List<SliceStored> events = slices(id, 3);
+        SliceStored third = events.get(2);
+        // Slice 1 could not be stored under its number (the recorder quarantined it); slice 2 says so.
+        SliceStored afterHole = new SliceStored(id, id, third.streamKey(), "source", 2, third.objectKey(), third.firstDtsMillis(),
+                third.lastDtsMillis(), third.durationMillis(), third.bytes(), third.sha256(), third.keyframes(), true, 0, third.storedAt(),
+                new SliceMedia(60, 90, 320, 240, "avc1.64000d", "mp4a.40.2", "QUARANTINE_HOLE", null));
+        String key = Topics.sliceKey(id, "source");
+        send(key, events.get(0));
+        send(key, afterHole);
+        send(key, closeAt(afterHole));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry entry = awaitFinal(vods, id);
+            assertThat(entry.status()).isEqualTo(CatalogEntry.Status.DEGRADED);
+            assertThat(entry.renditions()).singleElement().satisfies(r -> assertThat(r.segments()).isEqualTo(2));
+        }
+        Manifest m = EventCodec.mapper().readValue(objects.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.renditions.get("source").gaps).singleElement().satisfies(g -> {
+            assertThat(g.slice).isEqualTo(1);
+            assertThat(g.cause).as("not waited for as missing: the recorder said it will not come").isEqualTo("quarantined");
+        });
+        assertThat(playlist(id)).contains("#EXT-X-DISCONTINUITY\n");
     }
 }
