@@ -11,7 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
- * Slice events from {@code tapedeck.slices}, in order per recording and rendition. Each goes to its recording's
+ * Slice events from {@code tapedeck.slices}, in order per recording and rendition. Each goes to its rendition's
  * lane; the consumer does not wait for it, so a recording waiting out a storage outage holds up no other.
  */
 @ApplicationScoped

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-/** Publishes from {@code tapedeck.streams}: which renditions a recording will have. Handled on the recording's lane. */
+/** Publishes from {@code tapedeck.streams}: which renditions a recording will have. Handled on the rendition's lane. */
 @ApplicationScoped
 public class StreamEventsListener {
     private final PackagerService packager;
