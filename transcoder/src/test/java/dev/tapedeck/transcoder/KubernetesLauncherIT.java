@@ -107,7 +107,8 @@ class KubernetesLauncherIT {
         Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c.getImage()).isEqualTo("registry.example/tapedeck/transcoder:1.2.3");
         assertThat(c.getCommand()).containsExactly("java");
-        assertThat(c.getArgs()).containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", "/deployments/lib/boot/*:/deployments/lib/main/*:/deployments/app/*",
+        assertThat(c.getArgs()).containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dorg.jboss.logging.provider=jdk", "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n", "-cp", "/deployments/lib/boot/*:/deployments/lib/main/*:/deployments/app/*",
                 "dev.tapedeck.transcoder.worker.WorkerMain");
         assertThat(c.getPorts()).singleElement().satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(9400));
         assertThat(job.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("prometheus.io/scrape", "true")

@@ -2,8 +2,11 @@ package dev.tapedeck.transcoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.tapedeck.contract.Ladder;
+import dev.tapedeck.contract.TimestampRebaser;
+import dev.tapedeck.testkit.FlvTags;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.transcoder.worker.LadderPipeline;
 import dev.tapedeck.transcoder.worker.WorkerException;
@@ -12,7 +15,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,18 +93,156 @@ class LadderPipelineIT {
     }
 
     @Test
-    void aRungWhosePublishFailsMidStreamFailsTheWorkerAsTheDestinationsFault(@TempDir Path dir) {
+    void aRungWhosePublishStaysLostGivesUpWhileTheOthersGoOnToTheEnd(@TempDir Path dir) {
         Path source = dir.resolve("source.flv");
-        MediaTools.makeFlv(source, 854, 480, 30, 4);
-        // /dev/full opens but refuses every write: the 360p rung fails on its own thread once its buffer flushes.
+        MediaTools.makeFlv(source, 854, 480, 30, 6);
+        // /dev/full opens but refuses every write: the 360p rung loses its publish, again at every retry.
         assertThatThrownBy(() -> new LadderPipeline(source.toString(), Ladder.parse("360p:800k,240p:400k"),
-                rung -> rung.equals("360p") ? "/dev/full" : dir.resolve(rung + ".flv").toString(), 5_000_000).run((f, m, w) -> { }))
+                rung -> rung.equals("360p") ? "/dev/full" : dir.resolve(rung + ".flv").toString(),
+                LadderPipeline.Settings.defaults().withPublishRetry(50, 300)).run((f, m, w) -> { }))
                 .isInstanceOfSatisfying(WorkerException.class, e -> {
                     assertThat(e.fault()).isEqualTo(WorkerException.Fault.DESTINATION);
                     assertThat(e.code()).isEqualTo("PUBLISH_FAILED");
-                    assertThat(e.getMessage()).contains("360p");
+                    assertThat(e.getMessage()).contains("360p").contains("gave up");
                     assertThat(e.retryable()).isTrue();
                 });
+        Path other = dir.resolve("240p.flv");
+        assertThat(MediaTools.decodeErrors(other.toString())).isEmpty();
+        assertThat(MediaTools.duration(other.toString())).as("240p went on to the end").isCloseTo(
+                MediaTools.duration(source.toString()), within(0.1));
+    }
+
+    @Test
+    void aLostPublishIsOpenedAgainAndStartsAtTheSourcesNextKeyframe(@TempDir Path dir) {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 854, 480, 30, 8);
+        AtomicInteger opens = new AtomicInteger();
+        Path again = dir.resolve("360p-again.flv");
+        LadderPipeline.Result result = new LadderPipeline(source.toString(), Ladder.parse("360p:800k,240p:400k"),
+                rung -> !rung.equals("360p") ? dir.resolve(rung + ".flv").toString()
+                        : opens.getAndIncrement() == 0 ? "/dev/full" : again.toString(),
+                LadderPipeline.Settings.defaults().withPublishRetry(50, 10_000)).run((f, m, w) -> { });
+
+        assertThat(result.republished()).isEqualTo(1);
+        assertThat(MediaTools.decodeErrors(again.toString())).isEmpty();
+        List<String> keys = keyframeTimes(again);
+        assertThat(keyframeTimes(source)).as("the publish opened again starts at a keyframe of the source").contains(keys.get(0));
+        List<String> first = MediaTools.probe(again.toString(), "-select_streams", "v", "-read_intervals", "%+#1",
+                "-show_entries", "packet=pts_time,flags");
+        assertThat(first.get(0)).contains("K");
+        assertThat(Double.parseDouble(keys.get(keys.size() - 1))).isEqualTo(Double.parseDouble(keyframeTimes(source)
+                .get(keyframeTimes(source).size() - 1)));
+        assertThat(MediaTools.duration(dir.resolve("240p.flv").toString())).isCloseTo(MediaTools.duration(source.toString()),
+                within(0.1));
+    }
+
+    @Test
+    void anAudioOnlySourceNeedsNoRungs(@TempDir Path dir) {
+        Path source = dir.resolve("radio.flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 2, false, true);
+        LadderPipeline.Result result = runInto(dir, source, Ladder.DEFAULT);
+        assertThat(result.rungs()).isEmpty();
+        assertThat(result.note()).isEqualTo("AUDIO_ONLY");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("radio.flv");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aVideoOnlySourceGivesRungsWithoutAudio(@TempDir Path dir) {
+        Path source = dir.resolve("silent.flv");
+        MediaTools.makeFlv(source, 854, 480, 30, 3, true, false);
+        LadderPipeline.Result result = runInto(dir, source, Ladder.DEFAULT);
+        assertThat(result.rungs()).containsExactly("360p");
+        Path rung = dir.resolve("360p.flv");
+        assertThat(MediaTools.probe(rung.toString(), "-show_entries", "stream=codec_name")).containsExactly("h264");
+        assertThat(MediaTools.decodeErrors(rung.toString())).isEmpty();
+        assertThat(keyframeTimes(rung)).isEqualTo(keyframeTimes(source));
+    }
+
+    @Test
+    void timestampsThatRestartOrJumpAreRebasedByTheRecordersRulesNotFatal(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.flv");
+        MediaTools.makeFlv(a, 640, 360, 30, 5);
+        List<FlvTags.Tag> tags = new ArrayList<>(FlvTags.media(FlvTags.read(a), t -> t));
+        tags.addAll(FlvTags.media(FlvTags.read(a), t -> t)); // the publisher restarts at 0
+        tags.addAll(FlvTags.media(FlvTags.read(a), t -> t + 3_600_000)); // then jumps an hour ahead
+        Path source = dir.resolve("faults.flv");
+        FlvTags.write(source, tags);
+
+        LadderPipeline.Result result = runInto(dir, source, Ladder.parse("240p:400k"));
+        assertThat(result.corrections()).containsEntry("ROLLBACK", 1).containsEntry("FORWARD_JUMP", 1);
+        Path rung = dir.resolve("240p.flv");
+        assertThat(MediaTools.decodeErrors(rung.toString())).isEmpty();
+        for (String stream : List.of("v", "a")) {
+            List<Double> dts = MediaTools.probe(rung.toString(), "-select_streams", stream, "-show_entries", "packet=dts_time")
+                    .stream().map(Double::parseDouble).toList();
+            for (int i = 1; i < dts.size(); i++) {
+                assertThat(dts.get(i)).as("%s packet %d rises", stream, i).isGreaterThan(dts.get(i - 1));
+            }
+            assertThat(dts.get(dts.size() - 1)).as("three 5 s parts, one after the other").isBetween(14.8, 15.2);
+        }
+        // The recorder's rules on the same packets give the rung's timeline: its keyframes are where the
+        // recorder puts the source's.
+        TimestampRebaser recorder = new TimestampRebaser(10_000);
+        List<String> expected = new ArrayList<>();
+        for (FlvTags.Tag t : tags) {
+            if (t.data()[1] != 1) {
+                continue; // a sequence header or the end of the sequence: no packet
+            }
+            long dts = recorder.rebase(t.type(), t.timestamp()).dtsMillis();
+            if (t.type() == FlvTags.VIDEO && (t.data()[0] >> 4) == 1) {
+                expected.add(String.format(java.util.Locale.ROOT, "%.6f", dts / 1000.0));
+            }
+        }
+        assertThat(keyframeTimes(rung)).isEqualTo(expected);
+    }
+
+    @Test
+    void audioWithAHoleStaysWithTheSourcesTimeAfterIt(@TempDir Path dir) {
+        Path source = dir.resolve("hole.flv");
+        // MP3 (encoded to AAC by the worker) with no audio from 8 s to 11 s.
+        MediaTools.Result made = MediaTools.run(120, "ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
+                "testsrc2=size=426x240:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "20",
+                "-af", "aselect='not(between(t,8,11))'", "-c:v", "libx264", "-g", "30", "-pix_fmt", "yuv420p",
+                "-c:a", "libmp3lame", "-f", "flv", "-y", source.toString());
+        assertThat(made.exit()).as(made.stderr()).isZero();
+        double[] sourceHole = hole(source);
+        assertThat(sourceHole[1] - sourceHole[0]).isGreaterThan(2.9);
+
+        LadderPipeline.Result result = runInto(dir, source, Ladder.parse("180p:300k"));
+        assertThat(result.corrections()).containsKey("AUDIO_REANCHORED");
+        Path rung = dir.resolve("180p.flv");
+        assertThat(MediaTools.decodeErrors(rung.toString())).isEmpty();
+        double[] rungHole = hole(rung);
+        double frame = 1 / 30.0;
+        assertThat(rungHole[1]).as("audio after the hole starts where the source's does").isCloseTo(sourceHole[1], within(frame));
+        assertThat(lastEnd(rung, "a")).as("rung audio ends with the source's").isCloseTo(lastEnd(source, "a"), within(frame));
+        assertThat(lastEnd(rung, "v")).as("rung video ends with the source's").isCloseTo(lastEnd(source, "v"), within(frame));
+    }
+
+    /** Where the longest silence between two audio packets begins and ends (seconds). */
+    static double[] hole(Path file) {
+        List<Double> pts = MediaTools.probe(file.toString(), "-select_streams", "a", "-show_entries", "packet=pts_time").stream()
+                .map(Double::parseDouble).toList();
+        double[] widest = {0, 0};
+        for (int i = 1; i < pts.size(); i++) {
+            if (pts.get(i) - pts.get(i - 1) > widest[1] - widest[0]) {
+                widest = new double[] {pts.get(i - 1), pts.get(i)};
+            }
+        }
+        return widest;
+    }
+
+    /** The end of the last packet of stream {@code v} or {@code a}: its pts plus its duration (seconds). */
+    static double lastEnd(Path file, String stream) {
+        List<String> packets = MediaTools.probe(file.toString(), "-select_streams", stream, "-show_entries",
+                "packet=pts_time,duration_time");
+        String[] last = packets.get(packets.size() - 1).split(",");
+        return Double.parseDouble(last[0]) + (last.length > 1 && !last[1].isBlank() && !last[1].equals("N/A")
+                ? Double.parseDouble(last[1]) : 0);
     }
 
     @Test
@@ -118,8 +261,8 @@ class LadderPipelineIT {
             acceptor.setDaemon(true);
             acceptor.start();
             String url = "rtmp://127.0.0.1:" + mute.getLocalPort() + "/live-abr/x_360p";
-            assertThatThrownBy(() -> new LadderPipeline(source.toString(), Ladder.parse("360p:800k"), rung -> url, 1_000_000)
-                    .run((f, m, w) -> { }))
+            assertThatThrownBy(() -> new LadderPipeline(source.toString(), Ladder.parse("360p:800k"), rung -> url,
+                    LadderPipeline.Settings.defaults().withIoTimeout(1_000_000).withPublishRetry(100, 1_000)).run((f, m, w) -> { }))
                     .isInstanceOfSatisfying(WorkerException.class, e -> {
                         assertThat(e.fault()).isEqualTo(WorkerException.Fault.DESTINATION);
                         assertThat(e.code()).isEqualTo("PUBLISH_REFUSED");

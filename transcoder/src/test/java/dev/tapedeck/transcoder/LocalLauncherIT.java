@@ -1,14 +1,17 @@
 package dev.tapedeck.transcoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.tapedeck.contract.Ids;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.JobStatusChanged;
 import dev.tapedeck.contract.event.JobStatusChanged.Status;
+import dev.tapedeck.testkit.FlvTags;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import dev.tapedeck.testkit.TopicReader;
+import dev.tapedeck.transcoder.config.TranscoderConfig;
 import dev.tapedeck.transcoder.launcher.LocalWorkerLauncher;
 import dev.tapedeck.transcoder.launcher.WorkerLauncher;
 import dev.tapedeck.transcoder.worker.WorkRequest;
@@ -21,6 +24,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -34,6 +38,9 @@ class LocalLauncherIT {
 
     @Inject
     WorkerLauncher launcher;
+
+    @Inject
+    TranscoderConfig config;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String kafka;
@@ -69,6 +76,65 @@ class LocalLauncherIT {
                     .containsExactly("360");
         }
         assertThat(launcher.running()).isZero();
+    }
+
+    @Test
+    void aSourceThatChangesSizeTwiceKeepsEveryRungAtItsOwnSizeWithTheSourcesKeyframes(@TempDir Path dir) throws IOException {
+        // 720p, then 480p, then 1080p, 20 s each, one stream: each part brings its own sequence headers.
+        List<FlvTags.Tag> tags = new ArrayList<>();
+        long shift = 0;
+        for (int[] size : new int[][] {{1280, 720}, {854, 480}, {1920, 1080}}) {
+            Path part = dir.resolve("part" + size[1] + ".flv");
+            MediaTools.makeFlv(part, size[0], size[1], 30, 20);
+            long offset = shift;
+            List<FlvTags.Tag> media = FlvTags.media(FlvTags.read(part), t -> t + offset);
+            tags.addAll(media);
+            shift = media.stream().mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
+        }
+        Path source = dir.resolve("source.flv");
+        FlvTags.write(source, tags);
+        WorkRequest req = new WorkRequest(Ids.uuid7(), null, "__defaultVhost__/live/cam", source.toString(), dir.toString(), "cam",
+                "480p:1400k,360p:800k");
+        try (TopicReader jobs = new TopicReader(kafka, Topics.JOBS)) {
+            launcher.launch(req); // a child JVM with the worker's own options
+            assertThat(states(jobs, req.sessionId(), Duration.ofSeconds(300))).extracting(JobStatusChanged::status)
+                    .containsExactly(Status.COMPLETE);
+        }
+        assertThat(Files.readString(config.localLogDir().resolve(launcher.workerName(req.sessionId()) + ".log")))
+                .contains("size changes 2");
+        List<Double> sourceKeys = LadderPipelineIT.keyframeTimes(source).stream().map(Double::parseDouble).toList();
+        for (String rung : List.of("480p", "360p")) {
+            Path file = dir.resolve("cam_" + rung);
+            assertThat(MediaTools.decodeErrors(file.toString())).as(rung).isEmpty();
+            assertThat(MediaTools.probe(file.toString(), "-select_streams", "v", "-show_entries", "frame=width,height").stream()
+                    .map(l -> l.replaceAll(",+$", "")).distinct().toList()).as("every frame of %s at its own size", rung)
+                    .containsExactly(rung.equals("480p") ? "854,480" : "640,360");
+            List<Double> keys = LadderPipelineIT.keyframeTimes(file).stream().map(Double::parseDouble).toList();
+            assertThat(keys).hasSameSizeAs(sourceKeys);
+            for (int i = 0; i < keys.size(); i++) {
+                assertThat(keys.get(i)).as("%s keyframe %d", rung, i).isCloseTo(sourceKeys.get(i), within(1 / 30.0));
+            }
+            assertThat(MediaTools.duration(file.toString())).isCloseTo(MediaTools.duration(source.toString()), within(1.0));
+        }
+    }
+
+    @Test
+    void anAudioOnlySourceIsCompleteAtOnceWithNothingToDo(@TempDir Path dir) throws IOException {
+        Path source = dir.resolve("radio.flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 3, false, true);
+        WorkRequest req = request(source.toString(), dir);
+        try (TopicReader jobs = new TopicReader(kafka, Topics.JOBS)) {
+            launcher.launch(req);
+            List<JobStatusChanged> states = states(jobs, req.sessionId(), Duration.ofSeconds(60));
+            assertThat(states).singleElement().satisfies(s -> {
+                assertThat(s.status()).isEqualTo(Status.COMPLETE);
+                assertThat(s.code()).isEqualTo("AUDIO_ONLY");
+                assertThat(s.message()).contains("no video");
+            });
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("radio.flv");
+        }
     }
 
     @Test

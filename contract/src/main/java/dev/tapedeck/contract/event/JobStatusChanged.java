@@ -11,7 +11,8 @@ import java.time.Instant;
  * @param status    the new state
  * @param worker    the worker's name: the Job name in a cluster, {@code local-1234} for a child process
  * @param scope     for a failure, who is at fault: SOURCE, DESTINATION or SYSTEM; else null
- * @param code      stable failure code, {@code SOURCE_UNREACHABLE}; else null
+ * @param code      stable failure code, {@code SOURCE_UNREACHABLE}; for a COMPLETE without rungs why none were
+ *                  needed, {@code AUDIO_ONLY}; else null
  * @param message   human-readable detail; else null
  * @param retryable whether running the same work again may succeed
  * @param at        when the state was entered

@@ -16,6 +16,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
 
 import dev.tapedeck.contract.CutGrid;
+import dev.tapedeck.contract.TimestampRebaser;
 import dev.tapedeck.contract.event.SliceMedia;
 import java.io.IOException;
 import java.nio.file.Files;

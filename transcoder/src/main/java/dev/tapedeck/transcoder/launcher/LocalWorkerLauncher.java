@@ -50,6 +50,9 @@ public class LocalWorkerLauncher implements WorkerLauncher {
                     .redirectErrorStream(true)
                     .redirectOutput(logDir.resolve(workerName(request.sessionId()) + ".log").toFile());
             pb.environment().put(WorkRequest.ENV, request.toJson());
+            Path outcome = logDir.resolve(workerName(request.sessionId()) + ".outcome");
+            Files.deleteIfExists(outcome);
+            pb.environment().put(WorkerMain.OUTCOME_ENV, outcome.toString());
             config.token().ifPresent(t -> pb.environment().put(KubernetesWorkerLauncher.TOKEN_ENV, t));
             Process p = pb.start();
             workers.put(request.sessionId(), p);
@@ -67,7 +70,8 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         String name = workerName(request.sessionId());
         try {
             if (exit == 0) {
-                events.send(request.sessionId(), request.streamKey(), Status.COMPLETE, name, null, null, null, false);
+                String[] outcome = outcome(name);
+                events.send(request.sessionId(), request.streamKey(), Status.COMPLETE, name, null, outcome[0], outcome[1], false);
             } else if (exit == 2 || exit == 3) {
                 events.send(request.sessionId(), request.streamKey(), Status.FAILED, name, Scope.SYSTEM, "WORKER_FAILED",
                         "worker exited with " + exit + "; see " + logDir.resolve(name + ".log"), exit == 2);
@@ -78,6 +82,21 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         } catch (RuntimeException e) {
             LOG.errorf("could not report the end of %s: %s", name, e.getMessage());
         }
+    }
+
+    /** The code and message a worker left when it ended without rungs ({@code AUDIO_ONLY …}), else two nulls. */
+    private String[] outcome(String name) {
+        Path file = logDir.resolve(name + ".outcome");
+        try {
+            if (Files.exists(file)) {
+                String[] parts = Files.readString(file).strip().split(" ", 2);
+                Files.deleteIfExists(file);
+                return new String[] {parts[0], parts.length > 1 ? parts[1] : null};
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot read %s: %s", file, e.getMessage());
+        }
+        return new String[] {null, null};
     }
 
     /** The worker process of a session, while it runs. */

@@ -35,6 +35,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_samples_set_silence;
 import static org.bytedeco.ffmpeg.global.swresample.swr_alloc_set_opts2;
 import static org.bytedeco.ffmpeg.global.swresample.swr_convert;
 import static org.bytedeco.ffmpeg.global.swresample.swr_free;
@@ -58,7 +59,9 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * Audio for sources whose audio is not AAC (MP3, Speex, Nellymoser, PCM in FLV): decoded once, resampled
  * to planar float, encoded once to AAC-LC (at most stereo) and handed to every rung. Timestamps follow
- * the source's first audio timestamp, then advance by the samples encoded.
+ * the source's: they advance by the samples encoded, and are re-anchored to the source's timestamp wherever
+ * the source's audio has a hole (or overlaps itself) by more than one AAC frame, so rung audio stays with the
+ * source's video for any length.
  */
 final class AacEncoder implements AutoCloseable {
     /** Sample rates the AAC encoder takes; anything else is resampled to 48 kHz. */
@@ -76,6 +79,7 @@ final class AacEncoder implements AutoCloseable {
     private final AVAudioFifo fifo;
     private SwrContext resampler;
     private long nextPts = AV_NOPTS_VALUE;
+    private int reanchored;
 
     AacEncoder(AVStream source) {
         this.sourceTb = source.time_base();
@@ -134,12 +138,22 @@ final class AacEncoder implements AutoCloseable {
     private void receiveDecoded(Consumer<AVPacket> out) {
         while (avcodec_receive_frame(decoder, decoded) >= 0) {
             try {
+                long pts = decoded.best_effort_timestamp() != AV_NOPTS_VALUE ? decoded.best_effort_timestamp() : decoded.pts();
                 if (nextPts == AV_NOPTS_VALUE) {
-                    long pts = decoded.best_effort_timestamp() != AV_NOPTS_VALUE ? decoded.best_effort_timestamp() : decoded.pts();
                     nextPts = pts == AV_NOPTS_VALUE ? 0 : av_rescale_q(pts, sourceTb, encoder.time_base());
                     // The encoder stamps its first packet (its priming samples) that much earlier; a negative
                     // timestamp would make the FLV muxer shift the whole rung, video included, off the source's times.
                     nextPts = Math.max(nextPts, encoder.initial_padding());
+                } else if (pts != AV_NOPTS_VALUE) {
+                    long at = av_rescale_q(pts, sourceTb, encoder.time_base());
+                    long expected = nextPts + av_audio_fifo_size(fifo);
+                    if (Math.abs(at - expected) > encoder.frame_size()) {
+                        // A hole in the source's audio (or an overlap): what is buffered goes out padded with
+                        // silence, and the samples that follow carry the source's time again.
+                        padFifo(out);
+                        nextPts = Math.max(at, nextPts);
+                        reanchored++;
+                    }
                 }
                 resample(decoded);
                 drainFifo(out, false);
@@ -184,6 +198,31 @@ final class AacEncoder implements AutoCloseable {
             }
             receivePackets(out);
         }
+    }
+
+    /** Sends what the FIFO holds as one whole frame, its end filled with silence (the encoder takes only whole frames). */
+    private void padFifo(Consumer<AVPacket> out) {
+        int n = av_audio_fifo_size(fifo);
+        if (n == 0) {
+            return;
+        }
+        int size = encoder.frame_size();
+        allocate(chunk, size);
+        try {
+            av_audio_fifo_read(fifo, chunk.extended_data(), n);
+            av_samples_set_silence(chunk.extended_data(), n, size - n, encoder.ch_layout().nb_channels(), AV_SAMPLE_FMT_FLTP);
+            chunk.pts(nextPts);
+            nextPts += size;
+            check(avcodec_send_frame(encoder, chunk), "encode AAC", WorkerException.Fault.SYSTEM);
+        } finally {
+            av_frame_unref(chunk);
+        }
+        receivePackets(out);
+    }
+
+    /** How often the audio was re-anchored to the source's timestamps after a hole or an overlap. */
+    int reanchored() {
+        return reanchored;
     }
 
     /** Gives {@code frame} room for {@code samples} samples in the encoder's format, rate and layout. */

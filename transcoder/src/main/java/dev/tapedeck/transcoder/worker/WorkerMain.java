@@ -1,6 +1,8 @@
 package dev.tapedeck.transcoder.worker;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.jboss.logging.Logger;
@@ -16,13 +18,23 @@ public final class WorkerMain {
      * JVM options every launcher gives the worker. Its Java code is a thin loop around FFmpeg, so the
      * client compiler alone and the serial collector start fastest and leave the cores to the encoders.
      */
+    /** Where the worker leaves {@code CODE message} when it ended without rungs (read by the local launcher). */
+    public static final String OUTCOME_ENV = "TAPEDECK_WORKER_OUTCOME";
     public static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    /**
+     * The worker logs through the JDK's logging, one line per record on stderr: with no provider named, JBoss
+     * Logging would pick SLF4J from the class path, which has no binding outside Quarkus and prints nothing.
+     */
+    static final List<String> LOG_OPTIONS = List.of("-Dorg.jboss.logging.provider=jdk",
+            "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n");
 
     /** The arguments after {@code java} that run a worker with this heap from this class path. */
     public static List<String> javaArgs(String heap, String classpath) {
         List<String> args = new ArrayList<>();
         args.add("-Xmx" + heap);
         args.addAll(JVM_OPTIONS);
+        args.addAll(LOG_OPTIONS);
         args.addAll(List.of("-cp", classpath, WorkerMain.class.getName()));
         return args;
     }
@@ -37,6 +49,23 @@ public final class WorkerMain {
             System.exit(3);
         }
         System.exit(run(WorkRequest.fromJson(json), System.getenv("TAPEDECK_TRANSCODER_TOKEN")));
+    }
+
+    /**
+     * Leaves the reason a run needed no rungs where the launcher reads it: the file named by {@value #OUTCOME_ENV}
+     * (local launcher), else the container's termination message ({@code /dev/termination-log}, in a pod).
+     */
+    static void writeOutcome(String code, String message) {
+        String path = System.getenv(OUTCOME_ENV);
+        Path target = path != null && !path.isBlank() ? Path.of(path) : Path.of("/dev/termination-log");
+        if (path == null && !Files.isWritable(target)) {
+            return;
+        }
+        try {
+            Files.writeString(target, code + " " + message);
+        } catch (IOException e) {
+            LOG.warnf("cannot write the outcome to %s: %s", target, e.getMessage());
+        }
     }
 
     /** Runs one request; returns the process exit code. */
@@ -61,8 +90,14 @@ public final class WorkerMain {
                             wall == 0 ? 0 : media / wall);
                 }
             });
-            LOG.infof("%s: ladder %s done, %d frames, %.1f s at %.2fx", request.streamKey(), result.rungs(), result.frames(),
-                    result.mediaSeconds(), result.speed());
+            if (result.note() != null) {
+                LOG.infof("%s: no rungs needed (%s)", request.streamKey(), result.note());
+                writeOutcome(result.note(), "the source has audio and no video: no rungs to make");
+                return 0;
+            }
+            LOG.infof("%s: ladder %s done, %d frames, %.1f s at %.2fx; source timestamps corrected %s, size changes %d, "
+                    + "rung publishes opened again %d", request.streamKey(), result.rungs(), result.frames(), result.mediaSeconds(),
+                    result.speed(), result.corrections(), result.sourceChanges(), result.republished());
             return 0;
         } catch (WorkerException e) {
             LOG.errorf("%s: %s %s: %s", request.streamKey(), e.fault(), e.code(), e.getMessage());

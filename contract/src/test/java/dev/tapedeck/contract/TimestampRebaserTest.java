@@ -1,9 +1,9 @@
-package dev.tapedeck.recorder.media;
+package dev.tapedeck.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tapedeck.recorder.media.TimestampRebaser.Fault;
-import dev.tapedeck.recorder.media.TimestampRebaser.Rebased;
+import dev.tapedeck.contract.TimestampRebaser.Fault;
+import dev.tapedeck.contract.TimestampRebaser.Rebased;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

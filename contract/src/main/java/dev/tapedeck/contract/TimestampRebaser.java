@@ -1,4 +1,4 @@
-package dev.tapedeck.recorder.media;
+package dev.tapedeck.contract;
 
 import java.util.EnumMap;
 import java.util.HashMap;
