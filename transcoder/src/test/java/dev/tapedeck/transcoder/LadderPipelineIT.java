@@ -223,6 +223,25 @@ class LadderPipelineIT {
         assertThat(lastEnd(rung, "v")).as("rung video ends with the source's").isCloseTo(lastEnd(source, "v"), within(frame));
     }
 
+    @Test
+    @Timeout(900)
+    void aThirtyMinuteSourceEndsWithItsAudioAndVideoTogether(@TempDir Path dir) {
+        Path source = dir.resolve("long.flv");
+        // Generated at full speed, small so that it stays cheap; MP3, so the rung's audio is encoded by the worker.
+        MediaTools.Result made = MediaTools.run(600, "ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
+                "testsrc2=size=192x108:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "1800",
+                "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "libmp3lame", "-b:a", "64k",
+                "-f", "flv", "-y", source.toString());
+        assertThat(made.exit()).as(made.stderr()).isZero();
+
+        LadderPipeline.Result result = runInto(dir, source, Ladder.parse("72p:100k"));
+        assertThat(result.mediaSeconds()).isCloseTo(1800, within(1.0));
+        Path rung = dir.resolve("72p.flv");
+        double frame = 1 / 30.0;
+        assertThat(lastEnd(rung, "v")).as("rung video ends with the source's").isCloseTo(lastEnd(source, "v"), within(frame));
+        assertThat(lastEnd(rung, "a")).as("rung audio ends with the source's").isCloseTo(lastEnd(source, "a"), within(frame));
+    }
+
     /** Where the longest silence between two audio packets begins and ends (seconds). */
     static double[] hole(Path file) {
         List<Double> pts = MediaTools.probe(file.toString(), "-select_streams", "a", "-show_entries", "packet=pts_time").stream()

@@ -47,6 +47,13 @@ public interface TranscoderConfig {
     @WithDefault("256m")
     String localHeap();
 
+    /**
+     * Local launcher: how often a worker that died (killed, crashed: any exit but 0, 2 or 3) is started again
+     * while its source is live; its rungs then continue the same recording after a marked gap.
+     */
+    @WithDefault("2")
+    int localRestarts();
+
     /** Where workers run. */
     enum LauncherKind { LOCAL, KUBERNETES }
 

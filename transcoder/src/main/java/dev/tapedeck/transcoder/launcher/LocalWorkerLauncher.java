@@ -14,13 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
  * Runs each worker as a child JVM of this controller with the same entry point a Job runs. The exit
- * code gives the final state: 0 COMPLETE, 2 or 3 FAILED (retryable or not), killed ABORTED.
+ * code gives the final state: 0 COMPLETE, 2 or 3 FAILED (retryable or not), killed ABORTED. A worker that
+ * dies (killed, crashed) while its source is live is started again, at most {@code local-restarts} times,
+ * before it counts as ABORTED.
  */
 public class LocalWorkerLauncher implements WorkerLauncher {
     private static final Logger LOG = Logger.getLogger(LocalWorkerLauncher.class);
@@ -28,6 +31,11 @@ public class LocalWorkerLauncher implements WorkerLauncher {
     private final TranscoderConfig config;
     private final JobEvents events;
     private final Map<String, Process> workers = new ConcurrentHashMap<>();
+    /** Per live session, how often its worker was started again. */
+    private final Map<String, Integer> restarts = new ConcurrentHashMap<>();
+    /** Sessions whose source was unpublished while their worker ran. */
+    private final Set<String> ended = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
     private final Path logDir;
 
     public LocalWorkerLauncher(TranscoderConfig config, JobEvents events) {
@@ -64,10 +72,22 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         }
     }
 
+    @Override
+    public void sessionEnded(String sessionId) {
+        if (sessionId != null && workers.containsKey(sessionId)) {
+            ended.add(sessionId);
+        }
+    }
+
     private void finished(WorkRequest request, Process p) {
         workers.remove(request.sessionId(), p);
         int exit = p.exitValue();
         String name = workerName(request.sessionId());
+        if (exit != 0 && exit != 2 && exit != 3 && restart(request, exit)) {
+            return;
+        }
+        ended.remove(request.sessionId());
+        restarts.remove(request.sessionId());
         try {
             if (exit == 0) {
                 String[] outcome = outcome(name);
@@ -81,6 +101,32 @@ public class LocalWorkerLauncher implements WorkerLauncher {
             }
         } catch (RuntimeException e) {
             LOG.errorf("could not report the end of %s: %s", name, e.getMessage());
+        }
+    }
+
+    /**
+     * Starts a worker that died again while its source is live, at most {@code local-restarts} times: it plays the
+     * source from where it is now, and its rungs publish again into the same recording (the recorder marks the gap).
+     */
+    private boolean restart(WorkRequest request, int exit) {
+        String session = request.sessionId();
+        int done = restarts.getOrDefault(session, 0);
+        if (stopping || ended.contains(session) || done >= config.localRestarts()) {
+            return false;
+        }
+        restarts.put(session, done + 1);
+        String name = workerName(session);
+        LOG.warnf("worker %s for %s died (exit code %d): starting it again (%d of %d)", name, request.streamKey(), exit, done + 1,
+                config.localRestarts());
+        try {
+            launch(request);
+            events.send(session, request.streamKey(), Status.STARTING, name, Scope.SYSTEM, "WORKER_RESTARTED",
+                    "worker ended with exit code " + exit + "; started again (" + (done + 1) + " of " + config.localRestarts() + ")",
+                    true);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.errorf("could not start worker %s again: %s", name, e.getMessage());
+            return false;
         }
     }
 
@@ -116,6 +162,7 @@ public class LocalWorkerLauncher implements WorkerLauncher {
 
     /** Stops the workers with this controller: they are its children. */
     void stop() {
+        stopping = true;
         workers.values().forEach(Process::destroy);
         for (Process p : workers.values()) {
             try {

@@ -19,6 +19,13 @@ public interface WorkerLauncher {
     /** Workers that have not finished. */
     int running();
 
+    /**
+     * The session's source was unpublished: its worker is about to see the end of its input, and one that dies
+     * from now on is not started again.
+     */
+    default void sessionEnded(String sessionId) {
+    }
+
     /** The worker's name: the Job name in a cluster, the process id locally. */
     String workerName(String sessionId);
 }

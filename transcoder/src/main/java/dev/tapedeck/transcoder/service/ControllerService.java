@@ -5,6 +5,7 @@ import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.contract.event.JobStatusChanged.Scope;
 import dev.tapedeck.contract.event.JobStatusChanged.Status;
 import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.transcoder.config.TranscoderConfig;
 import dev.tapedeck.transcoder.launcher.WorkerLauncher;
 import dev.tapedeck.transcoder.worker.WorkRequest;
@@ -50,6 +51,11 @@ public class ControllerService {
             LOG.errorf("could not start the worker for %s: %s", p.streamKey(), e.getMessage());
             events.send(p.sessionId(), p.streamKey(), Status.FAILED, worker, Scope.SYSTEM, "LAUNCH_FAILED", e.getMessage(), true);
         }
+    }
+
+    /** The source's session ended: its worker is not started again if it dies now. */
+    public void onUnpublished(StreamUnpublished u) {
+        launcher.sessionEnded(u.sessionId());
     }
 
     WorkRequest request(StreamPublished p) {
