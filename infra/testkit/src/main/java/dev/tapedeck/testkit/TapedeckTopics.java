@@ -20,13 +20,8 @@ public final class TapedeckTopics {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(p)) {
-            Map<String, String> compacted = Map.of("cleanup.policy", "compact");
-            List<NewTopic> topics = List.of(
-                    new NewTopic(Topics.STREAMS, partitions, (short) 1),
-                    new NewTopic(Topics.LIVE, partitions, (short) 1).configs(compacted),
-                    new NewTopic(Topics.JOBS, partitions, (short) 1),
-                    new NewTopic(Topics.SLICES, partitions, (short) 1),
-                    new NewTopic(Topics.VODS, partitions, (short) 1).configs(compacted));
+            List<NewTopic> topics = Topics.ALL.stream().map(t -> new NewTopic(t.name(), partitions, (short) 1)
+                    .configs(Map.of("cleanup.policy", t.cleanupPolicy()))).toList();
             for (NewTopic t : topics) {
                 try {
                     admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
