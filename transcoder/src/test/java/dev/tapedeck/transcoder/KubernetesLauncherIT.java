@@ -22,6 +22,22 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -63,8 +79,15 @@ class KubernetesLauncherIT {
         }
     }
 
+    /** The application's client: every call it makes is the launcher's. */
     @Inject
     KubernetesClient client;
+
+    @KubernetesTestServer
+    KubernetesServer server;
+
+    /** The test's own calls (setting up and faking Job states), told apart from the launcher's by their user agent. */
+    KubernetesClient testClient;
 
     @Inject
     ControllerService controller;
@@ -74,7 +97,11 @@ class KubernetesLauncherIT {
 
     @BeforeEach
     void noJobs() {
-        client.batch().v1().jobs().inNamespace("media").delete();
+        if (testClient == null) {
+            testClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+                    .withUserAgent(TEST_AGENT).build()).build();
+        }
+        testClient.batch().v1().jobs().inNamespace("media").delete();
         await().atMost(Duration.ofSeconds(10)).until(() -> jobs().isEmpty());
     }
 
@@ -86,7 +113,7 @@ class KubernetesLauncherIT {
     }
 
     List<Job> jobs() {
-        return client.batch().v1().jobs().inNamespace("media").list().getItems();
+        return testClient.batch().v1().jobs().inNamespace("media").list().getItems();
     }
 
     @Test
@@ -94,7 +121,7 @@ class KubernetesLauncherIT {
         StreamPublished p = published("live", "cam1", false);
         controller.onPublished(p);
 
-        Job job = client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
+        Job job = testClient.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
         assertThat(job).isNotNull();
         assertThat(job.getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "tapedeck-worker")
                 .containsEntry("tapedeck.dev/session", p.sessionId()).containsEntry("tapedeck.dev/stream", "live.cam1");
@@ -132,7 +159,7 @@ class KubernetesLauncherIT {
     void appLadderOverridesTheDefault() {
         StreamPublished p = published("studio", "desk", false);
         controller.onPublished(p);
-        Job job = client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
+        Job job = testClient.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
         String json = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                 .filter(e -> e.getName().equals(WorkRequest.ENV)).findFirst().orElseThrow().getValue();
         assertThat(WorkRequest.fromJson(json).ladder()).isEqualTo("1080p:5000k,720p:2800k");
@@ -174,7 +201,7 @@ class KubernetesLauncherIT {
             StreamPublished p = published("live", "watched", false);
             controller.onPublished(p);
             String name = "tapedeck-worker-" + p.sessionId();
-            var jobs = client.batch().v1().jobs().inNamespace("media");
+            var jobs = testClient.batch().v1().jobs().inNamespace("media");
             jobs.withName(name).editStatus(j -> {
                 j.setStatus(new JobStatusBuilder().withActive(1).build());
                 return j;
@@ -202,7 +229,7 @@ class KubernetesLauncherIT {
             jobEvents.readToEnd();
             StreamPublished p = published("live", "killed", false);
             controller.onPublished(p);
-            client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).delete();
+            testClient.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).delete();
             JobStatusChanged aborted = (JobStatusChanged) jobEvents.await(r -> r.value().data() instanceof JobStatusChanged j
                     && j.sessionId().equals(p.sessionId()) && j.status().isFinal(), Duration.ofSeconds(10)).value().data();
             assertThat(aborted.status()).isEqualTo(Status.ABORTED);
@@ -219,6 +246,64 @@ class KubernetesLauncherIT {
             producer.send(new ProducerRecord<>(Topics.STREAMS, p.streamKey(), CloudEvent.of("test", p, Clock.systemUTC()))).get();
         }
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                client.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get() != null);
+                testClient.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get() != null);
+    }
+
+    @Test
+    void theRoleInK8sAllowsEveryCallTheLauncherMadeAndNothingElse() throws Exception {
+        StreamPublished p = published("live", "rbac", false);
+        controller.onPublished(p);
+        assertThat(jobs()).isNotEmpty();
+        // Every request since the application started (the informer's list and watch included), but the test's own.
+        Set<String> used = new TreeSet<>();
+        for (RecordedRequest r; (r = server.getKubernetesMockServer().takeRequest(1, TimeUnit.SECONDS)) != null; ) {
+            if (!TEST_AGENT.equals(r.getHeader("User-Agent"))) {
+                used.add(verbAndResource(r.getMethod(), r.getPath()));
+            }
+        }
+        Set<String> granted = new TreeSet<>();
+        Role role = roleOfTheController();
+        for (PolicyRule rule : role.getRules()) {
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    for (String verb : rule.getVerbs()) {
+                        granted.add(verb + " " + (group.isEmpty() ? "" : group + "/") + resource);
+                    }
+                }
+            }
+        }
+        assertThat(used).as("the launcher's calls").contains("create batch/jobs", "list batch/jobs", "watch batch/jobs");
+        assertThat(granted).as("the Role in k8s/base/generated/transcoder.yml grants exactly the calls made").isEqualTo(used);
+    }
+
+    static final String TEST_AGENT = "tapedeck-test";
+
+    /** {@code POST /apis/batch/v1/namespaces/media/jobs} → {@code create batch/jobs}. */
+    static String verbAndResource(String method, String path) {
+        String[] pathAndQuery = path.split("\\?", 2);
+        Matcher m = Pattern.compile("^/(?:api/v1|apis/([^/]+)/[^/]+)/namespaces/[^/]+/([^/]+)(/[^/]+)?(/.*)?$").matcher(pathAndQuery[0]);
+        if (!m.matches()) {
+            throw new AssertionError("a call outside a namespace: " + method + " " + path);
+        }
+        String resource = (m.group(1) == null ? "" : m.group(1) + "/") + m.group(2) + (m.group(4) == null ? "" : m.group(4));
+        boolean item = m.group(3) != null;
+        boolean watch = pathAndQuery.length > 1 && pathAndQuery[1].contains("watch=true");
+        String verb = switch (method) {
+            case "GET" -> watch ? "watch" : item ? "get" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> item ? "delete" : "deletecollection";
+            default -> method.toLowerCase(java.util.Locale.ROOT);
+        };
+        return verb + " " + resource;
+    }
+
+    /** The Role bound to the controller's service account, from the committed manifests. */
+    static Role roleOfTheController() throws Exception {
+        Path file = Path.of("..", "k8s", "base", "generated", "transcoder.yml");
+        List<HasMetadata> resources = Serialization.unmarshal(Files.newInputStream(file));
+        return resources.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst()
+                .orElseThrow(() -> new AssertionError("no Role in " + file));
     }
 }
