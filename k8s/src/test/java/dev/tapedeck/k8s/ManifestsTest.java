@@ -172,6 +172,16 @@ class ManifestsTest {
             }
             assertThat(scaled).filteredOn(s -> ((Number) spec(s).get("minReplicaCount")).intValue() == 0)
                     .extracting(s -> s.getMetadata().getName()).containsExactlyInAnyOrder("packager", "transcoder");
+            // The recorder scales out by the live topic's partitions, the packager by the slices topic's: never beyond.
+            Map<String, String> partitionsOf = Map.of("recorder", "tapedeck.live", "packager", "tapedeck.slices");
+            partitionsOf.forEach((deployment, topic) -> {
+                GenericKubernetesResource so = scaled.stream().filter(s -> s.getMetadata().getName().equals(deployment)).findFirst()
+                        .orElseThrow();
+                GenericKubernetesResource t = r.custom("KafkaTopic").stream().filter(k -> k.getMetadata().getName().equals(topic))
+                        .findFirst().orElseThrow();
+                assertThat(((Number) spec(so).get("maxReplicaCount")).intValue()).as("%s %s", r.overlay, deployment)
+                        .isEqualTo(((Number) spec(t).get("partitions")).intValue());
+            });
             for (HorizontalPodAutoscaler hpa : r.all(HorizontalPodAutoscaler.class)) {
                 assertThat(r.named(Deployment.class, hpa.getSpec().getScaleTargetRef().getName())).as(hpa.getMetadata().getName()).isPresent();
             }
