@@ -63,7 +63,10 @@ import org.junit.jupiter.api.Test;
 @TestProfile(KubernetesLauncherIT.TwoWorkers.class)
 class KubernetesLauncherIT {
 
-    /** A cap of two workers, an explicit image and namespace. */
+    static final String CONTROLLER_POD = "transcoder-5d8c7b9f4-x2k9q";
+    static final String IMAGE = "registry.example/tapedeck/transcoder:1.2.3";
+
+    /** A cap of two workers, an explicit namespace, the image found on the controller's own Pod. */
     public static class TwoWorkers implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -72,7 +75,8 @@ class KubernetesLauncherIT {
                     "mp.messaging.incoming.streams.auto.offset.reset", "earliest",
                     "tapedeck.transcoder.launcher", "kubernetes",
                     "tapedeck.transcoder.max-workers", "2",
-                    "tapedeck.transcoder.kubernetes.image", "registry.example/tapedeck/transcoder:1.2.3",
+                    // No image configured: the workers run the image of the controller's own Pod.
+                    "tapedeck.transcoder.kubernetes.pod-name", CONTROLLER_POD,
                     "tapedeck.transcoder.kubernetes.namespace", "media",
                     "tapedeck.transcoder.media-server-url", "rtmp://srs.media.svc:1935",
                     "tapedeck.transcoder.app-ladders.studio", "1080p:5000k,720p:2800k");
@@ -100,6 +104,12 @@ class KubernetesLauncherIT {
         if (testClient == null) {
             testClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
                     .withUserAgent(TEST_AGENT).build()).build();
+        }
+        String own = client.getNamespace() == null ? "default" : client.getNamespace();
+        if (testClient.pods().inNamespace(own).withName(CONTROLLER_POD).get() == null) {
+            testClient.pods().inNamespace(own).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+                    .withName(CONTROLLER_POD).endMetadata().withNewSpec().addNewContainer().withName("transcoder").withImage(IMAGE)
+                    .endContainer().endSpec().build()).create();
         }
         testClient.batch().v1().jobs().inNamespace("media").delete();
         await().atMost(Duration.ofSeconds(10)).until(() -> jobs().isEmpty());
@@ -132,7 +142,7 @@ class KubernetesLauncherIT {
         assertThat(job.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("tapedeck.dev/session", p.sessionId());
 
         Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-        assertThat(c.getImage()).isEqualTo("registry.example/tapedeck/transcoder:1.2.3");
+        assertThat(c.getImage()).isEqualTo(IMAGE);
         assertThat(c.getCommand()).containsExactly("java");
         assertThat(c.getArgs()).containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dorg.jboss.logging.provider=jdk", "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n", "-cp", "/deployments/lib/boot/*:/deployments/lib/main/*:/deployments/app/*",
@@ -272,7 +282,7 @@ class KubernetesLauncherIT {
                 }
             }
         }
-        assertThat(used).as("the launcher's calls").contains("create batch/jobs", "list batch/jobs", "watch batch/jobs");
+        assertThat(used).as("the launcher's calls").contains("create batch/jobs", "list batch/jobs", "watch batch/jobs", "get pods");
         assertThat(granted).as("the Role in k8s/base/generated/transcoder.yml grants exactly the calls made").isEqualTo(used);
     }
 

@@ -63,9 +63,15 @@ public interface TranscoderConfig {
         /** Namespace for the Jobs; the client's namespace when unset. */
         Optional<String> namespace();
 
-        /** The worker image (the transcoder image itself: the worker is the same artifact). */
-        @WithDefault("ghcr.io/tapedeck/transcoder:latest")
-        String image();
+        /**
+         * The worker image (the transcoder image itself: the worker is the same artifact). Unset, the image this
+         * controller runs: read once from its own Pod ({@link #podName}), so the image is set in one place.
+         */
+        Optional<String> image();
+
+        /** This controller's Pod, where the worker image is read when {@code image} is unset: its hostname in a cluster. */
+        @WithDefault("${HOSTNAME:}")
+        Optional<String> podName();
 
         /** Seconds a finished Job (and its pod) is kept before Kubernetes removes it. */
         @WithDefault("300")

@@ -5,6 +5,8 @@ import dev.tapedeck.transcoder.config.TranscoderConfig;
 import dev.tapedeck.transcoder.worker.WorkRequest;
 import dev.tapedeck.transcoder.worker.WorkerMain;
 import dev.tapedeck.transcoder.worker.WorkerMetrics;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -28,6 +30,7 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
 
     private final KubernetesClient client;
     private final TranscoderConfig.Kubernetes config;
+    private volatile String image;
 
     public KubernetesWorkerLauncher(KubernetesClient client, TranscoderConfig config) {
         this.client = client;
@@ -68,6 +71,31 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
         return WORKER + "-" + sessionId.toLowerCase();
     }
 
+    /** The worker image: configured, or the one this controller's own Pod runs (read once). */
+    String image() {
+        String known = image;
+        if (known == null) {
+            known = config.image().orElseGet(this::ownImage);
+            image = known;
+        }
+        return known;
+    }
+
+    private String ownImage() {
+        String pod = config.podName().orElseThrow(() -> new IllegalStateException(
+                "no worker image: set tapedeck.transcoder.kubernetes.image (this controller's own Pod name is unknown)"));
+        String ns = client.getNamespace() == null ? "default" : client.getNamespace();
+        Pod self = client.pods().inNamespace(ns).withName(pod).get();
+        if (self == null || self.getSpec().getContainers().isEmpty()) {
+            throw new IllegalStateException("no worker image: cannot read this controller's Pod " + ns + "/" + pod
+                    + "; set tapedeck.transcoder.kubernetes.image");
+        }
+        Container own = self.getSpec().getContainers().stream().filter(c -> c.getName().equals("transcoder")).findFirst()
+                .orElse(self.getSpec().getContainers().get(0));
+        LOG.infof("workers run %s, the image of this controller's Pod %s", own.getImage(), pod);
+        return own.getImage();
+    }
+
     String namespace() {
         return config.namespace().orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
     }
@@ -100,7 +128,7 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
                             .withServiceAccountName(config.serviceAccount().orElse(null))
                             .addNewContainer()
                                 .withName("worker")
-                                .withImage(config.image())
+                                .withImage(image())
                                 // The image's entry point is the controller; a worker runs WorkerMain from the same jars.
                                 .withCommand("java")
                                 .withArgs(WorkerMain.javaArgs(config.workerHeap(), config.workerClasspath()))
