@@ -187,32 +187,29 @@ final class AacEncoder implements AutoCloseable {
         int size = encoder.frame_size();
         while (av_audio_fifo_size(fifo) >= size || (all && av_audio_fifo_size(fifo) > 0)) {
             int n = Math.min(size, av_audio_fifo_size(fifo));
-            allocate(chunk, n);
-            try {
-                av_audio_fifo_read(fifo, chunk.extended_data(), n);
-                chunk.pts(nextPts);
-                nextPts += n;
-                check(avcodec_send_frame(encoder, chunk), "encode AAC", WorkerException.Fault.SYSTEM);
-            } finally {
-                av_frame_unref(chunk);
-            }
-            receivePackets(out);
+            sendFromFifo(n, n, out);
         }
     }
 
     /** Sends what the FIFO holds as one whole frame, its end filled with silence (the encoder takes only whole frames). */
     private void padFifo(Consumer<AVPacket> out) {
         int n = av_audio_fifo_size(fifo);
-        if (n == 0) {
-            return;
+        if (n > 0) {
+            sendFromFifo(n, encoder.frame_size(), out);
         }
-        int size = encoder.frame_size();
-        allocate(chunk, size);
+    }
+
+    /** Encodes a frame of {@code samples} samples: {@code read} from the FIFO, silence after them. */
+    private void sendFromFifo(int read, int samples, Consumer<AVPacket> out) {
+        allocate(chunk, samples);
         try {
-            av_audio_fifo_read(fifo, chunk.extended_data(), n);
-            av_samples_set_silence(chunk.extended_data(), n, size - n, encoder.ch_layout().nb_channels(), AV_SAMPLE_FMT_FLTP);
+            av_audio_fifo_read(fifo, chunk.extended_data(), read);
+            if (samples > read) {
+                av_samples_set_silence(chunk.extended_data(), read, samples - read, encoder.ch_layout().nb_channels(),
+                        AV_SAMPLE_FMT_FLTP);
+            }
             chunk.pts(nextPts);
-            nextPts += size;
+            nextPts += samples;
             check(avcodec_send_frame(encoder, chunk), "encode AAC", WorkerException.Fault.SYSTEM);
         } finally {
             av_frame_unref(chunk);
