@@ -96,10 +96,11 @@ class LadderPipelineIT {
     void aRungWhosePublishStaysLostGivesUpWhileTheOthersGoOnToTheEnd(@TempDir Path dir) {
         Path source = dir.resolve("source.flv");
         MediaTools.makeFlv(source, 854, 480, 30, 6);
-        // /dev/full opens but refuses every write: the 360p rung loses its publish, again at every retry.
+        // /dev/full opens but refuses every write: the 360p rung loses its publish. With no retry window it gives up
+        // at once (the retries themselves: aLostPublishIsOpenedAgain…).
         assertThatThrownBy(() -> new LadderPipeline(source.toString(), Ladder.parse("360p:800k,240p:400k"),
                 rung -> rung.equals("360p") ? "/dev/full" : dir.resolve(rung + ".flv").toString(),
-                LadderPipeline.Settings.defaults().withPublishRetry(50, 300)).run((f, m, w) -> { }))
+                LadderPipeline.Settings.defaults().withPublishRetry(50, 0)).run((f, m, w) -> { }))
                 .isInstanceOfSatisfying(WorkerException.class, e -> {
                     assertThat(e.fault()).isEqualTo(WorkerException.Fault.DESTINATION);
                     assertThat(e.code()).isEqualTo("PUBLISH_FAILED");

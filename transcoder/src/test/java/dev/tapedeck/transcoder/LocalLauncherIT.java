@@ -152,17 +152,29 @@ class LocalLauncherIT {
     }
 
     @Test
-    void aKilledWorkerIsAborted(@TempDir Path dir) throws IOException {
+    void aKilledWorkerIsStartedAgainWhileItsSourceIsLiveAndAbortedOnceItEnded(@TempDir Path dir) throws Exception {
         // A source that accepts the connection and never says anything keeps the worker waiting.
         try (ServerSocket silent = new ServerSocket(0); TopicReader jobs = new TopicReader(kafka, Topics.JOBS)) {
             WorkRequest req = request("tcp://127.0.0.1:" + silent.getLocalPort() + "?listen=0", dir);
             launcher.launch(req);
-            try (Socket accepted = silent.accept()) {
-                ProcessHandle worker = ((LocalWorkerLauncher) launcher).worker(req.sessionId()).orElseThrow();
+            LocalWorkerLauncher local = (LocalWorkerLauncher) launcher;
+            try (Socket first = silent.accept()) {
+                ProcessHandle worker = local.worker(req.sessionId()).orElseThrow();
                 assertThat(worker.isAlive()).as("the worker waits for its source").isTrue();
                 worker.destroyForcibly();
-                List<JobStatusChanged> states = states(jobs, req.sessionId(), Duration.ofSeconds(30));
-                assertThat(states).extracting(JobStatusChanged::status).containsExactly(Status.ABORTED);
+                JobStatusChanged restarted = (JobStatusChanged) jobs.await(r -> r.value().data() instanceof JobStatusChanged j
+                        && j.sessionId().equals(req.sessionId()), Duration.ofSeconds(30)).value().data();
+                assertThat(restarted.status()).as("not final: the source is live").isEqualTo(Status.STARTING);
+                assertThat(restarted.code()).isEqualTo("WORKER_RESTARTED");
+                try (Socket second = silent.accept()) {
+                    ProcessHandle again = local.worker(req.sessionId()).orElseThrow();
+                    assertThat(again.pid()).isNotEqualTo(worker.pid());
+                    // The source's session ends; a worker that dies now is not started again.
+                    launcher.sessionEnded(req.sessionId());
+                    again.destroyForcibly();
+                    List<JobStatusChanged> states = states(jobs, req.sessionId(), Duration.ofSeconds(30));
+                    assertThat(states).extracting(JobStatusChanged::status).containsExactly(Status.STARTING, Status.ABORTED);
+                }
             }
         }
     }

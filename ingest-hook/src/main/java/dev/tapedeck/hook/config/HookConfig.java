@@ -46,13 +46,22 @@ public interface HookConfig {
     Optional<Path> outboxDir();
 
     /**
-     * nginx-rtmp only (it keeps no GOP cache): how long a publish is held until every player in
+     * How long a publish from one of {@link #attachServers()} is held until every player in
      * {@link #attachRoles()} has attached to the stream, so they all start at the first frame. 0 disables
-     * the wait. Together with {@link #ackTimeout()} it must stay below nginx-rtmp's hook timeout
-     * ({@code netcall_timeout}, 10 s by default).
+     * the wait. Together with {@link #ackTimeout()} it must stay below the media server's hook timeout
+     * (nginx-rtmp's {@code netcall_timeout}, 10 s by default).
      */
     @WithDefault("2s")
     Duration attachWait();
+
+    /**
+     * The media servers whose publishes are held for {@link #attachRoles()}: {@code nginx-rtmp} (it keeps no GOP
+     * cache, so a late player misses the first frames). Add {@code srs} where SRS lets a player wait for a stream
+     * whose {@code on_publish} is still pending: its workers then start at the first frame too, instead of at the
+     * GOP they join. {@code zlmediakit} likewise.
+     */
+    @WithDefault("nginx-rtmp")
+    Set<String> attachServers();
 
     /**
      * Who a source publish waits for: {@code recorder}, plus {@code transcoder} when a transcoder runs (its

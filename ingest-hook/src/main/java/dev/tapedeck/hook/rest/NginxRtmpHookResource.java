@@ -70,7 +70,7 @@ public class NginxRtmpHookResource {
         PublishRequest req = new PublishRequest(SERVER, StreamKey.DEFAULT_VHOST, app, name, params, form.get("clientid"),
                 form.get("addr"), form.get("tcurl"), http.remoteAddress() == null ? null : http.remoteAddress().hostAddress());
         return switch (call) {
-            case "publish" -> answer(service.publish(req, true));
+            case "publish" -> answer(service.publish(req, service.holdsPublishesOf(SERVER)));
             case "publish_done" -> {
                 service.unpublish(req);
                 yield ok(null);

@@ -57,7 +57,7 @@ public class SrsHookResource {
         PublishRequest req = new PublishRequest(SERVER, vhost, hook.app(), hook.stream(), query(hook.param()),
                 hook.clientId(), hook.ip(), hook.tcUrl(), hook.serverId());
         return switch (hook.action()) {
-            case "on_publish" -> answer(service.publish(req, false));
+            case "on_publish" -> answer(service.publish(req, service.holdsPublishesOf(SERVER)));
             case "on_unpublish" -> {
                 service.unpublish(req);
                 yield Map.of("code", 0);

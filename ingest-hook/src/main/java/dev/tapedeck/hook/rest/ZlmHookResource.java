@@ -67,7 +67,7 @@ public class ZlmHookResource {
         PublishRequest req = new PublishRequest(SERVER, vhost, hook.app(), hook.stream(), SrsHookResource.query(hook.params()),
                 hook.id(), hook.ip(), null, hook.mediaServerId());
         return switch (event) {
-            case "on_publish" -> answer(service.publish(req, false), options(hook.app()));
+            case "on_publish" -> answer(service.publish(req, service.holdsPublishesOf(SERVER)), options(hook.app()));
             case "on_stream_changed" -> {
                 if (hook.regist() == null) {
                     throw new MalformedHookException("field 'regist' is required for on_stream_changed");

@@ -248,6 +248,11 @@ public class PublishService {
         return end.mediaServer().equals(live.mediaServer()) && end.serverId() != null && end.serverId().equals(live.serverId());
     }
 
+    /** Whether publishes from this media server are held until the attach roles play ({@code attach-servers}). */
+    public boolean holdsPublishesOf(String mediaServer) {
+        return config.attachServers().contains(mediaServer);
+    }
+
     /** A player started; the recorder's and the worker's plays release a held publish. */
     public void played(String app, String stream, Map<String, String> params) {
         String role = params.get(ROLE_PARAM);
