@@ -71,6 +71,18 @@ class ManifestsTest {
     }
 
     @Test
+    void everyContainerWithAReadOnlyRootHasAWritableTmp() {
+        both().forEach(r -> r.podTemplates().forEach((workload, template) -> {
+            for (Container c : template.getSpec().getContainers()) {
+                if (c.getSecurityContext() != null && Boolean.TRUE.equals(c.getSecurityContext().getReadOnlyRootFilesystem())) {
+                    assertThat(c.getVolumeMounts()).as("%s/%s mounts a volume at /tmp", r.overlay, workload)
+                            .anyMatch(v -> v.getMountPath().equals("/tmp") && !Boolean.TRUE.equals(v.getReadOnly()));
+                }
+            }
+        }));
+    }
+
+    @Test
     void noConfigMapHoldsASecret() {
         both().forEach(r -> {
             // Every value a Secret holds (user names included) is nowhere in a ConfigMap.
