@@ -32,6 +32,7 @@ class PublishAuthorizerTest {
             public boolean failClosed() { return true; }
             public Duration attachWait() { return Duration.ZERO; }
             public java.util.Set<String> attachRoles() { return java.util.Set.of("recorder"); }
+            public java.util.Set<String> attachServers() { return java.util.Set.of("nginx-rtmp"); }
             public String zlmediakitEndSchema() { return "rtmp"; }
             public Optional<String> adminToken() { return Optional.empty(); }
             public String publishBaseUrl() { return "rtmp://127.0.0.1:1935"; }
