@@ -6,6 +6,7 @@ import dev.tapedeck.hook.service.PublishRequest;
 import dev.tapedeck.hook.service.PublishService;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
 import dev.tapedeck.hook.service.Log;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -43,19 +44,19 @@ public class NginxRtmpHookResource {
     @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response hook(String body, @Context HttpServerRequest http) {
-        return handle(parseForm(body), http);
+    public Response hook(String body, @Context HttpServerRequest http, @Context RoutingContext routing) {
+        return handle(parseForm(body), http, routing);
     }
 
     /** {@code notify_method get}: the same fields in the query string. */
     @GET
     @Blocking
     @Produces(MediaType.APPLICATION_JSON)
-    public Response hookByGet(@Context HttpServerRequest http) {
-        return handle(parseForm(http.query()), http);
+    public Response hookByGet(@Context HttpServerRequest http, @Context RoutingContext routing) {
+        return handle(parseForm(http.query()), http, routing);
     }
 
-    private Response handle(Map<String, String> form, HttpServerRequest http) {
+    private Response handle(Map<String, String> form, HttpServerRequest http, RoutingContext routing) {
         String call = form.get("call");
         if (call == null) {
             throw new MalformedHookException("form field 'call' is missing");
@@ -76,7 +77,8 @@ public class NginxRtmpHookResource {
                 yield ok(null);
             }
             case "play" -> {
-                service.played(app, name, params);
+                // nginx-rtmp lets the player join once this is answered: only then may a held publish go on.
+                AfterAnswer.run(routing, () -> service.played(app, name, params));
                 yield ok(null);
             }
             case "play_done", "done", "update", "record_done" -> ok(null);

@@ -11,6 +11,8 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import dev.tapedeck.hook.service.Log;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -38,9 +40,9 @@ public class SrsHookResource {
     @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response hook(String body) {
+    public Response hook(String body, @Context RoutingContext routing) {
         try {
-            return ExceptionMappers.json(200, decide(body));
+            return ExceptionMappers.json(200, decide(body, routing));
         } catch (MalformedHookException e) {
             // SRS reads an integer code: a malformed callback is refused with one, plus the stable error name.
             LOG.warnf("malformed SRS hook call: %s", e.getMessage());
@@ -48,7 +50,7 @@ public class SrsHookResource {
         }
     }
 
-    private Map<String, Object> decide(String body) {
+    private Map<String, Object> decide(String body, RoutingContext routing) {
         SrsHookRequest hook = parse(body);
         if (hook.action() == null || hook.app() == null || hook.stream() == null) {
             throw new MalformedHookException("fields 'action', 'app' and 'stream' are required");
@@ -64,7 +66,7 @@ public class SrsHookResource {
             }
             case "on_play" -> {
                 // The player's query names its role (the recorder, the transcoder's worker).
-                service.played(hook.app(), hook.stream(), req.params());
+                AfterAnswer.run(routing, () -> service.played(hook.app(), hook.stream(), req.params()));
                 yield Map.of("code", 0);
             }
             case "on_stop", "on_connect", "on_close", "on_dvr", "on_hls" -> Map.of("code", 0);

@@ -13,6 +13,8 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
@@ -50,16 +52,16 @@ public class ZlmHookResource {
     @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response hook(@PathParam("event") String event, String body) {
+    public Response hook(@PathParam("event") String event, String body, @Context RoutingContext routing) {
         try {
-            return ExceptionMappers.json(200, decide(event, parse(body)));
+            return ExceptionMappers.json(200, decide(event, parse(body), routing));
         } catch (MalformedHookException e) {
             LOG.warnf("malformed ZLMediaKit hook call: %s", e.getMessage());
             return ExceptionMappers.json(400, Map.of("code", 400, "msg", "MALFORMED_HOOK: " + e.getMessage()));
         }
     }
 
-    private Map<String, Object> decide(String event, ZlmHookRequest hook) {
+    private Map<String, Object> decide(String event, ZlmHookRequest hook, RoutingContext routing) {
         if (hook.app() == null || hook.stream() == null) {
             throw new MalformedHookException("fields 'app' and 'stream' are required");
         }
@@ -81,7 +83,7 @@ public class ZlmHookResource {
             }
             case "on_stream_none_reader" -> Map.of("code", 0, "close", false);
             case "on_play" -> {
-                service.played(hook.app(), hook.stream(), req.params());
+                AfterAnswer.run(routing, () -> service.played(hook.app(), hook.stream(), req.params()));
                 yield ok();
             }
             default -> throw new MalformedHookException("unknown event '" + Log.value(event) + "'");
