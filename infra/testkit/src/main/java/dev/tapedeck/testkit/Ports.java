@@ -12,13 +12,23 @@ public final class Ports {
     private Ports() {
     }
 
-    /** A port nothing listens on right now. */
+    /** Ports handed out by this JVM: the system may offer a released port again before its first taker binds it. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port nothing listens on right now, and never handed out before by this JVM (a stack picks several ports
+     * before it starts the servers that bind them: two of them must not get the same one).
+     */
     public static int free() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                s.setReuseAddress(true);
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
