@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copies the manifests quarkus-kubernetes generated at build time ({service}/target/kubernetes/kubernetes.yml)
 # into k8s/base/generated/, marked as generated. Run from the repository root after a build
-# (./mvnw -DskipTests package); K8sManifestsTest fails when a committed copy differs from what the build made.
+# (./mvnw -DskipTests package); GeneratedManifestsTest (k8s module) fails when a committed copy differs from what the build made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for service in ingest-hook transcoder recorder packager vod-api; do
