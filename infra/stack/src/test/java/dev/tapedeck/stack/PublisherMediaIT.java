@@ -86,12 +86,11 @@ class PublisherMediaIT extends StackTest {
         Replay r = publish("steady", media);
         SliceStored first = r.slices().get(0);
         long recorded = r.slices().stream().mapToLong(SliceStored::durationMillis).sum();
-        // The first slice's first DTS is how late the recording began, measured from the publisher's first video frame
-        // (21 ms into the file: its audio comes first). Within 1 s of it: at the first keyframe, or, as happens in some
-        // runs for a reason not found yet, at the second (one GOP, 1 s, late). See recorder/README.md, "Start on time".
+        // The first slice's first DTS is where the recording began: at the publisher's first video frame (21 ms into
+        // the file: its audio comes first), which is a keyframe. The next keyframe is 1 s later.
         long firstFrame = Long.parseLong(MediaTools.probe(media.toString(), "-select_streams", "v", "-read_intervals", "%+#1",
                 "-show_entries", "packet=dts").get(0).replace(",", ""));
-        assertThat(first.firstDtsMillis() - firstFrame).as("recording began within 1 s of the first frame").isLessThanOrEqualTo(1_000);
+        assertThat(first.firstDtsMillis()).as("recording began with the first frame").isEqualTo(firstFrame);
         assertThat(recorded / 20_000.0).as("share of the published 20 s that was recorded").isGreaterThanOrEqualTo(0.99);
         System.out.printf(Locale.ROOT, "[start on time] first recorded DTS %d ms; recorded %.1f s of 20 s (%.1f %%)%n",
                 first.firstDtsMillis(), recorded / 1000.0, recorded / 200.0);

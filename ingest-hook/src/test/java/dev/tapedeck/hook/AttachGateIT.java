@@ -21,14 +21,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
- * SRS's {@code on_play} contract releases a held publish: with {@code srs} in {@code attach-servers}, an SRS publish
- * waits until the recorder and the transcoder's worker have sent their {@code on_play} (their role in SRS's
- * {@code param}, the player's query), so both start at the first frame.
+ * A held publish is released by its players' {@code on_play}: nginx-rtmp's, asked the way nginx asks (HTTP/1.0,
+ * {@code Connection: Close}, the answer taken when the connection closes), and, with {@code srs} in
+ * {@code attach-servers}, SRS's (the role in SRS's {@code param}, the player's query). The recorder and the
+ * transcoder's worker then start at the first frame.
  */
 @QuarkusTest
 @QuarkusTestResource(TapedeckTestResource.class)
-@TestProfile(SrsAttachGateIT.HoldSrs.class)
-class SrsAttachGateIT {
+@TestProfile(AttachGateIT.HoldSrs.class)
+class AttachGateIT {
 
     /** The attach wait is long, so that a publish released before it was released by the plays. */
     public static class HoldSrs implements QuarkusTestProfile {
@@ -48,6 +49,42 @@ class SrsAttachGateIT {
                 {"server_id":"vid-0xk989d","service_id":"5p7t9c8g","action":"on_play","client_id":"%s","ip":"10.0.3.17",
                  "vhost":"__defaultVhost__","app":"live","tcUrl":"rtmp://srs:1935/live","stream":"%s","param":"%s",
                  "pageUrl":"","stream_url":"/live/%s","stream_id":"vid-7g1c2a3"}""".formatted(clientId, stream, param, stream);
+    }
+
+    /**
+     * One hook call as nginx-rtmp's notify makes it (ngx_rtmp_netcall_http_format_request): the whole answer, read to
+     * the end of the stream as nginx does, then closed.
+     */
+    static String nginxCall(String form) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            socket.setSoTimeout(90_000);
+            byte[] body = form.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            String head = "POST /hooks/nginx-rtmp HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Connection: Close\r\nContent-Length: " + body.length + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void anNginxPublishIsReleasedWhenItsPlayersAnswersHaveBeenTakenAsNginxTakesThem() throws Exception {
+        CompletableFuture<String> publish = CompletableFuture.supplyAsync(() -> {
+            try {
+                return nginxCall("call=publish&app=live&name=gated&type=live&addr=127.0.0.1&clientid=31");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
+            streams.await(r -> r.value().data() instanceof StreamPublished p && p.stream().equals("gated"), Duration.ofSeconds(30));
+        }
+        assertThat(nginxCall("call=play&app=live&name=gated&addr=127.0.0.1&clientid=32&tapedeck-role=recorder")).startsWith("HTTP/1.0 200");
+        assertThat(publish).as("still held: the worker has not played").isNotDone();
+        assertThat(nginxCall("call=play&app=live&name=gated&addr=127.0.0.1&clientid=33&tapedeck-role=transcoder")).startsWith("HTTP/1.0 200");
+        // Released once the plays' connections closed, long before the 60 s attach wait would have let it go.
+        assertThat(publish.get(30, TimeUnit.SECONDS)).startsWith("HTTP/1.0 200").contains("sessionId");
     }
 
     @Test
