@@ -34,7 +34,7 @@ bootstrap=$(head -1 "$work/broker.out")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "starting ingest-hook on :$port (broker $bootstrap) …"
 KAFKA_BOOTSTRAP_SERVERS="$bootstrap" QUARKUS_HTTP_PORT="$port" TAPEDECK_HOOK_ATTACH_WAIT=0s \
-  java -Xmx384m -jar ingest-hook/target/quarkus-app/quarkus-run.jar >"$work/hook.log" 2>&1 &
+  java -Xmx384m ${HOOK_JAVA_OPTS:-} -jar ingest-hook/target/quarkus-app/quarkus-run.jar >"$work/hook.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "ingest-hook did not become ready:" >&2; tail -20 "$work/hook.log" >&2; exit 1; }

@@ -14,6 +14,7 @@ import dev.tapedeck.hook.service.LiveRegistryAccess;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import dev.tapedeck.testkit.TopicReader;
 import dev.tapedeck.testkit.TopicWriter;
+import dev.tapedeck.contract.kafka.LiveEndHeaders;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -101,12 +102,13 @@ class ReconnectWindowIT {
     }
 
     @Test
-    void anEndAnotherReplicaWroteIsReadFromTheLifecycleTopicEvenAfterARestart() throws Exception {
-        // Another replica answered the publish and its end: only the lifecycle topic knows the recording.
+    void anEndAnotherReplicaWroteIsReadFromTheLiveRegistryEvenAfterARestart() throws Exception {
+        // Another replica answered the publish and its end: only its tombstone on the live registry knows the recording.
         String session = Ids.uuid7();
         StreamUnpublished end = new StreamUnpublished("__defaultVhost__/live/cam22", "__defaultVhost__", "live", "cam22", session, false,
                 "nginx-rtmp", "81", Instant.now(), session);
         TopicWriter.send(kafka, Topics.STREAMS, end.streamKey(), CloudEvent.of("ingest-hook", end, Clock.systemUTC()));
+        TopicWriter.send(kafka, Topics.LIVE, end.streamKey(), null, LiveEndHeaders.of(end));
 
         await(() -> registry.lastEnded(end.streamKey()).isPresent());
         assertThat(published(publish("live", "cam22", "82", "")).recordingId()).isEqualTo(session);

@@ -5,8 +5,12 @@ import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import dev.tapedeck.contract.kafka.LiveEndHeaders;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.List;
@@ -18,21 +22,19 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
  * Writes lifecycle events: {@code tapedeck.streams} gets every event, the compacted {@code tapedeck.live} the
- * current session (a tombstone when it ends). A {@link Delivery} is the records of one event; its sends start at
- * once and complete when the broker acknowledged all of them.
+ * current session (a tombstone when it ends, saying which session ended: {@link LiveEndHeaders}). A
+ * {@link Delivery} is the records of one event; its sends start at once and complete when the broker acknowledged
+ * all of them. Both topics go through one producer, so a callback's records travel together.
  */
 @ApplicationScoped
 public class LifecycleEmitter {
     static final String SOURCE = "ingest-hook";
 
-    private final MutinyEmitter<Record<String, CloudEvent<?>>> streams;
-    private final MutinyEmitter<Record<String, CloudEvent<?>>> live;
+    private final MutinyEmitter<Record<String, CloudEvent<?>>> out;
     private final Clock clock;
 
-    LifecycleEmitter(@Channel("streams-out") MutinyEmitter<Record<String, CloudEvent<?>>> streams,
-            @Channel("live-out") MutinyEmitter<Record<String, CloudEvent<?>>> live, Clock clock) {
-        this.streams = streams;
-        this.live = live;
+    LifecycleEmitter(@Channel("lifecycle-out") MutinyEmitter<Record<String, CloudEvent<?>>> out, Clock clock) {
+        this.out = out;
         this.clock = clock;
     }
 
@@ -64,11 +66,20 @@ public class LifecycleEmitter {
         List<CompletableFuture<Void>> acks = delivery.records().stream().map(o -> new CompletableFuture<Void>()).toList();
         // The connector hands each record to its own sending thread, so this returns at once even while the broker
         // is away (BrokerOutageIT); the acknowledgements complete the futures.
+        StreamUnpublished end = delivery.records().stream().map(Out::event)
+                .filter(e -> e != null && e.data() instanceof StreamUnpublished).map(e -> (StreamUnpublished) e.data())
+                .findFirst().orElse(null);
         for (int i = 0; i < acks.size(); i++) {
             Out o = delivery.records().get(i);
             CompletableFuture<Void> ack = acks.get(i);
-            (Topics.LIVE.equals(o.topic()) ? live : streams).send(Record.<String, CloudEvent<?>>of(delivery.streamKey(), o.event()))
-                    .subscribe().with(v -> ack.complete(null), ack::completeExceptionally);
+            OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> meta = OutgoingKafkaRecordMetadata.<String>builder()
+                    .withTopic(o.topic()).withKey(delivery.streamKey());
+            if (o.event() == null && end != null && Topics.LIVE.equals(o.topic())) {
+                meta.withHeaders(LiveEndHeaders.of(end));
+            }
+            Message<Record<String, CloudEvent<?>>> message = Message.of(Record.<String, CloudEvent<?>>of(delivery.streamKey(), o.event()),
+                    Metadata.of(meta.build()));
+            out.sendMessage(message).subscribe().with(v -> ack.complete(null), ack::completeExceptionally);
         }
         return acks;
     }

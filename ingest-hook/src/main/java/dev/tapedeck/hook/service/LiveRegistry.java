@@ -6,6 +6,7 @@ import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.hook.config.HookConfig;
 import dev.tapedeck.contract.kafka.CloudEventDeserializer;
+import dev.tapedeck.contract.kafka.LiveEndHeaders;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,7 +25,6 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -37,8 +37,9 @@ import org.jboss.logging.Logger;
  * restarted one knows the sessions opened before it started. Before a decision the view catches up with
  * everything written so far ({@link #catchUp}), so a publish answered by one replica is seen by the next.
  * <p>
- * For the reconnect window it also reads the ends of the last {@link HookConfig#longestReconnectWindow()} from
- * {@code tapedeck.streams}: the last ended session of each source and the recording it wrote into.
+ * For the reconnect window it keeps the sources' sessions that ended within the last
+ * {@link HookConfig#longestReconnectWindow()}, from the tombstones' headers ({@link LiveEndHeaders}): the last
+ * ended session of each source and the recording it wrote into.
  */
 @ApplicationScoped
 public class LiveRegistry {
@@ -46,7 +47,7 @@ public class LiveRegistry {
 
     private final String bootstrapServers;
     private final Map<String, StreamPublished> live = new ConcurrentHashMap<>();
-    private final Map<String, StreamUnpublished> ended = new ConcurrentHashMap<>();
+    private final Map<String, LiveEndHeaders.Ended> ended = new ConcurrentHashMap<>();
     private final Duration lookback;
     private final java.time.Clock clock;
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
@@ -99,30 +100,32 @@ public class LiveRegistry {
     /** What this replica just wrote for the end of a stream's live session, visible at once to its next decision. */
     public void ended(String streamKey, StreamUnpublished end) {
         live.remove(streamKey);
-        remember(streamKey, end);
+        if (!end.derived() && end.recordingId() != null) {
+            remember(streamKey, LiveEndHeaders.Ended.of(end));
+        }
     }
 
     /**
      * The last ended session of a source within the longest reconnect window, as far as this replica has read; empty
      * when its name is live again or nothing of it ended lately.
      */
-    public Optional<StreamUnpublished> lastEnded(String streamKey) {
+    public Optional<LiveEndHeaders.Ended> lastEnded(String streamKey) {
         if (live.containsKey(streamKey)) {
             return Optional.empty();
         }
         return Optional.ofNullable(ended.get(streamKey));
     }
 
-    private void remember(String streamKey, StreamUnpublished end) {
-        if (end.recordingId() != null && !end.derived()) {
-            ended.merge(streamKey, end, (a, b) -> b.unpublishedAt().isBefore(a.unpublishedAt()) ? a : b);
+    private void remember(String streamKey, LiveEndHeaders.Ended end) {
+        if (end.endedAt().isAfter(clock.instant().minus(lookback))) {
+            ended.merge(streamKey, end, (a, b) -> b.endedAt().isBefore(a.endedAt()) ? a : b);
         }
     }
 
     /** Forgets ends older than the longest reconnect window. */
     private void forgetOldEnds() {
         java.time.Instant oldest = clock.instant().minus(lookback);
-        ended.values().removeIf(e -> e.unpublishedAt().isBefore(oldest));
+        ended.values().removeIf(e -> e.endedAt().isBefore(oldest));
     }
 
     /** The live session of a stream, as far as this replica has read. */
@@ -178,24 +181,6 @@ public class LiveRegistry {
         return c.partitionsFor(topic, Duration.ofSeconds(10)).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
     }
 
-    /** Positions the lifecycle partitions at the first event of the lookback (at their end when there is none). */
-    private void seekToLookback(KafkaConsumer<?, ?> c, List<TopicPartition> parts) {
-        if (parts.isEmpty()) {
-            return;
-        }
-        long from = clock.millis() - lookback.toMillis();
-        Map<TopicPartition, OffsetAndTimestamp> at = c.offsetsForTimes(parts.stream().collect(Collectors.toMap(tp -> tp, tp -> from)),
-                Duration.ofSeconds(10));
-        for (TopicPartition tp : parts) {
-            OffsetAndTimestamp o = at.get(tp);
-            if (o == null) {
-                c.seekToEnd(List.of(tp));
-            } else {
-                c.seek(tp, o.offset());
-            }
-        }
-    }
-
     private void loop() {
         while (running) {
             Properties p = new Properties();
@@ -207,23 +192,16 @@ public class LiveRegistry {
             try (KafkaConsumer<String, CloudEvent<?>> c = new KafkaConsumer<>(p)) {
                 consumer = c;
                 List<TopicPartition> liveParts = partitions(c, Topics.LIVE);
-                List<TopicPartition> endParts = lookback.isZero() ? List.of() : partitions(c, Topics.STREAMS);
-                List<TopicPartition> parts = new java.util.ArrayList<>(liveParts);
-                parts.addAll(endParts);
-                c.assign(parts);
+                c.assign(liveParts);
                 c.seekToBeginning(liveParts);
-                seekToLookback(c, endParts);
                 live.clear();
                 ended.clear();
                 long forgotAt = System.nanoTime();
                 while (running) {
                     for (ConsumerRecord<String, CloudEvent<?>> r : c.poll(Duration.ofMillis(100))) {
-                        if (Topics.STREAMS.equals(r.topic())) {
-                            if (r.value() != null && r.value().data() instanceof StreamUnpublished end) {
-                                remember(r.key(), end);
-                            }
-                        } else if (r.value() == null) {
+                        if (r.value() == null) {
                             live.remove(r.key());
+                            LiveEndHeaders.read(r.headers()).ifPresent(end -> remember(r.key(), end));
                         } else if (r.value().data() instanceof StreamPublished sp) {
                             live.put(r.key(), sp);
                         }
@@ -232,7 +210,6 @@ public class LiveRegistry {
                         forgetOldEnds();
                         forgotAt = System.nanoTime();
                     }
-                    // A decision catches up with the live sessions only: ends of other replicas are read as they come.
                     for (TopicPartition tp : liveParts) {
                         positions.put(tp, c.position(tp));
                     }

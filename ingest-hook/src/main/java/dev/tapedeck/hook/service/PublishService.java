@@ -182,11 +182,11 @@ public class PublishService {
             return continues ? event.continuing(event.recordingId()) : event;
         }
         java.time.Duration window = config.reconnectWindowOf(key.app());
-        Optional<StreamUnpublished> last = registry.lastEnded(key.toString());
+        Optional<dev.tapedeck.contract.kafka.LiveEndHeaders.Ended> last = registry.lastEnded(key.toString());
         if (window.isZero() || last.isEmpty()) {
             return event;
         }
-        java.time.Duration since = java.time.Duration.between(last.get().unpublishedAt(), event.publishedAt());
+        java.time.Duration since = java.time.Duration.between(last.get().endedAt(), event.publishedAt());
         if (since.compareTo(window) > 0) {
             LOG.infof("%s ended %d ms ago, after its reconnect window (%d ms): a new recording", key, since.toMillis(), window.toMillis());
             return event;
