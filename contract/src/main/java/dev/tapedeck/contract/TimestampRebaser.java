@@ -49,9 +49,11 @@ public final class TimestampRebaser {
             fault = Fault.WRAP;
         }
         long unwrapped = rawMillis + unwrap.getOrDefault(stream, 0L);
-        if (maxOut == Long.MIN_VALUE && unwrapped > WRAP_MILLIS / 2) {
+        if (maxOut == Long.MIN_VALUE && (unwrapped > WRAP_MILLIS / 2 || unwrapped < 0)) {
             // FLV carries 31 bits of milliseconds: a pull that starts this late (a publisher up for weeks, or one
-            // starting just below the wrap) is taken from 0, so no slice wraps inside.
+            // starting just below the wrap) is taken from 0, so no slice wraps inside. So is one that starts below 0:
+            // FFmpeg's demuxer takes a stream that starts just below the wrap as negative time up to the wrap, and
+            // a muxer would move a slice's negative timestamps up to 0 on its own, out of line with the next slice.
             offset = -unwrapped;
         }
         long out = unwrapped + offset;

@@ -89,6 +89,18 @@ class TimestampRebaserTest {
     }
 
     @Test
+    void aPullThatStartsBelowZeroIsTakenFromZero() {
+        // FFmpeg's demuxer reads a stream starting 3 s below the 32-bit wrap as -3 s up to 0, then on.
+        TimestampRebaser r = new TimestampRebaser(5_000);
+        List<long[]> in = av(-3_000, 3_000);
+        List<Rebased> out = feed(r, in);
+        assertMonotonicPerStream(in, out);
+        assertThat(out.get(0).dtsMillis()).isZero();
+        assertThat(out).allMatch(o -> o.dtsMillis() >= 0 && o.fault() == null);
+        assertThat(out.get(out.size() - 1).dtsMillis()).isBetween(5_900L, 6_100L);
+    }
+
+    @Test
     void smallInterleavingSkewIsNoFault() {
         TimestampRebaser r = new TimestampRebaser(5_000);
         // Audio runs 400 ms behind video, as muxers interleave.
