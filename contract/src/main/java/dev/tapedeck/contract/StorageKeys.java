@@ -48,6 +48,26 @@ public final class StorageKeys {
         return "%06d.ts".formatted(seg);
     }
 
+    /** {@code vod/{recordingId}/poster.jpg}: the recording's first thumbnail picture, larger. */
+    public static String poster(String recordingId) {
+        return vodDir(recordingId) + "poster.jpg";
+    }
+
+    /** {@code vod/{recordingId}/thumbnails.vtt}: the WebVTT thumbnail track, its cues pointing into the sprite sheets. */
+    public static String thumbnails(String recordingId) {
+        return vodDir(recordingId) + "thumbnails.vtt";
+    }
+
+    /** {@code vod/{recordingId}/sprites/{seq:06d}.jpg}: the thumbnails of one source slice. */
+    public static String sprite(String recordingId, long sliceSeq) {
+        return vodDir(recordingId) + spriteName(sliceSeq);
+    }
+
+    /** {@code sprites/{seq:06d}.jpg}, as the thumbnail track refers to it. */
+    public static String spriteName(long sliceSeq) {
+        return String.format(java.util.Locale.ROOT, "sprites/%06d.jpg", sliceSeq);
+    }
+
     /** {@code vod/{recordingId}/} */
     public static String vodDir(String recordingId) {
         return VOD + id(recordingId) + "/";

@@ -276,4 +276,104 @@ class PackagerIT {
             assertThat(failed.masterPlaylist()).isNull();
         }
     }
+    /** The first frame at or after {@code seconds} of {@code media}, decoded by FFmpeg and scaled to {@code width} x {@code height}. */
+    static java.awt.image.BufferedImage frameAt(Path media, double seconds, int width, int height) throws Exception {
+        Path png = Files.createTempFile("frame", ".png");
+        MediaTools.Result r = MediaTools.run(60, "ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-y", "-i", media.toString(), "-vf",
+                String.format(java.util.Locale.ROOT, "select='gte(t,%.3f)',scale=%d:%d:flags=area", seconds - 0.001, width, height), "-frames:v", "1",
+                png.toString());
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        return javax.imageio.ImageIO.read(png.toFile());
+    }
+
+    /**
+     * Mean absolute difference of the luma of two pictures of the same size (0 … 255): JPEG keeps luma at full
+     * resolution, so a sheet's compression barely counts and a different picture does.
+     */
+    static double difference(java.awt.image.BufferedImage a, java.awt.image.BufferedImage b) {
+        double sum = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                sum += Math.abs(luma(a.getRGB(x, y)) - luma(b.getRGB(x, y)));
+            }
+        }
+        return sum / (a.getWidth() * a.getHeight());
+    }
+
+    static double luma(int rgb) {
+        return 0.299 * (rgb >> 16 & 0xff) + 0.587 * (rgb >> 8 & 0xff) + 0.114 * (rgb & 0xff);
+    }
+
+    @Test
+    void theReplayHasAPosterAndAThumbnailTrackWhosePicturesAreTheFramesAtTheirTimes() throws Exception {
+        String id = Ids.uuid7();
+        Path dir = Files.createTempDirectory("thumbs");
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 30);
+        // Three slices with the stream's own timestamps, cut at the first keyframe after 12 and 24 s.
+        MediaTools.Result cut = MediaTools.run(60, "ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-i", source.toString(), "-c", "copy",
+                "-f", "segment", "-segment_time", "12", "-segment_format", "flv", "-reset_timestamps", "0", dir.resolve("slice%d.flv").toString());
+        assertThat(cut.exit()).as(cut.stderr()).isZero();
+        long end = Math.round(MediaTools.duration(source.toString()) * 1000);
+        long[] firsts = new long[3];
+        for (int seq = 0; seq < 3; seq++) {
+            firsts[seq] = Math.round(Double.parseDouble(MediaTools.probe(dir.resolve("slice" + seq + ".flv").toString(), "-read_intervals",
+                    "%+#1", "-show_entries", "packet=dts_time").get(0).replace(",", "")) * 1000);
+        }
+        for (int seq = 0; seq < 3; seq++) {
+            String key = StorageKeys.slice(KEY, id, "source", seq);
+            store.putFile(key, dir.resolve("slice" + seq + ".flv"), "video/x-flv");
+            send(Topics.sliceKey(id, "source"), slice(id, seq, key, firsts[seq], (seq < 2 ? firsts[seq + 1] : end) - firsts[seq]));
+        }
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 2, 3, end, RecordingClosed.Reason.UNPUBLISHED,
+                null, Instant.now()));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60));
+        }
+
+        String vtt = new String(store.getBytes(StorageKeys.thumbnails(id)).orElseThrow(), StandardCharsets.UTF_8);
+        java.util.regex.Matcher cue = java.util.regex.Pattern.compile(
+                "(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) --> (\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3})\n(sprites/\\d{6}\\.jpg)#xywh=(\\d+),(\\d+),(\\d+),(\\d+)\n")
+                .matcher(vtt);
+        assertThat(vtt).startsWith("WEBVTT\n");
+        List<Long> starts = new java.util.ArrayList<>();
+        long previousEnd = 0;
+        while (cue.find()) {
+            long start = ((Long.parseLong(cue.group(1)) * 60 + Long.parseLong(cue.group(2))) * 60 + Long.parseLong(cue.group(3))) * 1000
+                    + Long.parseLong(cue.group(4));
+            long stop = ((Long.parseLong(cue.group(5)) * 60 + Long.parseLong(cue.group(6))) * 60 + Long.parseLong(cue.group(7))) * 1000
+                    + Long.parseLong(cue.group(8));
+            assertThat(start).as("cues follow each other").isGreaterThanOrEqualTo(previousEnd);
+            previousEnd = stop;
+            // One picture every 10 s: the first keyframe at or after each multiple (keyframes are 1 s apart).
+            assertThat(start % 10_000).as("cue at %d ms", start).isLessThan(1_000);
+            java.awt.image.BufferedImage sheet = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                    store.getBytes(StorageKeys.vodDir(id) + cue.group(9)).orElseThrow()));
+            int x = Integer.parseInt(cue.group(10));
+            int y = Integer.parseInt(cue.group(11));
+            int w = Integer.parseInt(cue.group(12));
+            int h = Integer.parseInt(cue.group(13));
+            assertThat(x + w).as("region inside its sheet").isLessThanOrEqualTo(sheet.getWidth());
+            assertThat(y + h).isLessThanOrEqualTo(sheet.getHeight());
+            assertThat(w).isEqualTo(160);
+            assertThat(h).isEqualTo(90);
+            java.awt.image.BufferedImage thumb = sheet.getSubimage(x, y, w, h);
+            double right = difference(thumb, frameAt(source, start / 1000.0, w, h));
+            // The next keyframe, 1 s later: the nearest picture it could wrongly be.
+            double wrong = difference(thumb, frameAt(source, start / 1000.0 + 1, w, h));
+            System.out.printf(java.util.Locale.ROOT, "[thumbnail %d ms] luma difference to the frame at its time %.1f, 1 s later %.1f%n",
+                    start, right, wrong);
+            assertThat(right).as("the picture is the frame at %d ms", start).isLessThan(4.0).isLessThan(wrong / 2);
+            starts.add(start);
+        }
+        assertThat(starts).as("one picture per 10 s of 30 s").hasSize(3);
+        assertThat(previousEnd).as("the last cue runs to the end").isEqualTo(end);
+
+        java.awt.image.BufferedImage poster = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                store.getBytes(StorageKeys.poster(id)).orElseThrow()));
+        assertThat(poster.getWidth()).isEqualTo(640);
+        assertThat(poster.getHeight()).isEqualTo(360);
+        assertThat(difference(poster, frameAt(source, starts.get(0) / 1000.0, 640, 360))).as("the poster is the first picture").isLessThan(4.0);
+    }
 }

@@ -46,4 +46,20 @@ public interface PackagerConfig {
     /** The longest wait between two retries; retries go on until the call succeeds. */
     @WithDefault("15s")
     Duration retryMaxDelay();
+
+    /** One thumbnail of the source per this much stream time (its first keyframe at or after each multiple); 0s: no pictures. */
+    @WithDefault("10s")
+    Duration thumbnailInterval();
+
+    /** Thumbnail width in pixels; the height keeps the picture's aspect. */
+    @WithDefault("160")
+    int thumbnailWidth();
+
+    /** Thumbnails per row of a sprite sheet (one sheet per source slice). */
+    @WithDefault("5")
+    int thumbnailColumns();
+
+    /** The poster's largest width in pixels (the recording's first thumbnail picture; a smaller picture keeps its size). */
+    @WithDefault("640")
+    int posterWidth();
 }

@@ -27,6 +27,27 @@ public class Manifest {
     /** The status last written to the catalog, and why when it is not plainly LIVE or READY. */
     public String status;
     public String message;
+    /** The poster's object key once written (from the source's first thumbnail picture). */
+    public String poster;
+    /** The thumbnail track's object key once written (when the replay is complete). */
+    public String thumbnailTrack;
+    /** The source's thumbnails in stream time order: each picture's time and place in its slice's sprite sheet. */
+    public java.util.List<Thumbnail> thumbnails = new java.util.ArrayList<>();
+    /** The source slice whose keyframes were looked at last, and its last keyframe time: the next slice goes on from there. */
+    public long thumbnailSlice = -1;
+    public long thumbnailLastKeyframeMillis;
+
+    /** One thumbnail: stream time of its picture and its region in a sprite sheet. */
+    public static class Thumbnail {
+        public long startMillis;
+        public long slice;
+        /** The sheet, as the thumbnail track refers to it: {@code sprites/000003.jpg}. */
+        public String sprite;
+        public int x;
+        public int y;
+        public int width;
+        public int height;
+    }
 
     /** One rendition's packaged media. */
     public static class RenditionState {

@@ -12,6 +12,8 @@ import dev.tapedeck.packager.hls.PlaylistWriter;
 import dev.tapedeck.packager.media.HlsSegmenter;
 import dev.tapedeck.packager.media.Segment;
 import dev.tapedeck.packager.media.SegmentedSlice;
+import dev.tapedeck.packager.media.Thumbnailer;
+import dev.tapedeck.packager.hls.ThumbnailTrack;
 import dev.tapedeck.packager.media.UnsupportedCodecException;
 import dev.tapedeck.storage.ObjectStore;
 import dev.tapedeck.storage.Sha256;
@@ -361,6 +363,7 @@ public class PackagerService {
                 }
                 return;
             }
+            Thumbnailer.Sheet sheet = SOURCE.equals(slice.rendition()) ? thumbnails(m, slice, work.resolve("slice.flv")) : null;
             long t1 = System.nanoTime();
             // Only this rendition's lane appends to its segments.
             long next = r.segments.isEmpty() ? 0 : r.segments.get(r.segments.size() - 1).index + 1;
@@ -385,6 +388,9 @@ public class PackagerService {
                 if (r.dropped != null) {
                     LOG.warnf("slice %d of rendition %s is left out: the rendition was left out meanwhile", slice.seq(), slice.rendition());
                     return;
+                }
+                if (sheet != null) {
+                    addThumbnails(m, slice, sheet);
                 }
                 commit(m, r, slice, out, added);
                 LOG.debugf("slice %d: download and remux %d ms, segment uploads %d ms, waiting for the recording %d ms, commit %d ms",
@@ -419,6 +425,61 @@ public class PackagerService {
         metrics.counter("tapedeck.packager.slices.packaged").increment();
         metrics.counter("tapedeck.packager.segments.written").increment(out.segments().size());
         LOG.infof("slice %d packaged into %d segments (%d ms)", slice.seq(), out.segments().size(), r.durationMillis());
+    }
+
+    /**
+     * The thumbnails of a source slice: its sprite sheet (and the poster, from the recording's first picture) written;
+     * null when pictures are off. Pictures are an extra: a slice whose pictures cannot be made is packaged without
+     * them (logged and counted); a storage error passes through (the step is retried, the keys are the same).
+     */
+    private Thumbnailer.Sheet thumbnails(Manifest m, SliceStored slice, Path flv) {
+        if (config.thumbnailInterval().isZero()) {
+            return null;
+        }
+        long previous;
+        boolean poster;
+        synchronized (m) {
+            previous = m.thumbnailSlice >= 0 && m.thumbnailSlice == slice.seq() - 1 ? m.thumbnailLastKeyframeMillis : Long.MIN_VALUE;
+            poster = m.poster == null;
+        }
+        Thumbnailer.Sheet sheet;
+        try {
+            sheet = new Thumbnailer(config.thumbnailInterval().toMillis(), config.thumbnailWidth(), config.thumbnailColumns(),
+                    config.posterWidth()).sheet(flv, previous, poster);
+        } catch (IOException | RuntimeException e) {
+            metrics.counter("tapedeck.packager.thumbnail.failures").increment();
+            LOG.warnf("no thumbnails of slice %d: %s", slice.seq(), e.getMessage());
+            return null;
+        }
+        if (sheet.jpeg() != null) {
+            store.putBytes(StorageKeys.sprite(slice.recordingId(), slice.seq()), sheet.jpeg(), "image/jpeg");
+        }
+        if (sheet.posterJpeg() != null) {
+            store.putBytes(StorageKeys.poster(slice.recordingId()), sheet.posterJpeg(), "image/jpeg");
+        }
+        return sheet;
+    }
+
+    private static void addThumbnails(Manifest m, SliceStored slice, Thumbnailer.Sheet sheet) {
+        if (slice.seq() <= m.thumbnailSlice) {
+            return; // a redelivered slice
+        }
+        for (Thumbnailer.Cue c : sheet.cues()) {
+            Manifest.Thumbnail t = new Manifest.Thumbnail();
+            t.startMillis = c.startMillis();
+            t.slice = slice.seq();
+            t.sprite = StorageKeys.spriteName(slice.seq());
+            t.x = c.x();
+            t.y = c.y();
+            t.width = c.width();
+            t.height = c.height();
+            m.thumbnails.add(t);
+        }
+        if (sheet.posterJpeg() != null && m.poster == null) {
+            m.poster = StorageKeys.poster(slice.recordingId());
+        }
+        m.thumbnailSlice = slice.seq();
+        m.thumbnailLastKeyframeMillis = sheet.lastKeyframeMillis();
     }
 
     private static Manifest.SliceRecord record(SliceStored slice) {
@@ -590,9 +651,21 @@ public class PackagerService {
         }
         boolean damaged = m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty());
         CatalogEntry.Status status = damaged ? CatalogEntry.Status.DEGRADED : CatalogEntry.Status.READY;
+        writeThumbnailTrack(m);
         m.finalStatus = status.name();
         publish(m, status, null);
         LOG.infof("recording %s", status);
+    }
+
+    /** The thumbnail track of a complete replay, its times counted from the start of the source's first segment. */
+    private void writeThumbnailTrack(Manifest m) {
+        Manifest.RenditionState source = m.renditions.get(SOURCE);
+        if (m.thumbnails.isEmpty() || source == null || source.segments.isEmpty()) {
+            return;
+        }
+        long zero = source.segments.get(0).firstDtsMillis;
+        put(StorageKeys.thumbnails(m.recordingId), ThumbnailTrack.render(m.thumbnails, zero, zero + source.durationMillis()), "text/vtt");
+        m.thumbnailTrack = StorageKeys.thumbnails(m.recordingId);
     }
 
     /** The rendition timeout of a recording passed: renditions still open are left out, and the replay is complete. */
@@ -655,7 +728,11 @@ public class PackagerService {
     }
 
     private void put(String key, String text) {
-        store.putBytes(key, text.getBytes(StandardCharsets.UTF_8), PLAYLIST_TYPE);
+        put(key, text, PLAYLIST_TYPE);
+    }
+
+    private void put(String key, String text, String type) {
+        store.putBytes(key, text.getBytes(StandardCharsets.UTF_8), type);
     }
 
     /** Writes the manifest with the status it is about to be cataloged with, then the catalog entry. */
