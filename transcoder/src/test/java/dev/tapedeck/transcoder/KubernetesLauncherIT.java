@@ -144,9 +144,16 @@ class KubernetesLauncherIT {
         Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c.getImage()).isEqualTo(IMAGE);
         assertThat(c.getCommand()).containsExactly("java");
-        assertThat(c.getArgs()).containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        assertThat(c.getArgs()).containsExactly("-Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp", "-Djava.io.tmpdir=/tmp", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dorg.jboss.logging.provider=jdk", "-Djava.util.logging.SimpleFormatter.format=%1$tF %1$tT %4$s [%3$s] %5$s%6$s%n", "-cp", "/deployments/lib/boot/*:/deployments/lib/main/*:/deployments/app/*",
                 "dev.tapedeck.transcoder.worker.WorkerMain");
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as("read-only root").isTrue();
+        assertThat(c.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(c.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        assertThat(job.getSpec().getTemplate().getSpec().getVolumes()).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir()).as("/tmp is a volume").isNotNull());
         assertThat(c.getPorts()).singleElement().satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(9400));
         assertThat(job.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("prometheus.io/scrape", "true")
                 .containsEntry("prometheus.io/port", "9400");

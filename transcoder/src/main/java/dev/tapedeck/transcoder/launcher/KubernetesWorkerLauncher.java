@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -100,6 +101,10 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
         return config.namespace().orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
     }
 
+    static final String TMP_VOLUME = "tmp";
+    /** Where JavaCPP unpacks native libraries (by default {@code ~/.javacpp/cache}). */
+    static final String JAVACPP_CACHE_PROPERTY = "org.bytedeco.javacpp.cachedir";
+
     Job job(WorkRequest request) {
         StreamKey key = StreamKey.parse(request.streamKey());
         Map<String, String> labels = Map.of(
@@ -131,7 +136,7 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
                                 .withImage(image())
                                 // The image's entry point is the controller; a worker runs WorkerMain from the same jars.
                                 .withCommand("java")
-                                .withArgs(WorkerMain.javaArgs(config.workerHeap(), config.workerClasspath()))
+                                .withArgs(podJavaArgs())
                                 .addNewEnv().withName(WorkRequest.ENV).withValue(request.toJson()).endEnv()
                                 .addNewEnv().withName(TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef()
                                     .withName(config.tokenSecret()).withKey("token").endSecretKeyRef().endValueFrom().endEnv()
@@ -142,11 +147,30 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
                                     .addToRequests("memory", new Quantity(cost.memoryMib() + "Mi"))
                                     .addToLimits("memory", new Quantity(cost.memoryMib() * 2 + "Mi"))
                                 .endResources()
+                                // Read-only root: the worker writes only to /tmp (FFmpeg's natives unpacked there).
+                                .withNewSecurityContext()
+                                    .withRunAsNonRoot(true)
+                                    .withReadOnlyRootFilesystem(true)
+                                    .withAllowPrivilegeEscalation(false)
+                                    .withNewCapabilities().addToDrop("ALL").endCapabilities()
+                                .endSecurityContext()
+                                .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
                             .endContainer()
+                            .addNewVolume().withName(TMP_VOLUME).withNewEmptyDir().withSizeLimit(new Quantity("1Gi")).endEmptyDir().endVolume()
                         .endSpec()
                     .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The worker's JVM arguments in a pod: JavaCPP unpacks FFmpeg's natives under {@code /tmp} (a volume) instead of
+     * the home directory, so the root filesystem stays read-only.
+     */
+    List<String> podJavaArgs() {
+        List<String> args = new java.util.ArrayList<>(List.of("-D" + JAVACPP_CACHE_PROPERTY + "=/tmp/javacpp", "-Djava.io.tmpdir=/tmp"));
+        args.addAll(WorkerMain.javaArgs(config.workerHeap(), config.workerClasspath()));
+        return args;
     }
 
     /** A label value: at most 63 of {@code [A-Za-z0-9._-]}, starting and ending alphanumeric. */
