@@ -276,6 +276,35 @@ class PackagerIT {
             assertThat(failed.masterPlaylist()).isNull();
         }
     }
+    @Test
+    void segmentsAreDatedFromTheWallClockOfTheirSlicesFirstPacket() throws Exception {
+        String id = Ids.uuid7();
+        Path file = Files.createTempFile("dated", ".flv");
+        MediaTools.makeFlv(file, 320, 180, 30, 13);
+        long ms = Math.round(MediaTools.duration(file.toString()) * 1000);
+        String key = StorageKeys.slice(KEY, id, "source", 0);
+        store.putFile(key, file, "video/x-flv");
+        Instant live = Instant.parse("2026-11-21T10:15:30.950Z");
+        SliceStored plain = slice(id, 0, key, 0, ms);
+        send(Topics.sliceKey(id, "source"), new SliceStored(id, id, KEY.toString(), "source", 0, key, 0, ms - 33, ms, 0, "", 13, false, 0,
+                plain.storedAt(), null, live));
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms, RecordingClosed.Reason.UNPUBLISHED,
+                null, Instant.now()));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
+                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60));
+        }
+        var playlist = new io.lindstrom.m3u8.parser.MediaPlaylistParser().readPlaylist(
+                new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(), StandardCharsets.UTF_8));
+        assertThat(playlist.mediaSegments()).hasSizeGreaterThan(1);
+        // The first segment starts with the slice's first packet; each next one as much later as the ones before last.
+        Instant expected = live;
+        for (var segment : playlist.mediaSegments()) {
+            assertThat(segment.programDateTime().orElseThrow().toInstant()).isEqualTo(expected);
+            expected = expected.plusMillis(Math.round(segment.duration() * 1000));
+        }
+    }
+
     /** The first frame at or after {@code seconds} of {@code media}, decoded by FFmpeg and scaled to {@code width} x {@code height}. */
     static java.awt.image.BufferedImage frameAt(Path media, double seconds, int width, int height) throws Exception {
         Path png = Files.createTempFile("frame", ".png");

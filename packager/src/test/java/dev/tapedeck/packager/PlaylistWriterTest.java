@@ -46,6 +46,19 @@ class PlaylistWriterTest {
     }
 
     @Test
+    void everySegmentSaysWhenItWasLiveAndTheLibraryReadsItBack() throws Exception {
+        Manifest.RenditionState r = rendition(6000, 4000);
+        r.segments.get(0).programDateTime = java.time.Instant.parse("2026-11-21T10:15:30.950Z");
+        r.segments.get(1).programDateTime = java.time.Instant.parse("2026-11-21T10:15:36.950Z");
+        String text = PlaylistWriter.media(r);
+        assertThat(text).contains("#EXT-X-PROGRAM-DATE-TIME:2026-11-21T10:15:30.95Z\n#EXTINF:6.0,\n000000.ts\n")
+                .contains("#EXT-X-PROGRAM-DATE-TIME:2026-11-21T10:15:36.95Z\n#EXTINF:4.0,\n000001.ts\n");
+        MediaPlaylist read = new MediaPlaylistParser().readPlaylist(text);
+        assertThat(read.mediaSegments()).extracting(seg -> seg.programDateTime().orElseThrow().toInstant())
+                .containsExactly(java.time.Instant.parse("2026-11-21T10:15:30.950Z"), java.time.Instant.parse("2026-11-21T10:15:36.950Z"));
+    }
+
+    @Test
     void closedRenditionIsVodWithEndlistAndDiscontinuities() {
         Manifest.RenditionState r = rendition(6000, 4000, 6033);
         r.closed = true;

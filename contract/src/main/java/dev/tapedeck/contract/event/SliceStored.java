@@ -25,6 +25,9 @@ import java.time.Instant;
  * @param storedAt       when the upload completed
  * @param media          packet counts, picture size, codecs, the discontinuity's cause and the timestamp faults
  *                       corrected in it; null from recorders before it was added
+ * @param firstPacketAt  wall-clock time the slice's first packet reached the recorder,
+ *                       {@code 2026-11-21T10:15:30.950Z}: the packager dates segments from it
+ *                       ({@code EXT-X-PROGRAM-DATE-TIME}); null from recorders before it was added
  */
 public record SliceStored(
         String recordingId,
@@ -42,7 +45,16 @@ public record SliceStored(
         boolean discontinuity,
         long gapMillis,
         Instant storedAt,
-        SliceMedia media) implements TapedeckEvent {
+        SliceMedia media,
+        Instant firstPacketAt) implements TapedeckEvent {
+
+    /** Without the first packet's wall-clock time (older recorders, tests). */
+    public SliceStored(String recordingId, String sessionId, String streamKey, String rendition, long seq, String objectKey,
+            long firstDtsMillis, long lastDtsMillis, long durationMillis, long bytes, String sha256, int keyframes,
+            boolean discontinuity, long gapMillis, Instant storedAt, SliceMedia media) {
+        this(recordingId, sessionId, streamKey, rendition, seq, objectKey, firstDtsMillis, lastDtsMillis, durationMillis, bytes,
+                sha256, keyframes, discontinuity, gapMillis, storedAt, media, null);
+    }
 
     /** Without what the slice holds (older recorders, tests). */
     public SliceStored(String recordingId, String sessionId, String streamKey, String rendition, long seq, String objectKey,

@@ -45,11 +45,12 @@ class PublisherMediaIT extends StackTest {
                     .filter(d -> d instanceof SliceStored s && s.recordingId().equals(id)).map(SliceStored.class::cast).toList();
             String master = stack.apiUrl() + "/vod/" + id + "/master.m3u8";
             assertThat(MediaTools.decodeErrors(master)).as("decode of the whole replay").isEmpty();
-            return new Replay(id, stored, MediaTools.duration(master), get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8"));
+            return new Replay(id, stored, MediaTools.duration(master), get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8"),
+                    p.publishedAt());
         }
     }
 
-    record Replay(String id, List<SliceStored> slices, double seconds, String playlist) {
+    record Replay(String id, List<SliceStored> slices, double seconds, String playlist, java.time.Instant publishedAt) {
     }
 
     @Test
@@ -92,6 +93,9 @@ class PublisherMediaIT extends StackTest {
                 "-show_entries", "packet=dts").get(0).replace(",", ""));
         assertThat(first.firstDtsMillis()).as("recording began with the first frame").isEqualTo(firstFrame);
         assertThat(recorded / 20_000.0).as("share of the published 20 s that was recorded").isGreaterThanOrEqualTo(0.99);
+        assertThat(first.firstPacketAt()).as("the wall clock of the slice's first packet").isNotNull()
+                .isAfterOrEqualTo(r.publishedAt()).isBefore(first.storedAt());
+        assertThat(r.playlist()).as("segments dated from it").contains("#EXT-X-PROGRAM-DATE-TIME:");
         System.out.printf(Locale.ROOT, "[start on time] first recorded DTS %d ms; recorded %.1f s of 20 s (%.1f %%)%n",
                 first.firstDtsMillis(), recorded / 1000.0, recorded / 200.0);
     }

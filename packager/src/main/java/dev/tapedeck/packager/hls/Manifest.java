@@ -109,6 +109,8 @@ public class Manifest {
         public long index;
         public long slice;
         public long firstDtsMillis;
+        /** Wall-clock time of its first packet (its slice's first packet time plus the stream time between); null when the recorder did not say. */
+        public Instant programDateTime;
         public long durationMillis;
         public long bytes;
         public int videoFrames;
@@ -120,6 +122,8 @@ public class Manifest {
     public static class SliceRecord {
         public long seq;
         public String objectKey;
+        /** Wall-clock time its first packet reached the recorder. */
+        public Instant firstPacketAt;
         public String sha256;
         public long bytes;
         public long firstDtsMillis;

@@ -35,11 +35,16 @@ public final class PlaylistWriter {
                 .playlistType(r.closed ? PlaylistType.VOD : PlaylistType.EVENT)
                 .ongoing(!r.closed);
         for (Manifest.SegmentEntry s : r.segments) {
-            b.addMediaSegments(MediaSegment.builder()
+            MediaSegment.Builder segment = MediaSegment.builder()
                     .duration(s.durationMillis / 1000.0)
                     .uri(StorageKeys.segmentName(s.index))
-                    .discontinuity(s.discontinuity)
-                    .build());
+                    .discontinuity(s.discontinuity);
+            if (s.programDateTime != null) {
+                // Every segment says when its first frame was live, so a player can seek by wall clock and a gap or a
+                // discontinuity never leaves dates to be guessed.
+                segment.programDateTime(java.time.OffsetDateTime.ofInstant(s.programDateTime, java.time.ZoneOffset.UTC));
+            }
+            b.addMediaSegments(segment.build());
         }
         return MEDIA.writePlaylistAsString(b.build());
     }

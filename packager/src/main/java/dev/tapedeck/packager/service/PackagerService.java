@@ -376,6 +376,8 @@ public class PackagerService {
                 e.index = index;
                 e.slice = slice.seq();
                 e.firstDtsMillis = s.firstDtsMillis();
+                e.programDateTime = slice.firstPacketAt() == null ? null
+                        : slice.firstPacketAt().plusMillis(s.firstDtsMillis() - slice.firstDtsMillis());
                 e.durationMillis = s.durationMillis();
                 e.bytes = s.bytes();
                 e.videoFrames = s.videoFrames();
@@ -486,6 +488,7 @@ public class PackagerService {
         Manifest.SliceRecord s = new Manifest.SliceRecord();
         s.seq = slice.seq();
         s.objectKey = slice.objectKey();
+        s.firstPacketAt = slice.firstPacketAt();
         s.sha256 = slice.sha256();
         s.bytes = slice.bytes();
         s.firstDtsMillis = slice.firstDtsMillis();

@@ -131,7 +131,7 @@ public final class Uploader implements AutoCloseable {
             }
             SliceStored event = new SliceStored(entry.recordingId(), entry.sessionId(), entry.streamKey(), entry.rendition(),
                     entry.seq(), key, entry.firstDtsMillis(), entry.lastDtsMillis(), entry.durationMillis(), stored.size(), sha,
-                    entry.keyframes(), entry.discontinuity(), entry.gapMillis(), clock.instant(), entry.media());
+                    entry.keyframes(), entry.discontinuity(), entry.gapMillis(), clock.instant(), entry.media(), entry.startedAt());
             retrier.call("announcing slice " + entry.seq() + " of " + entry.renditionPath(), () -> {
                 announcer.stored(event);
                 return null;
