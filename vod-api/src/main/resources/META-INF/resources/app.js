@@ -34,6 +34,7 @@ function play(r) {
   current = r.id;
   info.textContent = `${r.streamKey} · ${r.status} · ${describe(r)} · ${r.playbackUrl}`;
   if (hls) { hls.destroy(); hls = null; }
+  video.poster = r.posterUrl || '';
   if (window.Hls && Hls.isSupported()) {
     hls = new Hls();
     hls.loadSource(r.playbackUrl);

@@ -357,8 +357,10 @@ class PackagerIT {
         send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 2, 3, end, RecordingClosed.Reason.UNPUBLISHED,
                 null, Instant.now()));
         try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
-            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
-                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60));
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(60)).value().data();
+            assertThat(ready.poster()).isEqualTo(StorageKeys.poster(id));
+            assertThat(ready.thumbnails()).isEqualTo(StorageKeys.thumbnails(id));
         }
 
         String vtt = new String(store.getBytes(StorageKeys.thumbnails(id)).orElseThrow(), StandardCharsets.UTF_8);

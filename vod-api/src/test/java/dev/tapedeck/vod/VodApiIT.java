@@ -53,13 +53,18 @@ class VodApiIT {
             send(id, CloudEvent.of("test", new CatalogEntry(id, "__defaultVhost__/live/t", "live", "t", CatalogEntry.Status.READY,
                     Instant.now(), Instant.now(), 12_345, "vod/" + id + "/master.m3u8",
                     List.of(new CatalogEntry.Rendition("source", "vod/" + id + "/source/index.m3u8", 1280, 720, 30, 2_000_000,
-                            1_800_000, "avc1.64001f,mp4a.40.2", 2, 12_345)), null, Instant.now(), "vod/" + id + "/manifest.json"),
+                            1_800_000, "avc1.64001f,mp4a.40.2", 2, 12_345)), null, Instant.now(), "vod/" + id + "/manifest.json",
+                    id.equals(newer) ? "vod/" + id + "/poster.jpg" : null, id.equals(newer) ? "vod/" + id + "/thumbnails.vtt" : null),
                     Clock.systemUTC()));
         }
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings/" + newer)
                 .then().statusCode(200).body("status", equalTo("READY")).body("durationSeconds", equalTo(12.345f))
                 .body("playbackUrl", equalTo("/vod/" + newer + "/master.m3u8"))
-                .body("manifestUrl", equalTo("/vod/" + newer + "/manifest.json")));
+                .body("manifestUrl", equalTo("/vod/" + newer + "/manifest.json"))
+                .body("posterUrl", equalTo("/vod/" + newer + "/poster.jpg"))
+                .body("thumbnailsUrl", equalTo("/vod/" + newer + "/thumbnails.vtt")));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings/" + older)
+                .then().statusCode(200).body("posterUrl", org.hamcrest.Matchers.nullValue()));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings")
                 .then().body("id[0]", equalTo(newer)).body("id", org.hamcrest.Matchers.hasItem(older)));
 
@@ -67,6 +72,13 @@ class VodApiIT {
         given().get("/vod/" + newer + "/master.m3u8").then().statusCode(200)
                 .contentType(containsString("mpegurl")).body(equalTo("#EXTM3U\n"));
         given().get("/vod/" + newer + "/source/000000.ts").then().statusCode(404).body("code", equalTo("NOT_FOUND"));
+        // Pictures: a sprite sheet under sprites/, the track never cached (it is rewritten if the replay reopens).
+        store.putBytes("vod/" + newer + "/sprites/000000.jpg", new byte[] {(byte) 0xff, (byte) 0xd8}, "image/jpeg");
+        given().get("/vod/" + newer + "/sprites/000000.jpg").then().statusCode(200).contentType(equalTo("image/jpeg"))
+                .header("Cache-Control", containsString("immutable"));
+        store.putBytes("vod/" + newer + "/thumbnails.vtt", "WEBVTT\n".getBytes(StandardCharsets.UTF_8), "text/vtt");
+        given().get("/vod/" + newer + "/thumbnails.vtt").then().statusCode(200).contentType(containsString("text/vtt"))
+                .header("Cache-Control", equalTo("no-cache"));
         // The manifest changes while the recording is live: never cached.
         store.putBytes("vod/" + newer + "/manifest.json", "{}".getBytes(StandardCharsets.UTF_8), "application/json");
         given().get("/vod/" + newer + "/manifest.json").then().statusCode(200).header("Cache-Control", equalTo("no-cache"));

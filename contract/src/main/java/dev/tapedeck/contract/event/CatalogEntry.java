@@ -21,6 +21,10 @@ import java.util.List;
  * @param updatedAt      when this entry was written
  * @param manifest       object key of the recording's manifest, its integrity report:
  *                       {@code vod/{recordingId}/manifest.json}; null from packagers before it was added
+ * @param poster         object key of the recording's poster, {@code vod/{recordingId}/poster.jpg}, once there is
+ *                       one; null before (and from packagers before it was added)
+ * @param thumbnails     object key of the WebVTT thumbnail track, {@code vod/{recordingId}/thumbnails.vtt}, once the
+ *                       replay is complete; null before
  */
 public record CatalogEntry(
         String recordingId,
@@ -35,10 +39,20 @@ public record CatalogEntry(
         List<Rendition> renditions,
         String message,
         Instant updatedAt,
-        String manifest) implements TapedeckEvent {
+        String manifest,
+        String poster,
+        String thumbnails) implements TapedeckEvent {
 
     public CatalogEntry {
         renditions = renditions == null ? List.of() : List.copyOf(renditions);
+    }
+
+    /** Without pictures (older packagers, tests). */
+    public CatalogEntry(String recordingId, String streamKey, String app, String stream, Status status, Instant startedAt,
+            Instant endedAt, long durationMillis, String masterPlaylist, List<Rendition> renditions, String message, Instant updatedAt,
+            String manifest) {
+        this(recordingId, streamKey, app, stream, status, startedAt, endedAt, durationMillis, masterPlaylist, renditions, message,
+                updatedAt, manifest, null, null);
     }
 
     /** Without the manifest's key (older packagers, tests). */

@@ -760,7 +760,7 @@ public class PackagerService {
         return new CatalogEntry(m.recordingId, m.streamKey, m.app, m.stream, status, m.startedAt,
                 status == CatalogEntry.Status.LIVE ? null : m.endedAt, duration,
                 renditions.isEmpty() ? null : StorageKeys.master(m.recordingId), renditions, problem, clock.instant(),
-                StorageKeys.manifest(m.recordingId));
+                StorageKeys.manifest(m.recordingId), m.poster, m.thumbnailTrack);
     }
 
     /** A new manifest; the first slice was stored when it ended, so the recording began one slice earlier. */

@@ -20,14 +20,18 @@ import java.util.List;
  * @param message         why it FAILED or is DEGRADED, if it is
  * @param manifestUrl     the recording's integrity report (what the replay is made of, what is missing and why),
  *                        relative to this API: {@code /vod/{id}/manifest.json}; null from older packagers
+ * @param posterUrl       the poster, {@code /vod/{id}/poster.jpg}, once there is one
+ * @param thumbnailsUrl   the WebVTT thumbnail track, {@code /vod/{id}/thumbnails.vtt}, once the replay is complete
  */
 public record RecordingView(String id, String streamKey, String app, String stream, CatalogEntry.Status status,
         Instant startedAt, Instant endedAt, double durationSeconds, String playbackUrl, List<CatalogEntry.Rendition> renditions,
-        String message, String manifestUrl) {
+        String message, String manifestUrl, String posterUrl, String thumbnailsUrl) {
 
     static RecordingView of(CatalogEntry e) {
+        String base = "/vod/" + e.recordingId() + "/";
         return new RecordingView(e.recordingId(), e.streamKey(), e.app(), e.stream(), e.status(), e.startedAt(), e.endedAt(),
-                e.durationMillis() / 1000.0, e.masterPlaylist() == null ? null : "/vod/" + e.recordingId() + "/master.m3u8",
-                e.renditions(), e.message(), e.manifest() == null ? null : "/vod/" + e.recordingId() + "/manifest.json");
+                e.durationMillis() / 1000.0, e.masterPlaylist() == null ? null : base + "master.m3u8",
+                e.renditions(), e.message(), e.manifest() == null ? null : base + "manifest.json",
+                e.poster() == null ? null : base + "poster.jpg", e.thumbnails() == null ? null : base + "thumbnails.vtt");
     }
 }
