@@ -56,8 +56,10 @@ final class ServiceProcess implements AutoCloseable {
     private void launch() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
-        startedAt = Instant.now();
+        Instant at = Instant.now();
         process = pb.start();
+        // Published after the process: whoever sees the new start time (a test awaiting the restart) sees the new process.
+        startedAt = at;
     }
 
     /** Starts a Quarkus service from its packaged {@code target/quarkus-app}. */
