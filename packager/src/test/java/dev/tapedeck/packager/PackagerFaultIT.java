@@ -97,8 +97,11 @@ class PackagerFaultIT {
             send(Topics.sliceKey(id, "source"), e);
         }
         SliceStored last = events.get(events.size() - 1);
+        Instant now = Instant.now();
         send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", last.seq(), events.size(),
-                events.size() * last.durationMillis(), RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+                events.size() * last.durationMillis(), RecordingClosed.Reason.UNPUBLISHED, null, now, null, null,
+                List.of(new RecordingClosed.Ending(RecordingClosed.Reason.END_OF_INPUT, true, now.minusSeconds(5), 0, null, 1),
+                        new RecordingClosed.Ending(RecordingClosed.Reason.UNPUBLISHED, false, now, last.seq(), null, 1))));
     }
 
     static CatalogEntry awaitFinal(TopicReader vods, String id) {
@@ -189,6 +192,9 @@ class PackagerFaultIT {
         assertThat(source.closes).singleElement().satisfies(c -> {
             assertThat(c.reason).isEqualTo("UNPUBLISHED");
             assertThat(c.lastSeq).isEqualTo(2);
+            assertThat(c.endings).as("which close reasons ended the input").extracting(e -> e.reason(), e -> e.reopened())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(RecordingClosed.Reason.END_OF_INPUT, true),
+                            org.assertj.core.groups.Tuple.tuple(RecordingClosed.Reason.UNPUBLISHED, false));
         });
 
         // What is left plays: the replay decodes without an error.

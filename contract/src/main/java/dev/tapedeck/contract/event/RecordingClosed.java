@@ -23,6 +23,9 @@ import java.time.Instant;
  *                    fault, a codec change, a slice kept out of the bucket)
  * @param timestampFaults timestamp faults corrected in the rendition, by kind ({@code ROLLBACK}, {@code FORWARD_JUMP},
  *                    {@code WRAP})
+ * @param endings     which close reasons ended the rendition's input in this session, in order: each end after which
+ *                    the input was opened again ({@link Ending#reopened()}: the connection closed or a read failed
+ *                    without an unpublish), then the one that closed it ({@code reason}); empty from older recorders
  */
 public record RecordingClosed(
         String recordingId,
@@ -35,17 +38,40 @@ public record RecordingClosed(
         String message,
         Instant closedAt,
         java.util.List<Gap> gaps,
-        java.util.Map<String, Integer> timestampFaults) implements TapedeckEvent {
+        java.util.Map<String, Integer> timestampFaults,
+        java.util.List<Ending> endings) implements TapedeckEvent {
 
     public RecordingClosed {
         gaps = gaps == null ? java.util.List.of() : java.util.List.copyOf(gaps);
         timestampFaults = timestampFaults == null ? java.util.Map.of() : java.util.Map.copyOf(timestampFaults);
+        endings = endings == null ? java.util.List.of() : java.util.List.copyOf(endings);
+    }
+
+    /** Without the input's endings (older recorders, tests). */
+    public RecordingClosed(String recordingId, String streamKey, String rendition, long lastSeq, long slices, long durationMillis,
+            Reason reason, String message, Instant closedAt, java.util.List<Gap> gaps, java.util.Map<String, Integer> timestampFaults) {
+        this(recordingId, streamKey, rendition, lastSeq, slices, durationMillis, reason, message, closedAt, gaps, timestampFaults, null);
     }
 
     /** Without gaps and corrections (older recorders, tests). */
     public RecordingClosed(String recordingId, String streamKey, String rendition, long lastSeq, long slices, long durationMillis,
             Reason reason, String message, Instant closedAt) {
-        this(recordingId, streamKey, rendition, lastSeq, slices, durationMillis, reason, message, closedAt, null, null);
+        this(recordingId, streamKey, rendition, lastSeq, slices, durationMillis, reason, message, closedAt, null, null, null);
+    }
+
+    /**
+     * One end of the rendition's input.
+     *
+     * @param reason   {@code END_OF_INPUT} (the connection closed), {@code FAILED} (a read failed or the media server could
+     *                 not be reached), {@code UNPUBLISHED}, {@code IDLE_TIMEOUT}
+     * @param reopened true when the input was opened again after it (no unpublish had come); false for the last
+     * @param at       wall clock of the end
+     * @param afterSeq the last slice finished before it, -1 when none
+     * @param detail   the error that ended it, else null
+     * @param count    how many times in a row the input ended so, with no slice between (a media server that cannot
+     *                 be reached fails every attempt); {@code at} is the last of them
+     */
+    public record Ending(Reason reason, boolean reopened, Instant at, long afterSeq, String detail, int count) {
     }
 
     /**

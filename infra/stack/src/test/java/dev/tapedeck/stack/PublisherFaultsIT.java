@@ -62,10 +62,18 @@ class PublisherFaultsIT extends StackTest {
             long closedMillis = (System.nanoTime() - killed) / 1_000_000;
             assertThat(closed.reason()).isEqualTo(RecordingClosed.Reason.IDLE_TIMEOUT);
             assertThat(closed.message()).contains("no media");
+            // Which close reasons ended it: the input broke with nginx (opened again, in vain), then the idle timeout.
+            assertThat(closed.endings()).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(closed.endings().get(0).reopened()).isTrue();
+            assertThat(closed.endings().get(0).reason()).isIn(RecordingClosed.Reason.END_OF_INPUT, RecordingClosed.Reason.FAILED);
+            assertThat(closed.endings().get(closed.endings().size() - 1)).satisfies(e -> {
+                assertThat(e.reason()).isEqualTo(RecordingClosed.Reason.IDLE_TIMEOUT);
+                assertThat(e.reopened()).isFalse();
+            });
             ReplayCheck.Result r = ReplayCheck.check(stack, stream.id(), 0);
             assertThat(r.replaySeconds()).as("what was published before the media server died").isGreaterThan(4.0);
-            System.out.printf(Locale.ROOT, "[nginx killed under a publisher] closed by the idle timeout %d ms after the kill; replay %.1f s%n",
-                    closedMillis, r.replaySeconds());
+            System.out.printf(Locale.ROOT, "[nginx killed under a publisher] closed by the idle timeout %d ms after the kill; replay %.1f s; endings %s%n",
+                    closedMillis, r.replaySeconds(), closed.endings());
         }
     }
 

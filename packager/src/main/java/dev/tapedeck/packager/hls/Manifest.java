@@ -145,6 +145,8 @@ public class Manifest {
         /** The gaps and timestamp corrections the recorder reported with it. */
         public int gaps;
         public Map<String, Integer> timestampFaults = new LinkedHashMap<>();
+        /** Which close reasons ended the input in that part, in order (the ends it was opened again after, then the last). */
+        public List<RecordingClosed.Ending> endings = new ArrayList<>();
     }
 
     /** A slice that is not in the replay, and why. */

@@ -621,6 +621,7 @@ public class PackagerService {
         c.message = closed.message();
         c.gaps = closed.gaps().size();
         c.timestampFaults.putAll(closed.timestampFaults());
+        c.endings.addAll(closed.endings());
         r.closes.add(c);
         r.closed = true;
         r.closedLastSeq = closed.lastSeq();

@@ -55,6 +55,8 @@ public final class RecordingSession implements Runnable {
     private long lastSliceEndDts = -1;
     private final List<RecordingClosed.Gap> gaps = new ArrayList<>();
     private final Map<String, Integer> timestampFaults = new java.util.TreeMap<>();
+    /** Each end of the input in this session, in order: the ones it was opened again after, then the last. */
+    private final List<RecordingClosed.Ending> endings = new ArrayList<>();
 
     /**
      * @param pull false for a recording whose stream already ended while no replica held it: it is closed
@@ -171,6 +173,7 @@ public final class RecordingSession implements Runnable {
         String lastError = null;
         while (true) {
             StreamEnd end;
+            String failure = null;
             long mediaBefore = lastMediaNanos;
             try {
                 MediaPull media = ctx.pulls().open(url, Map.of(
@@ -186,7 +189,8 @@ public final class RecordingSession implements Runnable {
                 }
             } catch (IOException e) {
                 end = null;
-                lastError = e.getMessage();
+                failure = e.getMessage();
+                lastError = failure;
             }
             if (handover) {
                 return null;
@@ -211,6 +215,7 @@ public final class RecordingSession implements Runnable {
             // again until the unpublish comes or the idle timeout passes.
             reconnects++;
             afterReconnect = true;
+            reopenedAfter(failure == null ? RecordingClosed.Reason.END_OF_INPUT : RecordingClosed.Reason.FAILED, failure);
             ctx.metrics().reconnected();
             LOG.infof("input ended without an unpublish (%s); opening it again in %d ms", lastError == null ? "end of input" : lastError,
                     ctx.settings().reconnectDelay().toMillis());
@@ -225,6 +230,16 @@ public final class RecordingSession implements Runnable {
                 handover = true;
                 return null;
             }
+        }
+    }
+
+    /** Notes an end of the input that is opened again; the same end again, with no slice between, counts up the last one. */
+    private void reopenedAfter(RecordingClosed.Reason reason, String detail) {
+        RecordingClosed.Ending last = endings.isEmpty() ? null : endings.get(endings.size() - 1);
+        if (last != null && last.reason() == reason && last.afterSeq() == lastSeq && java.util.Objects.equals(last.detail(), detail)) {
+            endings.set(endings.size() - 1, new RecordingClosed.Ending(reason, true, ctx.clock().instant(), lastSeq, detail, last.count() + 1));
+        } else {
+            endings.add(new RecordingClosed.Ending(reason, true, ctx.clock().instant(), lastSeq, detail, 1));
         }
     }
 
@@ -302,6 +317,7 @@ public final class RecordingSession implements Runnable {
         }
         long last = Math.max(lastSeq, resume.nextSeq() - 1);
         long slices = resume.slicesBefore() + produced;
+        endings.add(new RecordingClosed.Ending(reason, false, ctx.clock().instant(), last, message, 1));
         RecordingClosed.Reason r = reason;
         CompletableFuture<Void> closed = ctx.uploader().then(published.recordingId(), published.rendition(),
                 "announcing the end of " + published.recordingId() + "/" + published.rendition(),
@@ -312,7 +328,7 @@ public final class RecordingSession implements Runnable {
                     String detail = quarantined == 0 ? message
                             : (message == null ? "" : message + "; ") + quarantined + " slice(s) conflicted with stored objects and were kept in the spool's quarantine";
                     ctx.announcer().closed(new RecordingClosed(published.recordingId(), source.toString(), published.rendition(), last,
-                            slices, recordedMillis, r, detail, ctx.clock().instant(), gaps, timestampFaults));
+                            slices, recordedMillis, r, detail, ctx.clock().instant(), gaps, timestampFaults, endings));
                     ctx.metrics().closed(r);
                     LOG.infof("recording closed (%s): slices up to %d, %d ms recorded here", r, last, recordedMillis);
                 });

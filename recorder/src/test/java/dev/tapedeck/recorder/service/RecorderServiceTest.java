@@ -232,6 +232,15 @@ class RecorderServiceTest {
                 assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.IDLE_TIMEOUT);
                 assertThat(c.message()).contains("rtmp://media/live/a").contains("Connection refused");
                 assertThat(c.lastSeq()).isEqualTo(-1);
+                assertThat(c.endings()).as("every failed attempt counted in one ending, then the idle timeout").hasSize(2);
+                assertThat(c.endings().get(0)).satisfies(e -> {
+                    assertThat(e.reason()).isEqualTo(RecordingClosed.Reason.FAILED);
+                    assertThat(e.reopened()).isTrue();
+                    assertThat(e.detail()).contains("Connection refused");
+                    assertThat(e.count()).isEqualTo(h.pulls.opened.size() - 1);
+                });
+                assertThat(c.endings().get(1).reason()).isEqualTo(RecordingClosed.Reason.IDLE_TIMEOUT);
+                assertThat(c.endings().get(1).reopened()).isFalse();
             });
         }
     }
@@ -256,6 +265,15 @@ class RecorderServiceTest {
                 assertThat(c.gaps()).as("each reconnect, in the close").extracting(RecordingClosed.Gap::seq).startsWith(2L, 4L);
                 assertThat(c.gaps()).allMatch(g -> g.cause().equals("RECONNECTED") && g.fromTime() != null && g.toTime() != null);
                 assertThat(c.gaps().get(0).fromDtsMillis()).as("where slice 1 ended").isEqualTo(2000);
+                assertThat(c.endings()).as("which close reasons ended the input: two reopened ends of input, then the unpublish")
+                        .extracting(RecordingClosed.Ending::reason, RecordingClosed.Ending::reopened, RecordingClosed.Ending::afterSeq)
+                        .startsWith(org.assertj.core.groups.Tuple.tuple(RecordingClosed.Reason.END_OF_INPUT, true, 1L),
+                                org.assertj.core.groups.Tuple.tuple(RecordingClosed.Reason.END_OF_INPUT, true, 3L));
+                assertThat(c.endings().get(c.endings().size() - 1)).satisfies(e -> {
+                    assertThat(e.reason()).isEqualTo(RecordingClosed.Reason.UNPUBLISHED);
+                    assertThat(e.reopened()).isFalse();
+                    assertThat(e.afterSeq()).isEqualTo(c.lastSeq());
+                });
             });
             assertThat(h.registry.counter("tapedeck.recorder.pull.reconnects").count()).isGreaterThanOrEqualTo(2);
         }
@@ -274,6 +292,8 @@ class RecorderServiceTest {
                 assertThat(c.reason()).isEqualTo(RecordingClosed.Reason.IDLE_TIMEOUT);
                 assertThat(c.reason().isFinal()).isTrue();
                 assertThat(c.lastSeq()).isEqualTo(1);
+                assertThat(c.endings()).extracting(RecordingClosed.Ending::reason)
+                        .containsExactly(RecordingClosed.Reason.END_OF_INPUT, RecordingClosed.Reason.IDLE_TIMEOUT);
             });
         }
     }
