@@ -30,7 +30,6 @@ import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVRational;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.FFmpegLogCallback;
 import org.jboss.logging.Logger;
 
@@ -306,7 +305,7 @@ public final class FlvSlicer implements MediaPull {
     private static final class Slice {
         final long seq;
         final Path file;
-        final FFmpegFrameRecorder recorder;
+        final FlvFile out;
         final long firstDts;
         final String discontinuity;
         final java.time.Instant startedAt = java.time.Instant.now();
@@ -322,11 +321,11 @@ public final class FlvSlicer implements MediaPull {
         long endMillis;
         int keyframes;
 
-        private Slice(long seq, Path file, FFmpegFrameRecorder recorder, long firstDts, String discontinuity) {
+        private Slice(long seq, Path file, FlvFile out, long firstDts, String discontinuity) {
             this.discontinuity = discontinuity;
             this.seq = seq;
             this.file = file;
-            this.recorder = recorder;
+            this.out = out;
             this.firstDts = firstDts;
             this.lastDts = firstDts;
             this.endMillis = firstDts;
@@ -336,16 +335,8 @@ public final class FlvSlicer implements MediaPull {
             // ".part" until the spool takes the finished file: a file with this name was never completed.
             Path file = dir.resolve(SliceFile.partName(seq));
             org.bytedeco.ffmpeg.avcodec.AVCodecParameters video = in.first(AVMEDIA_TYPE_VIDEO);
-            FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), video == null ? 0 : video.width(),
-                    video == null ? 0 : video.height(), in.audioChannels());
-            r.setFormat("flv");
-            try {
-                // Copies the input's codec parameters (with the sequence headers) into this file's header.
-                r.start(in.context());
-            } catch (FFmpegFrameRecorder.Exception e) {
-                throw new IOException("cannot open slice " + file + ": " + e.getMessage(), e);
-            }
-            Slice slice = new Slice(seq, file, r, firstDts, discontinuity);
+            // Copies the input's codec parameters (with the sequence headers) into this file's header.
+            Slice slice = new Slice(seq, file, FlvFile.create(file, in.context()), firstDts, discontinuity);
             if (video != null) {
                 slice.width = video.width();
                 slice.height = video.height();
@@ -365,6 +356,10 @@ public final class FlvSlicer implements MediaPull {
         }
 
         void write(AVPacket pkt, long dtsMillis, long endMillis, boolean keyframe, boolean video) throws IOException {
+            if (!out.writes(pkt.stream_index())) {
+                // A second video or audio stream: a slice holds the first of each.
+                return;
+            }
             if (video) {
                 videoPackets++;
             } else {
@@ -372,8 +367,8 @@ public final class FlvSlicer implements MediaPull {
             }
             bytes += pkt.size();
             try {
-                recorder.recordPacket(pkt);
-            } catch (FFmpegFrameRecorder.Exception e) {
+                out.write(pkt);
+            } catch (IOException e) {
                 throw new IOException("writing slice " + file + " failed at DTS " + dtsMillis + " ms: " + e.getMessage(), e);
             }
             lastDts = Math.max(lastDts, dtsMillis);
@@ -386,9 +381,8 @@ public final class FlvSlicer implements MediaPull {
         /** Finishes the file; {@code nextDts} is the next slice's first DTS, or -1 at the end of the stream. */
         SliceFile close(long nextDts, Map<TimestampRebaser.Fault, Integer> faults) throws IOException {
             try {
-                recorder.stop();
-                recorder.release();
-            } catch (FFmpegFrameRecorder.Exception e) {
+                out.close();
+            } catch (IOException e) {
                 throw new IOException("closing slice " + file + " failed: " + e.getMessage(), e);
             }
             long duration = (nextDts >= 0 ? nextDts : endMillis) - firstDts;
