@@ -276,6 +276,7 @@ class PackagerIT {
             assertThat(failed.masterPlaylist()).isNull();
         }
     }
+
     @Test
     void segmentsAreDatedFromTheWallClockOfTheirSlicesFirstPacket() throws Exception {
         String id = Ids.uuid7();
