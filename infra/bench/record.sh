@@ -21,8 +21,7 @@
 # Usage (from the repository root): infra/bench/record.sh [streams] [seconds] [step] [steps]
 #   RECORDER_JVM (default "-Xmx512m -XX:+UseSerialGC"), SLICE (recorder slice length in s, default 10),
 #   WARMUP (s before the measured window, default 120: the JIT's burst is over by then, as it is in a recorder that
-#   runs for days; at 50 streams its compilers spent 4.7, 4.3, 2.9 and 1.4 s of each of the first four 30 s, then
-#   about 1.3 s; the recorder's line says how much of the window went to compiling), KEEP_WORK=1 (keep the logs and files), ONLY=recorder|peer (one side, one round, no steps: for looking at one side)
+#   runs for days; the recorder's line says how much of the window's CPU its compiler threads used), KEEP_WORK=1 (keep the logs and files), ONLY=recorder|peer (one side, one round, no steps: for looking at one side)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 streams=${1:-50}
@@ -108,8 +107,24 @@ stop_publishers() {
   pub_pids=()
 }
 
-# Seconds the JVM's JIT compilers have spent so far.
-jit_s() { jstat -compiler "$1" 2>/dev/null | awk 'NR==2 {print $4}'; }
+# CPU seconds the JVM's JIT compiler threads have used so far (their user + system time in /proc).
+jit_s() {
+  python3 - "$1" <<'PY'
+import glob, os, sys
+tick = os.sysconf("SC_CLK_TCK")
+total = 0
+for stat in glob.glob(f"/proc/{sys.argv[1]}/task/*/stat"):
+    try:
+        text = open(stat).read()
+    except OSError:
+        continue
+    name = text[text.index("(") + 1:text.rindex(")")]
+    if "CompilerThre" in name:
+        fields = text[text.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+print(round(total / tick, 2))
+PY
+}
 
 # Prints "cpu_s rss_mb lost max_lag_ms recorded_s published_s jit_s".
 run_recorder() { # n prefix
@@ -173,7 +188,7 @@ run_peer() { # n prefix
 }
 
 echo "recorder JVM: $recorder_jvm; recorder slices ${slice} s; peer segments 180 s; ${seconds} s measured after ${warmup} s per phase"
-rec_cpu=0; rec_rss=0; peer_cpu=0; peer_rss=0; lost=0; lag=0
+rec_cpu=0; rec_jit=0; rec_rss=0; peer_cpu=0; peer_rss=0; lost=0; lag=0
 rounds="1 2"
 [ -n "$only" ] && rounds=1 && steps=0
 for round in $rounds; do
@@ -182,7 +197,7 @@ for round in $rounds; do
     if [ "$side" = recorder ]; then
       read -r c r l g rec_s pub_s jit < <(run_recorder "$streams" "r${round}s")
       echo "  recorder: cpu ${c} s (JIT compilers ${jit} s of it), peak rss ${r} MiB, lost ${l}, max lag ${g} ms, recorded ${rec_s} s of ${pub_s} s"
-      rec_cpu=$(python3 -c "print($rec_cpu+$c)"); rec_rss=$(python3 -c "print(max($rec_rss,$r))")
+      rec_cpu=$(python3 -c "print($rec_cpu+$c)"); rec_jit=$(python3 -c "print(round($rec_jit+$jit,2))"); rec_rss=$(python3 -c "print(max($rec_rss,$r))")
       lost=$((lost + l)); lag=$(python3 -c "print(max($lag,$g))")
     else
       read -r c r l < <(run_peer "$streams" "p${round}s")
@@ -213,4 +228,4 @@ else
     max_streams=$n
   done
 fi
-echo "RESULT streams=$streams cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio lost=$lost max_streams=$max_streams behind_at=$behind_at recorder_cpu_s=$rec_cpu peer_cpu_s=$peer_cpu recorder_rss_mb=$rec_rss peer_rss_mb=$peer_rss max_lag_ms=$lag"
+echo "RESULT streams=$streams cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio lost=$lost max_streams=$max_streams behind_at=$behind_at recorder_cpu_s=$rec_cpu recorder_jit_s=$rec_jit peer_cpu_s=$peer_cpu recorder_rss_mb=$rec_rss peer_rss_mb=$peer_rss max_lag_ms=$lag"
