@@ -70,6 +70,36 @@ class ObjectStoreIT {
     }
 
     @Test
+    void anImmutableObjectWhoseChecksumDoesNotMatchItsFileIsRefusedAndNothingIsStored(@TempDir Path dir) throws Exception {
+        // The upload signs the caller's SHA-256 instead of hashing the file again: the server must check the body.
+        Path file = Files.writeString(dir.resolve("slice.flv"), "content that changed after it was hashed");
+        String wrong = Sha256.of(new java.io.ByteArrayInputStream("what was hashed".getBytes(StandardCharsets.UTF_8)));
+
+        assertThatThrownBy(() -> store.putFileOnce("once/000002.flv", file, "video/x-flv", wrong))
+                .isInstanceOf(StorageException.class).hasMessageContaining("once/000002.flv");
+        assertThat(store.stat("once/000002.flv")).isEmpty();
+
+        StoredObject stored = store.putFileOnce("once/000002.flv", file, "video/x-flv", Sha256.of(file));
+        assertThat(stored.size()).isEqualTo(Files.size(file));
+        assertThat(stored.etag()).isEqualTo(store.stat("once/000002.flv").orElseThrow().etag());
+        assertThat(stored.contentType()).isEqualTo("video/x-flv");
+    }
+
+    @Test
+    void anImmutableObjectLargerThanAPartGoesUpAsMultipart(@TempDir Path dir) throws Exception {
+        byte[] data = new byte[6 * 1024 * 1024 + 5];
+        new Random(11).nextBytes(data);
+        Path file = Files.write(dir.resolve("long-slice.flv"), data);
+        String sha = Sha256.of(file);
+
+        StoredObject stored = store.putFileOnce("once/000003.flv", file, "video/x-flv", sha);
+        assertThat(stored.size()).isEqualTo(data.length);
+        assertThat(stored.etag()).as("multipart ETag has a part count").contains("-2");
+        assertThat(store.storedSha256("once/000003.flv")).isEqualTo(sha);
+        assertThat(store.getBytes("once/000003.flv")).hasValueSatisfying(b -> assertThat(b).isEqualTo(data));
+    }
+
+    @Test
     void largeFileGoesUpAsMultipartAndComesBackIdentical(@TempDir Path dir) throws Exception {
         byte[] data = new byte[12 * 1024 * 1024 + 17];
         new Random(7).nextBytes(data);
