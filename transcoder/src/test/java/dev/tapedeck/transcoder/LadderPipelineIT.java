@@ -24,6 +24,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LadderPipelineIT {
 
+    /** The packets a read of these tags hands on: from the first video keyframe (sequence headers do not count). */
+    static List<FlvTags.Tag> fromFirstKeyframe(List<FlvTags.Tag> tags) {
+        for (int i = 0; i < tags.size(); i++) {
+            FlvTags.Tag t = tags.get(i);
+            if (t.type() == FlvTags.VIDEO && (t.data()[0] >> 4) == 1 && t.data()[1] == 1) {
+                return tags.subList(i, tags.size());
+            }
+        }
+        return List.of();
+    }
+
     static List<String> keyframeTimes(Path file) {
         return MediaTools.probe(file.toString(), "-select_streams", "v", "-show_entries", "packet=pts_time,flags").stream()
                 .filter(l -> l.contains("K")).map(l -> l.split(",")[0]).toList();
@@ -290,6 +301,106 @@ class LadderPipelineIT {
                     });
             acceptor.interrupt();
         }
+    }
+
+    @Test
+    @Timeout(120)
+    void aSourceWhoseConnectionStallsIsReadAgainAndItsRungsContinueOnTheSameTimeline(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 6);
+        List<FlvTags.Tag> whole = FlvTags.media(FlvTags.read(source), t -> t);
+        List<FlvTags.Tag> firstPart = whole.stream().filter(t -> t.timestamp() < 3_000).toList();
+        Path first = dir.resolve("first.flv");
+        FlvTags.write(first, firstPart);
+        Path again = dir.resolve("again.flv");
+        FlvTags.write(again, whole);
+
+        // A media server over plain TCP: the first connection sends 3 s of the stream and then nothing (a stalled
+        // network), the second the publisher's restarted stream whole, then ends it.
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread serving = new Thread(() -> {
+                try (Socket stalled = server.accept()) {
+                    connections.incrementAndGet();
+                    stalled.getOutputStream().write(Files.readAllBytes(first));
+                    stalled.getOutputStream().flush();
+                    try (Socket next = server.accept()) {
+                        connections.incrementAndGet();
+                        next.getOutputStream().write(Files.readAllBytes(again));
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "stalling-source");
+            serving.start();
+            LadderPipeline.Result result = new LadderPipeline("tcp://127.0.0.1:" + server.getLocalPort(), Ladder.parse("240p:400k"),
+                    rung -> dir.resolve(rung + ".flv").toString(),
+                    LadderPipeline.Settings.defaults().withIoTimeout(1_000_000).withSourceRetry(100, 10_000)).run((f, m, w) -> { });
+            serving.join(10_000);
+
+            assertThat(connections.get()).isEqualTo(2);
+            assertThat(result.sourceReread()).isEqualTo(1);
+            assertThat(result.corrections()).containsEntry("ROLLBACK", 1);
+        }
+        Path rung = dir.resolve("240p.flv");
+        assertThat(MediaTools.decodeErrors(rung.toString())).isEmpty();
+        // Both reads in one rung, each from its first keyframe, on the recorder's timeline of what was read: its
+        // keyframes are where the recorder puts those packets' keyframes, and it lasts both parts.
+        List<FlvTags.Tag> read = new ArrayList<>(fromFirstKeyframe(firstPart));
+        read.addAll(fromFirstKeyframe(whole));
+        TimestampRebaser recorder = new TimestampRebaser(10_000);
+        List<String> expected = new ArrayList<>();
+        for (FlvTags.Tag t : read) {
+            if (t.data()[1] != 1) {
+                continue;
+            }
+            long dts = recorder.rebase(t.type(), t.timestamp()).dtsMillis();
+            if (t.type() == FlvTags.VIDEO && (t.data()[0] >> 4) == 1) {
+                expected.add(String.format(java.util.Locale.ROOT, "%.6f", dts / 1000.0));
+            }
+        }
+        assertThat(keyframeTimes(rung)).isEqualTo(expected);
+        assertThat(MediaTools.duration(rung.toString())).isCloseTo(3 + MediaTools.duration(source.toString()), within(0.2));
+    }
+
+    @Test
+    @Timeout(120)
+    void aSourceWhoseConnectionIsResetAndDoesNotComeBackEndsItsRungsWithWhatWasRead(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 4);
+        Path first = dir.resolve("first.flv");
+        FlvTags.write(first, FlvTags.media(FlvTags.read(source), t -> t).stream().filter(t -> t.timestamp() < 1_000).toList());
+        AtomicInteger attempts = new AtomicInteger();
+        LadderPipeline.Result result;
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread serving = new Thread(() -> {
+                try (Socket reset = server.accept()) {
+                    reset.getOutputStream().write(Files.readAllBytes(first));
+                    reset.getOutputStream().flush();
+                    reset.setSoLinger(true, 0); // closing sends a reset
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                // Then every connection ends at once, with nothing in it: the stream is gone.
+                while (!server.isClosed()) {
+                    try (Socket empty = server.accept()) {
+                        attempts.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "failing-source");
+            serving.start();
+            result = new LadderPipeline("tcp://127.0.0.1:" + server.getLocalPort(), Ladder.parse("240p:400k"),
+                    rung -> dir.resolve(rung + ".flv").toString(),
+                    LadderPipeline.Settings.defaults().withIoTimeout(1_000_000).withSourceRetry(100, 1_000)).run((f, m, w) -> { });
+        }
+        assertThat(attempts.get()).as("the source was asked for again").isPositive();
+        assertThat(result.sourceReread()).isZero();
+        Path rung = dir.resolve("240p.flv");
+        assertThat(MediaTools.decodeErrors(rung.toString())).isEmpty();
+        // What the reset left of the first second (a reset drops what was still in flight), and nothing after it.
+        assertThat(MediaTools.duration(rung.toString())).isGreaterThan(0).isLessThanOrEqualTo(1.1);
     }
 
     @Test

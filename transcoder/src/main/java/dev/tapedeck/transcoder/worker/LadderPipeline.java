@@ -22,6 +22,8 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.av_cmp_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
@@ -58,7 +60,9 @@ import org.jboss.logging.Logger;
  * recorder's rules ({@link TimestampRebaser}, same threshold), so a rung's timeline is the one the recorder
  * makes of its source; a frame without a timestamp, or one not after the previous, gets the next one; a change
  * of size or pixel format rebuilds the rungs' scalers. An audio-only source needs no rungs: the run ends at
- * once. A rung whose publish is lost is published again while the others go on ({@link RungThread}).
+ * once. A rung whose publish is lost is published again while the others go on ({@link RungThread}). A source whose
+ * connection fails is read again within the reconnect window and the rungs continue at its next keyframe, on the same
+ * timeline (a restart of its timestamps is a rollback like any other).
  */
 public final class LadderPipeline {
     private static final Logger LOG = Logger.getLogger(LadderPipeline.class);
@@ -72,29 +76,39 @@ public final class LadderPipeline {
      * @param ioTimeoutMicros     how long a network read of the source or write of a rung may stall before it fails
      * @param timestampJumpMillis a source DTS step forward larger than this is a fault (the recorder's {@code timestamp-jump})
      * @param publishRetry        how a rung's lost publish is opened again
+     * @param sourceRetry         how the source is read again after its connection failed (not after it ended)
      */
-    public record Settings(int ioTimeoutMicros, long timestampJumpMillis, PublishRetry publishRetry) {
+    public record Settings(int ioTimeoutMicros, long timestampJumpMillis, Reconnect publishRetry, Reconnect sourceRetry) {
         public static Settings defaults() {
-            return new Settings(15_000_000, 10_000, PublishRetry.DEFAULT);
+            return new Settings(15_000_000, 10_000, Reconnect.DEFAULT, Reconnect.DEFAULT);
         }
 
         public Settings withIoTimeout(int micros) {
-            return new Settings(micros, timestampJumpMillis, publishRetry);
+            return new Settings(micros, timestampJumpMillis, publishRetry, sourceRetry);
         }
 
         /** Lost publishes retried after {@code firstDelayMillis} (doubling), for at most {@code windowMillis}. */
         public Settings withPublishRetry(long firstDelayMillis, long windowMillis) {
-            return new Settings(ioTimeoutMicros, timestampJumpMillis,
-                    new PublishRetry(firstDelayMillis, Math.max(firstDelayMillis, publishRetry.maxDelayMillis()), windowMillis));
+            return new Settings(ioTimeoutMicros, timestampJumpMillis, publishRetry.with(firstDelayMillis, windowMillis), sourceRetry);
+        }
+
+        /** A failed source read again after {@code firstDelayMillis} (doubling), for at most {@code windowMillis}. */
+        public Settings withSourceRetry(long firstDelayMillis, long windowMillis) {
+            return new Settings(ioTimeoutMicros, timestampJumpMillis, publishRetry, sourceRetry.with(firstDelayMillis, windowMillis));
         }
     }
 
     /**
-     * How a rung's lost publish is opened again: first after {@code firstDelayMillis}, doubling up to
-     * {@code maxDelayMillis}, until {@code windowMillis} have passed since it was lost; then the rung gives up.
+     * How a lost connection (a rung's publish, the source) is opened again: first after {@code firstDelayMillis},
+     * doubling up to {@code maxDelayMillis}, until {@code windowMillis} have passed since it was lost; then it is given
+     * up. The window is the recorder's reconnect window: a publisher back within it continues the same recording.
      */
-    public record PublishRetry(long firstDelayMillis, long maxDelayMillis, long windowMillis) {
-        public static final PublishRetry DEFAULT = new PublishRetry(1_000, 8_000, 30_000);
+    public record Reconnect(long firstDelayMillis, long maxDelayMillis, long windowMillis) {
+        public static final Reconnect DEFAULT = new Reconnect(1_000, 8_000, 30_000);
+
+        Reconnect with(long firstDelayMillis, long windowMillis) {
+            return new Reconnect(firstDelayMillis, Math.max(firstDelayMillis, maxDelayMillis), windowMillis);
+        }
     }
 
     /**
@@ -107,9 +121,10 @@ public final class LadderPipeline {
      *                      {@code AUDIO_REANCHORED} (encoded audio put back on the source's time after a hole)
      * @param sourceChanges how often the source's size or pixel format changed
      * @param republished   how often a rung's lost publish was opened again
+     * @param sourceReread  how often the source was read again after its connection failed
      */
     public record Result(List<String> rungs, long frames, double mediaSeconds, double wallSeconds, String note,
-            Map<String, Integer> corrections, int sourceChanges, int republished) {
+            Map<String, Integer> corrections, int sourceChanges, int republished, int sourceReread) {
         public double speed() {
             return wallSeconds == 0 ? 0 : mediaSeconds / wallSeconds;
         }
@@ -137,19 +152,15 @@ public final class LadderPipeline {
         this.settings = settings;
     }
 
-    /** Runs until the source ends. */
+    /**
+     * Runs until the source ends. A source whose connection fails (reset, or stalled past the I/O timeout) rather than
+     * ending is read again within the reconnect window ({@link Settings#sourceRetry}), onto the same rungs.
+     */
     public Result run(Progress progress) {
         long t0 = System.nanoTime();
-        AVFormatContext in = new AVFormatContext(null);
-        AVDictionary options = new AVDictionary(null);
-        if (sourceUrl.contains("://")) {
-            av_dict_set(options, "rw_timeout", String.valueOf(settings.ioTimeoutMicros()), 0);
-        }
-        int r = avformat_open_input(in, sourceUrl, null, options);
-        if (r < 0) {
-            throw new WorkerException(WorkerException.Fault.SOURCE, "SOURCE_UNREACHABLE",
-                    "cannot open " + sourceUrl + " (" + FfmpegErrors.describe(r) + ")", true);
-        }
+        // The first input stays open to the end: the rungs' encoders hold its stream parameters.
+        AVFormatContext first = open(sourceUrl);
+        AVFormatContext in = first;
         AVCodecContext decoder = null;
         AacEncoder aac = null;
         List<RungThread> rungs = new ArrayList<>();
@@ -157,16 +168,13 @@ public final class LadderPipeline {
         AVFrame frame = av_frame_alloc();
         Frames counted = new Frames();
         Map<String, Integer> corrections = new TreeMap<>();
+        int reread = 0;
         try {
-            if ((r = avformat_find_stream_info(in, (AVDictionary) null)) < 0) {
-                throw new WorkerException(WorkerException.Fault.SOURCE, "SOURCE_UNREADABLE", "cannot read " + sourceUrl
-                        + " (" + FfmpegErrors.describe(r) + ")", true);
-            }
             int vi = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
             int ai = av_find_best_stream(in, AVMEDIA_TYPE_AUDIO, -1, vi, (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
             if (vi < 0 && ai >= 0) {
                 LOG.infof("%s has audio and no video: no rungs to make", sourceUrl);
-                return new Result(List.of(), 0, 0, (System.nanoTime() - t0) / 1e9, "AUDIO_ONLY", Map.of(), 0, 0);
+                return new Result(List.of(), 0, 0, (System.nanoTime() - t0) / 1e9, "AUDIO_ONLY", Map.of(), 0, 0, 0);
             }
             if (vi < 0) {
                 throw new WorkerException(WorkerException.Fault.SOURCE, "NO_MEDIA", sourceUrl + " has neither video nor audio", false);
@@ -179,15 +187,7 @@ public final class LadderPipeline {
             }
             AVCodecParameters audioParams = audio == null ? null : aac != null ? aac.parameters() : audio.codecpar();
             AVRational audioTb = audio == null ? null : aac != null ? aac.timeBase() : audio.time_base();
-            decoder = avcodec_alloc_context3(avcodec_find_decoder(video.codecpar().codec_id()));
-            avcodec_parameters_to_context(decoder, video.codecpar());
-            decoder.pkt_timebase(video.time_base());
-            // Decoding is the one step all rungs share; let it use the cores.
-            decoder.thread_count(0);
-            if ((r = avcodec_open2(decoder, avcodec_find_decoder(video.codecpar().codec_id()), (AVDictionary) null)) < 0) {
-                throw new WorkerException(WorkerException.Fault.SOURCE, "UNSUPPORTED_CODEC", "cannot decode the source video ("
-                        + FfmpegErrors.describe(r) + ")", false);
-            }
+            decoder = openDecoder(video);
             int width = video.codecpar().width();
             int height = video.codecpar().height();
             double fps = video.avg_frame_rate().num() > 0 ? av_q2d(video.avg_frame_rate()) : av_q2d(video.r_frame_rate());
@@ -201,59 +201,90 @@ public final class LadderPipeline {
             long frameStep = Math.max(1, av_rescale_q(1, fps > 0 ? av_make_q(1000, (int) Math.round(fps * 1000)) : av_make_q(1, 30),
                     video.time_base()));
             TimestampRebaser rebaser = new TimestampRebaser(settings.timestampJumpMillis());
-            // Everything starts with the first video keyframe read, like the recorder's slices: audio before it has
-            // no picture, and the rebaser sees the packets the recorder sees.
-            boolean keyRead = false;
-            while ((r = av_read_frame(in, pkt)) >= 0) {
-                try {
-                    int index = pkt.stream_index();
-                    if (index != vi && (audio == null || index != ai)) {
-                        continue;
-                    }
-                    if (!keyRead && (index != vi || (pkt.flags() & AV_PKT_FLAG_KEY) == 0)) {
-                        continue;
-                    }
-                    if ((pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
-                        continue;
-                    }
-                    keyRead = true;
-                    rebase(pkt, in.streams(index).time_base(), rebaser, corrections);
-                    if (index == vi) {
-                        if (avcodec_send_packet(decoder, pkt) < 0) {
-                            continue; // a damaged packet: the decoder resynchronizes at the next keyframe
+            int r;
+            while (true) {
+                // Everything starts with the first video keyframe read, like the recorder's slices: audio before it has
+                // no picture, and the rebaser sees the packets the recorder sees. So does the source read again.
+                boolean keyRead = false;
+                while ((r = av_read_frame(in, pkt)) >= 0) {
+                    try {
+                        int index = pkt.stream_index();
+                        if (index != vi && (ai < 0 || index != ai)) {
+                            continue;
                         }
-                        while (avcodec_receive_frame(decoder, frame) >= 0) {
-                            try {
-                                hand(frame, rungs, counted, frameStep, corrections);
-                            } finally {
-                                av_frame_unref(frame);
+                        if (!keyRead && (index != vi || (pkt.flags() & AV_PKT_FLAG_KEY) == 0)) {
+                            continue;
+                        }
+                        if ((pkt.flags() & AV_PKT_FLAG_CORRUPT) != 0) {
+                            continue;
+                        }
+                        keyRead = true;
+                        // The rebaser knows the streams as 0 (video) and 1 (audio): a source read again may number them otherwise.
+                        rebase(pkt, index == vi ? 0 : 1, in.streams(index).time_base(), rebaser, corrections);
+                        if (index == vi) {
+                            if (avcodec_send_packet(decoder, pkt) < 0) {
+                                continue; // a damaged packet: the decoder resynchronizes at the next keyframe
                             }
-                            if (counted.frames > 0 && counted.frames % 30 == 0) {
-                                progress.report(counted.frames, counted.seconds(video.time_base(), 0), (System.nanoTime() - t0) / 1e9);
-                                stopIfEveryRungGaveUp(rungs);
+                            while (avcodec_receive_frame(decoder, frame) >= 0) {
+                                try {
+                                    hand(frame, rungs, counted, frameStep, corrections);
+                                } finally {
+                                    av_frame_unref(frame);
+                                }
+                                if (counted.frames > 0 && counted.frames % 30 == 0) {
+                                    progress.report(counted.frames, counted.seconds(video.time_base(), 0),
+                                            (System.nanoTime() - t0) / 1e9);
+                                    stopIfEveryRungGaveUp(rungs);
+                                }
+                            }
+                        } else if (aac != null) {
+                            aac.encode(pkt, encoded -> rungs.forEach(rung -> rung.audio(encoded)));
+                        } else {
+                            for (RungThread rung : rungs) {
+                                rung.audio(pkt);
                             }
                         }
-                    } else if (aac != null) {
-                        aac.encode(pkt, encoded -> rungs.forEach(rung -> rung.audio(encoded)));
-                    } else {
-                        for (RungThread rung : rungs) {
-                            rung.audio(pkt);
-                        }
+                    } finally {
+                        av_packet_unref(pkt);
                     }
-                } finally {
-                    av_packet_unref(pkt);
                 }
-            }
-            if (r != AVERROR_EOF && r != AVERROR_EAGAIN()) {
-                LOG.warnf("source read ended: %s", FfmpegErrors.describe(r));
-            }
-            avcodec_send_packet(decoder, null);
-            while (avcodec_receive_frame(decoder, frame) >= 0) {
-                try {
-                    hand(frame, rungs, counted, frameStep, corrections);
-                } finally {
-                    av_frame_unref(frame);
+                // Demuxers report a failed connection as the end of their input: the I/O context keeps the error.
+                int ioError = in.pb() == null ? 0 : in.pb().error();
+                int failure = r != AVERROR_EOF && r != AVERROR_EAGAIN() ? r : ioError != 0 && ioError != AVERROR_EOF ? ioError : 0;
+                if (failure == 0) {
+                    break; // the source ended
                 }
+                // The connection failed (reset, stalled past the I/O timeout): the frames the decoder holds go out, then
+                // the source is read again with a fresh decoder, onto the same rungs and the same timeline.
+                LOG.warnf("source read failed (%s): reading %s again for up to %d ms", FfmpegErrors.describe(failure), sourceUrl,
+                        settings.sourceRetry().windowMillis());
+                drain(decoder, frame, rungs, counted, frameStep, corrections);
+                avcodec_free_context(decoder);
+                decoder = null;
+                AVFormatContext next = reopen();
+                if (next == null) {
+                    break;
+                }
+                int nvi = av_find_best_stream(next, AVMEDIA_TYPE_VIDEO, -1, -1, (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
+                int nai = av_find_best_stream(next, AVMEDIA_TYPE_AUDIO, -1, nvi, (org.bytedeco.ffmpeg.avcodec.AVCodec) null, 0);
+                String differs = differs(video, audio, nvi < 0 ? null : next.streams(nvi), nai < 0 ? null : next.streams(nai));
+                if (differs != null) {
+                    LOG.warnf("%s came back with %s: the rungs end here (a new publish starts a new worker)", sourceUrl, differs);
+                    avformat_close_input(next);
+                    break;
+                }
+                if (in != first) {
+                    avformat_close_input(in);
+                }
+                in = next;
+                vi = nvi;
+                ai = nai;
+                decoder = openDecoder(in.streams(vi));
+                reread++;
+                LOG.infof("%s read again (%d): the rungs continue at its next keyframe", sourceUrl, reread);
+            }
+            if (decoder != null) {
+                drain(decoder, frame, rungs, counted, frameStep, corrections);
             }
             if (aac != null) {
                 aac.flush(encoded -> rungs.forEach(rung -> rung.audio(encoded)));
@@ -280,7 +311,7 @@ public final class LadderPipeline {
             int republished = rungs.stream().mapToInt(RungThread::reopened).sum();
             return new Result(outputs.stream().map(Ladder.Output::name).toList(), counted.frames,
                     counted.seconds(video.time_base(), fps), (System.nanoTime() - t0) / 1e9, null, Map.copyOf(corrections), changes,
-                    republished);
+                    republished, reread);
         } finally {
             for (RungThread rung : rungs) {
                 rung.close();
@@ -293,7 +324,113 @@ public final class LadderPipeline {
             if (decoder != null) {
                 avcodec_free_context(decoder);
             }
+            if (in != first) {
+                avformat_close_input(in);
+            }
+            avformat_close_input(first);
+        }
+    }
+
+    /** Opens the source and reads its streams; fails with a SOURCE fault. */
+    private AVFormatContext open(String url) {
+        AVFormatContext in = new AVFormatContext(null);
+        AVDictionary options = new AVDictionary(null);
+        if (url.contains("://")) {
+            av_dict_set(options, "rw_timeout", String.valueOf(settings.ioTimeoutMicros()), 0);
+        }
+        int r = avformat_open_input(in, url, null, options);
+        av_dict_free(options);
+        if (r < 0) {
+            throw new WorkerException(WorkerException.Fault.SOURCE, "SOURCE_UNREACHABLE",
+                    "cannot open " + url + " (" + FfmpegErrors.describe(r) + ")", true);
+        }
+        if ((r = avformat_find_stream_info(in, (AVDictionary) null)) < 0) {
             avformat_close_input(in);
+            throw new WorkerException(WorkerException.Fault.SOURCE, "SOURCE_UNREADABLE", "cannot read " + url
+                    + " (" + FfmpegErrors.describe(r) + ")", true);
+        }
+        return in;
+    }
+
+    /**
+     * Opens the source again after its connection failed: with backoff, until the reconnect window has passed since the
+     * failure. Null when it did not come back.
+     */
+    private AVFormatContext reopen() {
+        Reconnect retry = settings.sourceRetry();
+        long since = System.nanoTime();
+        long delay = retry.firstDelayMillis();
+        WorkerException last = null;
+        while ((System.nanoTime() - since) / 1_000_000 < retry.windowMillis()) {
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            delay = Math.min(delay * 2, retry.maxDelayMillis());
+            try {
+                return open(sourceUrl);
+            } catch (WorkerException e) {
+                last = e;
+            }
+        }
+        LOG.warnf("%s did not come back within %d ms%s: the rungs end here", sourceUrl, retry.windowMillis(),
+                last == null ? "" : " (" + last.getMessage() + ")");
+        return null;
+    }
+
+    /**
+     * What keeps a source read again from continuing the same rungs, or null: the rungs' audio stream and the
+     * timestamps handed on were made for the first source's streams.
+     */
+    static String differs(AVStream video, AVStream audio, AVStream newVideo, AVStream newAudio) {
+        if (newVideo == null) {
+            return "no video";
+        }
+        if (newVideo.codecpar().codec_id() != video.codecpar().codec_id()) {
+            return "another video codec";
+        }
+        if (av_cmp_q(newVideo.time_base(), video.time_base()) != 0) {
+            return "another video time base";
+        }
+        if ((audio == null) != (newAudio == null)) {
+            return audio == null ? "audio it did not have" : "no audio";
+        }
+        if (audio != null && (newAudio.codecpar().codec_id() != audio.codecpar().codec_id()
+                || newAudio.codecpar().sample_rate() != audio.codecpar().sample_rate()
+                || newAudio.codecpar().ch_layout().nb_channels() != audio.codecpar().ch_layout().nb_channels()
+                || av_cmp_q(newAudio.time_base(), audio.time_base()) != 0)) {
+            return "other audio";
+        }
+        return null;
+    }
+
+    /** A decoder for the source's video, using the cores: decoding is the one step all rungs share. */
+    private static AVCodecContext openDecoder(AVStream video) {
+        AVCodecContext decoder = avcodec_alloc_context3(avcodec_find_decoder(video.codecpar().codec_id()));
+        avcodec_parameters_to_context(decoder, video.codecpar());
+        decoder.pkt_timebase(video.time_base());
+        decoder.thread_count(0);
+        int r = avcodec_open2(decoder, avcodec_find_decoder(video.codecpar().codec_id()), (AVDictionary) null);
+        if (r < 0) {
+            avcodec_free_context(decoder);
+            throw new WorkerException(WorkerException.Fault.SOURCE, "UNSUPPORTED_CODEC", "cannot decode the source video ("
+                    + FfmpegErrors.describe(r) + ")", false);
+        }
+        return decoder;
+    }
+
+    /** Hands the frames a decoder still holds to the rungs. */
+    private static void drain(AVCodecContext decoder, AVFrame frame, List<RungThread> rungs, Frames counted, long frameStep,
+            Map<String, Integer> corrections) {
+        avcodec_send_packet(decoder, null);
+        while (avcodec_receive_frame(decoder, frame) >= 0) {
+            try {
+                hand(frame, rungs, counted, frameStep, corrections);
+            } finally {
+                av_frame_unref(frame);
+            }
         }
     }
 
@@ -309,12 +446,12 @@ public final class LadderPipeline {
     }
 
     /** Shifts a packet onto the continuous timeline: the same offset for every stream, as the recorder does. */
-    private static void rebase(AVPacket pkt, AVRational tb, TimestampRebaser rebaser, Map<String, Integer> corrections) {
+    private static void rebase(AVPacket pkt, int stream, AVRational tb, TimestampRebaser rebaser, Map<String, Integer> corrections) {
         long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
         if (ts == AV_NOPTS_VALUE) {
             return; // the decoder's frame gets one (hand)
         }
-        TimestampRebaser.Rebased rebased = rebaser.rebase(pkt.stream_index(), av_rescale_q(ts, tb, MILLIS));
+        TimestampRebaser.Rebased rebased = rebaser.rebase(stream, av_rescale_q(ts, tb, MILLIS));
         if (rebased.fault() != null && rebased.fault() != TimestampRebaser.Fault.WRAP) {
             LOG.warnf("source timestamp %s at %d ms (stream %d): continuing at %d ms", rebased.fault(),
                     av_rescale_q(ts, tb, MILLIS), pkt.stream_index(), rebased.dtsMillis());

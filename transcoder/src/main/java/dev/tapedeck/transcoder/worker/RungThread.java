@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * and each encoder overlap instead of waiting on each other (one slow rung no longer stalls the others
  * frame by frame; it only holds the decoder back once its queue is full).
  *
- * <p>A publish that is refused or lost is opened again with backoff ({@link LadderPipeline.PublishRetry}) while the other rungs go
+ * <p>A publish that is refused or lost is opened again with backoff ({@link LadderPipeline.Reconnect}) while the other rungs go
  * on; the rung's input is consumed meanwhile, so it never holds the decoder back, and the publish opened again
  * starts at the next keyframe. A rung whose publish stays lost for the whole window gives up ({@link #gaveUp()})
  * and drops its input. Any other failure (the encoder's) stops the worker: the decoder learns of it at its next
@@ -44,7 +44,7 @@ final class RungThread implements AutoCloseable {
     private static final End END = new End();
 
     private final RungEncoder encoder;
-    private final LadderPipeline.PublishRetry retry;
+    private final LadderPipeline.Reconnect retry;
     private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE);
     private final Thread thread;
     private volatile RuntimeException failure;
@@ -61,7 +61,7 @@ final class RungThread implements AutoCloseable {
     private long openedAt;
     private WorkerException lastLoss;
 
-    RungThread(RungEncoder encoder, LadderPipeline.PublishRetry retry) {
+    RungThread(RungEncoder encoder, LadderPipeline.Reconnect retry) {
         this.encoder = encoder;
         this.retry = retry;
         this.thread = new Thread(this::run, "rung-" + encoder.rung.name());

@@ -96,8 +96,9 @@ public final class WorkerMain {
                 return 0;
             }
             LOG.infof("%s: ladder %s done, %d frames, %.1f s at %.2fx; source timestamps corrected %s, size changes %d, "
-                    + "rung publishes opened again %d", request.streamKey(), result.rungs(), result.frames(), result.mediaSeconds(),
-                    result.speed(), result.corrections(), result.sourceChanges(), result.republished());
+                    + "rung publishes opened again %d, source read again %d", request.streamKey(), result.rungs(), result.frames(),
+                    result.mediaSeconds(), result.speed(), result.corrections(), result.sourceChanges(), result.republished(),
+                    result.sourceReread());
             return 0;
         } catch (WorkerException e) {
             LOG.errorf("%s: %s %s: %s", request.streamKey(), e.fault(), e.code(), e.getMessage());
