@@ -8,11 +8,14 @@ import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.EventCodec;
 import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.TapedeckEvent;
+import dev.tapedeck.packager.hls.Manifest;
 import dev.tapedeck.storage.ObjectStore;
+import dev.tapedeck.testkit.FlvTags;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import dev.tapedeck.testkit.TopicReader;
@@ -109,6 +112,43 @@ class PackagerIT {
         String master = new String(store.getBytes(StorageKeys.master(id)).orElseThrow(), StandardCharsets.UTF_8);
         assertThat(master).contains("RESOLUTION=640x360").contains("RESOLUTION=320x180").contains("source/index.m3u8")
                 .contains("180p/index.m3u8");
+    }
+
+    @Test
+    void aRungWhoseWorkerJoinedLateIsCountedAndReportedInTheManifest() throws Exception {
+        String id = Ids.uuid7();
+        Path source = Files.createTempFile("source", ".flv");
+        Path whole = Files.createTempFile("rung", ".flv");
+        Path late = Files.createTempFile("late-rung", ".flv");
+        MediaTools.makeFlv(source, 640, 360, 30, 4);
+        MediaTools.makeFlv(whole, 320, 180, 30, 4);
+        // The rung's worker joined 2 s in: its first frame is the source's keyframe at 2 s (sequence headers first).
+        List<FlvTags.Tag> tags = FlvTags.read(whole);
+        List<FlvTags.Tag> joined = new java.util.ArrayList<>(FlvTags.media(tags, t -> 2_000).stream()
+                .filter(t -> t.data()[1] == 0).toList());
+        joined.addAll(FlvTags.media(tags, t -> t).stream().filter(t -> t.data()[1] != 0 && t.timestamp() >= 2_000).toList());
+        FlvTags.write(late, joined);
+        store.putFile(StorageKeys.slice(KEY, id, "source", 0), source, "video/x-flv");
+        store.putFile(StorageKeys.slice(KEY, id, "180p", 0), late, "video/x-flv");
+        long ms = Math.round(MediaTools.duration(source.toString()) * 1000);
+
+        send(Topics.STREAMS, KEY.toString(), published(id, false, "source"));
+        send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
+        send(Topics.sliceKey(id, "source"), slice(id, 0, StorageKeys.slice(KEY, id, "source", 0), 0, ms));
+        send(Topics.sliceKey(id, "180p"), slice(id, "180p", 0, StorageKeys.slice(KEY, id, "180p", 0), 2_000, ms - 2_000));
+        send(Topics.sliceKey(id, "180p"), new RecordingClosed(id, KEY.toString(), "180p", 0, 1, ms - 2_000,
+                RecordingClosed.Reason.END_OF_INPUT, null, Instant.now()));
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms,
+                RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(60)).value().data();
+            assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
+            assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+        }
+        Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.renditions.get("180p").startsAfterSourceMillis).as("the rung starts 2 s after its source").isBetween(1_950L, 2_050L);
+        assertThat(m.renditions.get("source").startsAfterSourceMillis).isNull();
     }
 
     @Test

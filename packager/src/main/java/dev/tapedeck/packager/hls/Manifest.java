@@ -70,6 +70,11 @@ public class Manifest {
         public long closedLastSeq = -1;
         /** Why the rendition was left out of the replay (it did not close in time), or null. */
         public String dropped;
+        /**
+         * How much later than the source's this rung's first packaged frame is (its worker joined the source late), in
+         * stream time; null for the source, and for a rung that starts with it.
+         */
+        public Long startsAfterSourceMillis;
         /** Every packaged slice, as the recorder announced it: the integrity record of what the replay is made of. */
         public List<SliceRecord> sliceRecords = new ArrayList<>();
         /** Every close of the rendition (a republished source closes once per part), in the order they came. */

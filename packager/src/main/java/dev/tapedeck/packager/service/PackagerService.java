@@ -653,6 +653,7 @@ public class PackagerService {
             }
             return;
         }
+        reportLateRungs(m);
         boolean damaged = m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty());
         CatalogEntry.Status status = damaged ? CatalogEntry.Status.DEGRADED : CatalogEntry.Status.READY;
         writeThumbnailTrack(m);
@@ -660,6 +661,34 @@ public class PackagerService {
         publish(m, status, null);
         LOG.infof("recording %s", status);
     }
+
+    /**
+     * Counts and reports the rungs of a complete replay whose first frame comes later than the source's (more than
+     * {@link #LATE_RUNG_MILLIS}): their worker joined the source after its start. Recorded in the manifest
+     * ({@code startsAfterSourceMillis}), logged, and counted in {@code tapedeck.packager.renditions.late}, once per rung.
+     */
+    private void reportLateRungs(Manifest m) {
+        Manifest.RenditionState source = m.renditions.get(SOURCE);
+        if (source == null || source.segments.isEmpty()) {
+            return;
+        }
+        long start = source.segments.get(0).firstDtsMillis;
+        for (var e : m.renditions.entrySet()) {
+            Manifest.RenditionState r = e.getValue();
+            if (e.getKey().equals(SOURCE) || r.dropped != null || r.segments.isEmpty() || r.startsAfterSourceMillis != null) {
+                continue;
+            }
+            long late = r.segments.get(0).firstDtsMillis - start;
+            if (late > LATE_RUNG_MILLIS) {
+                r.startsAfterSourceMillis = late;
+                metrics.counter("tapedeck.packager.renditions.late").increment();
+                LOG.warnf("rendition %s starts %d ms after the source: its worker joined the source late", e.getKey(), late);
+            }
+        }
+    }
+
+    /** A rung starting later than the source by more than this (a frame at 25 fps, give or take rounding) is late. */
+    static final long LATE_RUNG_MILLIS = 50;
 
     /** The thumbnail track of a complete replay, its times counted from the start of the source's first segment. */
     private void writeThumbnailTrack(Manifest m) {
