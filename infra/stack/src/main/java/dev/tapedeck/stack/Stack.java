@@ -138,7 +138,22 @@ public final class Stack implements AutoCloseable {
     static final String RECORDER_SESSION_TIMEOUT = "3s";
     static final String RECORDER_HANDOVER_TIMEOUT = "10s";
 
+    /**
+     * Servers the stack uses instead of starting its own: the {@code containers} test profile's Kafka, MinIO and SRS
+     * (Testcontainers). The media server's hooks must reach this stack's ingest-hook ({@link Settings#hookPort}).
+     *
+     * @param kafkaBootstrap {@code host:port}; the contract's topics are created there
+     * @param s3Endpoint     {@code http://host:port}; the bucket is created on first write
+     * @param rtmpBase       {@code rtmp://host:port} of the media server
+     * @param mediaServer    the hook contract it speaks ({@code srs}); ingest-hook's defaults apply to it (an SRS
+     *                       publish is not held for its players: SRS hands them its GOP cache)
+     */
+    public record External(String kafkaBootstrap, String s3Endpoint, String s3AccessKey, String s3SecretKey, String rtmpBase,
+            String mediaServer) {
+    }
+
     private final Settings settings;
+    private final External external;
     private final Consumer<String> progress;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<ServiceProcess> recorders = new ArrayList<>();
@@ -147,14 +162,23 @@ public final class Stack implements AutoCloseable {
     private EmbeddedKafka kafka;
     private volatile EmbeddedS3 s3;
 
-    private Stack(Settings settings, Consumer<String> progress) {
+    private Stack(Settings settings, External external, Consumer<String> progress) {
         this.settings = settings;
+        this.external = external;
         this.progress = progress;
     }
 
     /** Starts everything and waits until every service is ready; {@code progress} hears each step. */
     public static Stack start(Settings settings, Consumer<String> progress) throws Exception {
-        Stack stack = new Stack(settings, progress);
+        return start(settings, null, progress);
+    }
+
+    /**
+     * Starts the services on {@code external} servers (null: the embedded Kafka and S3 server and nginx-rtmp) and waits
+     * until every one is ready.
+     */
+    public static Stack start(Settings settings, External external, Consumer<String> progress) throws Exception {
+        Stack stack = new Stack(settings, external, progress);
         try {
             stack.startAll(progress);
             return stack;
@@ -170,27 +194,32 @@ public final class Stack implements AutoCloseable {
         Files.createDirectories(logs);
         checkPortsFree();
 
-        progress.accept("starting Kafka (KRaft) on 127.0.0.1:" + settings.kafkaPort());
-        kafka = EmbeddedKafka.start(data.resolve("kafka"), settings.kafkaPort());
-        running.add(kafka);
-        TapedeckTopics.create(kafka.bootstrapServers(), 3);
-
-        progress.accept("starting the S3 server on " + "http://127.0.0.1:" + settings.s3Port() + " (objects under " + data.resolve("s3") + ")");
-        s3 = EmbeddedS3.start(data.resolve("s3"), settings.s3Port());
-        running.add(s3);
-
         Map<String, String> common = new HashMap<>();
-        common.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        common.put("TAPEDECK_STORAGE_ENDPOINT", s3.endpoint());
-        common.put("TAPEDECK_STORAGE_ACCESS_KEY", EmbeddedS3.ACCESS_KEY);
-        common.put("TAPEDECK_STORAGE_SECRET_KEY", EmbeddedS3.SECRET_KEY);
+        if (external == null) {
+            progress.accept("starting Kafka (KRaft) on 127.0.0.1:" + settings.kafkaPort());
+            kafka = EmbeddedKafka.start(data.resolve("kafka"), settings.kafkaPort());
+            running.add(kafka);
+            progress.accept("starting the S3 server on " + "http://127.0.0.1:" + settings.s3Port() + " (objects under " + data.resolve("s3") + ")");
+            s3 = EmbeddedS3.start(data.resolve("s3"), settings.s3Port());
+            running.add(s3);
+            common.put("TAPEDECK_STORAGE_ACCESS_KEY", EmbeddedS3.ACCESS_KEY);
+            common.put("TAPEDECK_STORAGE_SECRET_KEY", EmbeddedS3.SECRET_KEY);
+        } else {
+            progress.accept("using Kafka at " + external.kafkaBootstrap() + ", S3 at " + external.s3Endpoint() + ", "
+                    + external.mediaServer() + " at " + external.rtmpBase());
+            common.put("TAPEDECK_STORAGE_ACCESS_KEY", external.s3AccessKey());
+            common.put("TAPEDECK_STORAGE_SECRET_KEY", external.s3SecretKey());
+        }
+        TapedeckTopics.create(kafkaBootstrap(), 3);
+        common.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap());
+        common.put("TAPEDECK_STORAGE_ENDPOINT", s3Endpoint());
         common.put("TAPEDECK_STORAGE_BUCKET", BUCKET);
         // Both services see both lengths and refuse to start when slices and segments do not share one grid.
         common.put("TAPEDECK_RECORDER_SLICE_LENGTH", settings.sliceLength().toMillis() + "ms");
         common.put("TAPEDECK_PACKAGER_SEGMENT_DURATION", segmentFor(settings.sliceLength()).toMillis() + "ms");
         common.putAll(settings.env());
 
-        String rtmp = "rtmp://127.0.0.1:" + settings.rtmpPort();
+        String rtmp = external == null ? "rtmp://127.0.0.1:" + settings.rtmpPort() : external.rtmpBase();
         Map<String, Integer> ports = new LinkedHashMap<>();
         progress.accept("starting ingest-hook on :" + settings.hookPort());
         ports.put("ingest-hook", settings.hookPort());
@@ -264,6 +293,9 @@ public final class Stack implements AutoCloseable {
             // From now on it is restarted when it exits unasked, as Kubernetes would.
             p.supervise(progress);
         }
+        if (external != null) {
+            return; // the media server runs already
+        }
 
         progress.accept("starting nginx-rtmp on rtmp://127.0.0.1:" + settings.rtmpPort());
         Path nginxDir = data.resolve("nginx");
@@ -305,9 +337,11 @@ public final class Stack implements AutoCloseable {
     }
 
     private void checkPortsFree() {
-        Map<String, Integer> ports = new HashMap<>(Map.of("Kafka", settings.kafkaPort(), "S3", settings.s3Port(),
-                "RTMP", settings.rtmpPort(), "ingest-hook", settings.hookPort(),
+        Map<String, Integer> ports = new HashMap<>(Map.of("ingest-hook", settings.hookPort(),
                 "packager", settings.packagerPort(), "vod-api", settings.apiPort()));
+        if (external == null) {
+            ports.putAll(Map.of("Kafka", settings.kafkaPort(), "S3", settings.s3Port(), "RTMP", settings.rtmpPort()));
+        }
         for (int i = 0; i < settings.recorderPorts().size(); i++) {
             ports.put("recorder-" + (i + 1), settings.recorderPorts().get(i));
         }
@@ -349,20 +383,27 @@ public final class Stack implements AutoCloseable {
     }
 
     public String kafkaBootstrap() {
-        return kafka.bootstrapServers();
+        return external != null ? external.kafkaBootstrap() : kafka.bootstrapServers();
     }
 
     public String s3Endpoint() {
-        return s3.endpoint();
+        return external != null ? external.s3Endpoint() : s3.endpoint();
     }
 
     /** Where the S3 server keeps the bucket's objects as plain files. */
     public Path bucketDir() {
+        embeddedOnly("the bucket's directory");
         return s3.dataDir().resolve(BUCKET);
     }
 
     public String rtmpUrl(String app, String stream) {
-        return "rtmp://127.0.0.1:" + settings.rtmpPort() + "/" + app + "/" + stream;
+        return (external != null ? external.rtmpBase() : "rtmp://127.0.0.1:" + settings.rtmpPort()) + "/" + app + "/" + stream;
+    }
+
+    private void embeddedOnly(String what) {
+        if (external != null) {
+            throw new IllegalStateException(what + " is there only with the embedded servers; this stack uses " + external);
+        }
     }
 
     public String apiUrl() {
@@ -400,12 +441,14 @@ public final class Stack implements AutoCloseable {
 
     /** Makes the S3 server unreachable, as an outage would (the objects stay). */
     public void stopS3() throws Exception {
+        embeddedOnly("stopping the S3 server");
         progress.accept("stopping the S3 server (outage)");
         s3.stop();
     }
 
     /** Brings the S3 server back on the same port and directory. */
     public void startS3() throws Exception {
+        embeddedOnly("starting the S3 server");
         progress.accept("starting the S3 server again");
         s3.restart();
     }
