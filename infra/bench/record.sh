@@ -6,9 +6,10 @@
 # Streams: a 20 s 1280x720 30 fps H.264 + AAC clip at about 2.5 Mbit/s, published in a loop with
 # `ffmpeg -re -c copy` to nginx-rtmp (Debian's nginx + libnginx-mod-rtmp). The recorder runs as packaged, with a
 # real Kafka broker (KRaft) and the S3 server of the local stack; this script plays ingest-hook's part (the
-# streams' lifecycle events). Each phase publishes N fresh streams, lets the recorders settle (WARMUP), then
-# measures CPU seconds over the next window and the peak resident memory over the whole phase (summed over the
-# peer's processes). Two rounds, alternating which side goes first; the ratios are over both rounds' sums.
+# streams' lifecycle events). Each phase publishes N fresh streams, lets the recorders settle (WARMUP; the recorder
+# then until its JIT compilers have settled too, see settle()), then measures CPU seconds over the next window and
+# the peak resident memory over the whole phase (summed over the peer's processes). Two rounds, alternating which
+# side goes first; the ratios are over both rounds' sums.
 # Targets: cpu_ratio <= 1.0, rss_ratio <= 0.5, lost=0.
 #
 # Then the recorder alone with N + step, N + 2 step … streams until it falls behind: a slice announced later than its
@@ -20,8 +21,12 @@
 #
 # Usage (from the repository root): infra/bench/record.sh [streams] [seconds] [step] [steps]
 #   RECORDER_JVM (default "-Xmx512m -XX:+UseSerialGC"), SLICE (recorder slice length in s, default 10),
-#   WARMUP (s before the measured window, default 120: the JIT's burst is over by then, as it is in a recorder that
-#   runs for days; the recorder's line says how much of the window's CPU its compiler threads used), KEEP_WORK=1 (keep the logs and files), ONLY=recorder|peer (one side, one round, no steps: for looking at one side)
+#   WARMUP (s before the measured window, default 120), then, for the recorder in the two rounds, 30 s at a time
+#   until its JIT compiler threads used less than SETTLE_PCT (default 3) % of its CPU in the last 30 s, or WARMUP_MAX
+#   (default 600) s have passed: a recorder runs for days, and code that runs once per slice is still being compiled
+#   minutes in. Each recorder line says from when it was measured and how much of the window its compilers used
+#   (recorder_warmup_s, recorder_jit_s in RESULT). KEEP_WORK=1 (keep the logs and files), ONLY=recorder|peer (one
+#   side, one round, no steps: for looking at one side)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 streams=${1:-50}
@@ -30,6 +35,8 @@ step=${3:-50}
 steps=${4:-4}
 slice=${SLICE:-10}
 warmup=${WARMUP:-120}
+warmup_max=${WARMUP_MAX:-600}
+settle_pct=${SETTLE_PCT:-3}
 only=${ONLY:-}
 recorder_jvm=${RECORDER_JVM:--Xmx512m -XX:+UseSerialGC}
 
@@ -126,8 +133,24 @@ print(round(total / tick, 2))
 PY
 }
 
-# Prints "cpu_s rss_mb lost max_lag_ms recorded_s published_s jit_s".
-run_recorder() { # n prefix
+# Waits, after the fixed warm-up, until the recorder's JIT compilers took less than SETTLE_PCT % of its CPU over 30 s
+# (at most WARMUP_MAX s since the start): code that runs once per slice (upload, events) is called a few times a
+# second and is still being compiled minutes in, a cost a recorder that runs for days no longer pays. Prints the
+# seconds waited beyond the fixed warm-up.
+settle() { # pid
+  local waited=0 c0 c1 j0 j1
+  while [ $((warmup + waited)) -lt "$warmup_max" ]; do
+    c0=$(stat cpu "$1"); j0=$(jit_s "$1")
+    sleep 30
+    waited=$((waited + 30))
+    c1=$(stat cpu "$1"); j1=$(jit_s "$1")
+    python3 -c "import sys; sys.exit(0 if ($j1-$j0) < $settle_pct/100*max($c1-$c0,0.01) else 1)" && break
+  done
+  echo "$waited"
+}
+
+# Prints "cpu_s rss_mb lost max_lag_ms recorded_s published_s jit_s warmup_s".
+run_recorder() { # n prefix [settle]
   local n=$1 prefix=$2 port rpid t0 c0 c1 t1 j0 j1 report
   port=$(free_port)
   # shellcheck disable=SC2086 # the options are words
@@ -145,6 +168,7 @@ run_recorder() { # n prefix
   [ "$(ask publish rec "$prefix" "$n")" = OK ] || { echo "publish events failed" >&2; tail "$work/bench.log" >&2; exit 1; }
   stat watch "$work/rss-$prefix" "$rpid" &
   sleep "$warmup"
+  if [ "${3:-}" = settle ]; then settle "$rpid" >"$work/warmup-$prefix"; else echo 0 >"$work/warmup-$prefix"; fi
   c0=$(stat cpu "$rpid"); j0=$(jit_s "$rpid")
   sleep "$seconds"
   c1=$(stat cpu "$rpid"); j1=$(jit_s "$rpid")
@@ -157,7 +181,7 @@ run_recorder() { # n prefix
   kill "$rpid"; wait "$rpid" 2>/dev/null || true
   [[ $report == REPORT* ]] || { echo "no report: $report" >&2; exit 1; }
   field() { sed -E "s/.* $1=([0-9.-]+).*/\1/" <<<"$report"; }
-  echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $(field lost) $(field max_lag_ms) $(field recorded_s) $(field published_s) $(python3 -c "print(round(${j1:-0}-${j0:-0},2))")"
+  echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $(field lost) $(field max_lag_ms) $(field recorded_s) $(field published_s) $(python3 -c "print(round(${j1:-0}-${j0:-0},2))") $((warmup + $(cat "$work/warmup-$prefix")))"
 }
 
 # Prints "cpu_s rss_mb lost".
@@ -187,16 +211,17 @@ run_peer() { # n prefix
   echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $lost"
 }
 
-echo "recorder JVM: $recorder_jvm; recorder slices ${slice} s; peer segments 180 s; ${seconds} s measured after ${warmup} s per phase"
-rec_cpu=0; rec_jit=0; rec_rss=0; peer_cpu=0; peer_rss=0; lost=0; lag=0
+echo "recorder JVM: $recorder_jvm; recorder slices ${slice} s; peer segments 180 s; ${seconds} s measured after ${warmup} s per phase (the recorder's rounds: once its JIT compilers settled, at most ${warmup_max} s)"
+rec_cpu=0; rec_jit=0; rec_warmup=0; rec_rss=0; peer_cpu=0; peer_rss=0; lost=0; lag=0
 rounds="1 2"
 [ -n "$only" ] && rounds=1 && steps=0
 for round in $rounds; do
   for side in $( [ -n "$only" ] && echo "$only" || { [ $round = 1 ] && echo "recorder peer" || echo "peer recorder"; } ); do
     echo "round $round: $side, $streams streams …"
     if [ "$side" = recorder ]; then
-      read -r c r l g rec_s pub_s jit < <(run_recorder "$streams" "r${round}s")
-      echo "  recorder: cpu ${c} s (JIT compilers ${jit} s of it), peak rss ${r} MiB, lost ${l}, max lag ${g} ms, recorded ${rec_s} s of ${pub_s} s"
+      read -r c r l g rec_s pub_s jit w < <(run_recorder "$streams" "r${round}s" settle)
+      echo "  recorder: cpu ${c} s (JIT compilers ${jit} s of it) over ${seconds} s from ${w} s on, peak rss ${r} MiB, lost ${l}, max lag ${g} ms, recorded ${rec_s} s of ${pub_s} s"
+      rec_warmup=$(python3 -c "print(max($rec_warmup,$w))")
       rec_cpu=$(python3 -c "print($rec_cpu+$c)"); rec_jit=$(python3 -c "print(round($rec_jit+$jit,2))"); rec_rss=$(python3 -c "print(max($rec_rss,$r))")
       lost=$((lost + l)); lag=$(python3 -c "print(max($lag,$g))")
     else
@@ -219,7 +244,7 @@ else
   for k in $(seq 1 "$steps"); do
     n=$((streams + k * step))
     echo "step: the recorder alone with $n streams …"
-    read -r c r l g rec_s pub_s jit < <(run_recorder "$n" "s${n}s")
+    read -r c r l g rec_s pub_s jit w < <(run_recorder "$n" "s${n}s")
     echo "  recorder: cpu ${c} s (JIT compilers ${jit} s of it), peak rss ${r} MiB, lost ${l}, max lag ${g} ms, recorded ${rec_s} s of ${pub_s} s"
     if [ "$l" != 0 ] || python3 -c "import sys; sys.exit(0 if $g > $slice * 1000 + 5000 else 1)"; then
       behind_at=$n
@@ -228,4 +253,4 @@ else
     max_streams=$n
   done
 fi
-echo "RESULT streams=$streams cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio lost=$lost max_streams=$max_streams behind_at=$behind_at recorder_cpu_s=$rec_cpu recorder_jit_s=$rec_jit peer_cpu_s=$peer_cpu recorder_rss_mb=$rec_rss peer_rss_mb=$peer_rss max_lag_ms=$lag"
+echo "RESULT streams=$streams cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio lost=$lost max_streams=$max_streams behind_at=$behind_at recorder_cpu_s=$rec_cpu recorder_jit_s=$rec_jit recorder_warmup_s=$rec_warmup peer_cpu_s=$peer_cpu recorder_rss_mb=$rec_rss peer_rss_mb=$peer_rss max_lag_ms=$lag"
