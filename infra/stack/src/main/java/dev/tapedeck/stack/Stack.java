@@ -144,12 +144,10 @@ public final class Stack implements AutoCloseable {
      *
      * @param kafkaBootstrap {@code host:port}; the contract's topics are created there
      * @param s3Endpoint     {@code http://host:port}; the bucket is created on first write
-     * @param rtmpBase       {@code rtmp://host:port} of the media server
-     * @param mediaServer    the hook contract it speaks ({@code srs}); ingest-hook's defaults apply to it (an SRS
+     * @param rtmpBase       {@code rtmp://host:port} of the media server; ingest-hook's defaults apply to it (an SRS
      *                       publish is not held for its players: SRS hands them its GOP cache)
      */
-    public record External(String kafkaBootstrap, String s3Endpoint, String s3AccessKey, String s3SecretKey, String rtmpBase,
-            String mediaServer) {
+    public record External(String kafkaBootstrap, String s3Endpoint, String s3AccessKey, String s3SecretKey, String rtmpBase) {
     }
 
     private final Settings settings;
@@ -205,8 +203,8 @@ public final class Stack implements AutoCloseable {
             common.put("TAPEDECK_STORAGE_ACCESS_KEY", EmbeddedS3.ACCESS_KEY);
             common.put("TAPEDECK_STORAGE_SECRET_KEY", EmbeddedS3.SECRET_KEY);
         } else {
-            progress.accept("using Kafka at " + external.kafkaBootstrap() + ", S3 at " + external.s3Endpoint() + ", "
-                    + external.mediaServer() + " at " + external.rtmpBase());
+            progress.accept("using Kafka at " + external.kafkaBootstrap() + ", S3 at " + external.s3Endpoint()
+                    + ", the media server at " + external.rtmpBase());
             common.put("TAPEDECK_STORAGE_ACCESS_KEY", external.s3AccessKey());
             common.put("TAPEDECK_STORAGE_SECRET_KEY", external.s3SecretKey());
         }

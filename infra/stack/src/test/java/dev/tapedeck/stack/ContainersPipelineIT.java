@@ -96,7 +96,7 @@ class ContainersPipelineIT extends StackTest {
         srs.start();
         stack = Stack.start(settings, new Stack.External(kafka.getBootstrapServers(),
                 "http://" + minio.getHost() + ":" + minio.getMappedPort(9000), MINIO_USER, MINIO_PASSWORD,
-                "rtmp://" + srs.getHost() + ":" + srs.getMappedPort(1935), "srs"), m -> System.out.println("[stack] " + m));
+                "rtmp://" + srs.getHost() + ":" + srs.getMappedPort(1935)), m -> System.out.println("[stack] " + m));
     }
 
     @AfterAll
