@@ -151,6 +151,85 @@ class PackagerIT {
         assertThat(m.renditions.get("source").startsAfterSourceMillis).isNull();
     }
 
+    /** The media tags of {@code tags} from {@code fromMillis} up to {@code toMillis}, after the sequence headers (at {@code fromMillis}). */
+    static List<FlvTags.Tag> cut(List<FlvTags.Tag> tags, long fromMillis, long toMillis) {
+        List<FlvTags.Tag> out = new java.util.ArrayList<>(FlvTags.media(tags, t -> fromMillis).stream().filter(t -> t.data()[1] == 0).toList());
+        out.addAll(FlvTags.media(tags, t -> t).stream()
+                .filter(t -> t.data()[1] != 0 && t.timestamp() >= fromMillis && t.timestamp() < toMillis).toList());
+        return out;
+    }
+
+    @Test
+    void aRungThatStartsLateIsPlacedOnTheSourcesTimelineSoThatSegmentNStartsAtTheSameTimeInEveryRendition() throws Exception {
+        String id = Ids.uuid7();
+        Path dir = Files.createTempDirectory("late-rung");
+        MediaTools.makeFlv(dir.resolve("source.flv"), 640, 360, 30, 24);
+        MediaTools.makeFlv(dir.resolve("rung.flv"), 320, 180, 30, 24);
+        List<FlvTags.Tag> source = FlvTags.read(dir.resolve("source.flv"));
+        List<FlvTags.Tag> rung = FlvTags.read(dir.resolve("rung.flv"));
+        // Two 12 s slices of each; the rung's worker joined 3 s in (its first frame is the source's keyframe at 3 s).
+        long[][] cuts = {{0, 12_000}, {12_000, 60_000}};
+        for (int seq = 0; seq < 2; seq++) {
+            FlvTags.write(dir.resolve("source" + seq + ".flv"), cut(source, cuts[seq][0], cuts[seq][1]));
+            FlvTags.write(dir.resolve("rung" + seq + ".flv"), cut(rung, Math.max(cuts[seq][0], 3_000), cuts[seq][1]));
+            store.putFile(StorageKeys.slice(KEY, id, "source", seq), dir.resolve("source" + seq + ".flv"), "video/x-flv");
+            store.putFile(StorageKeys.slice(KEY, id, "180p", seq), dir.resolve("rung" + seq + ".flv"), "video/x-flv");
+        }
+        long ms = Math.round(MediaTools.duration(dir.resolve("source.flv").toString()) * 1000);
+
+        send(Topics.STREAMS, KEY.toString(), published(id, false, "source"));
+        send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
+        // The rung's slices come first: its playlist has to wait for the source's segments at its start.
+        send(Topics.sliceKey(id, "180p"), slice(id, "180p", 0, StorageKeys.slice(KEY, id, "180p", 0), 3_000, 9_000));
+        send(Topics.sliceKey(id, "180p"), slice(id, "180p", 1, StorageKeys.slice(KEY, id, "180p", 1), 12_000, ms - 12_000));
+        send(Topics.sliceKey(id, "source"), slice(id, 0, StorageKeys.slice(KEY, id, "source", 0), 0, 12_000));
+        send(Topics.sliceKey(id, "source"), slice(id, 1, StorageKeys.slice(KEY, id, "source", 1), 12_000, ms - 12_000));
+        send(Topics.sliceKey(id, "180p"), new RecordingClosed(id, KEY.toString(), "180p", 1, 2, ms - 3_000,
+                RecordingClosed.Reason.END_OF_INPUT, null, Instant.now()));
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 1, 2, ms,
+                RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(60)).value().data();
+            assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
+            assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+        }
+        var parser = new io.lindstrom.m3u8.parser.MediaPlaylistParser();
+        var sourceList = parser.readPlaylist(new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(),
+                StandardCharsets.UTF_8)).mediaSegments();
+        var rungList = parser.readPlaylist(new String(store.getBytes(StorageKeys.mediaPlaylist(id, "180p")).orElseThrow(),
+                StandardCharsets.UTF_8)).mediaSegments();
+        assertThat(rungList).hasSameSizeAs(sourceList);
+        // 0-6 s: the source's segment as a gap (the rung's own 3-6 s is a part of a segment, left out); then its own.
+        assertThat(rungList.get(0).gap()).isTrue();
+        assertThat(rungList.get(0).uri()).isEqualTo("../source/" + sourceList.get(0).uri());
+        assertThat(rungList.subList(1, rungList.size())).noneMatch(io.lindstrom.m3u8.model.MediaSegment::gap);
+        double sourceAt = 0;
+        double rungAt = 0;
+        for (int n = 0; n < sourceList.size(); n++) {
+            assertThat(rungAt).as("cumulative time at segment %d", n).isCloseTo(sourceAt, org.assertj.core.data.Offset.offset(0.034));
+            if (!rungList.get(n).gap()) {
+                String rungSegment = StorageKeys.mediaPlaylist(id, "180p").replace("index.m3u8", rungList.get(n).uri());
+                String sourceSegment = StorageKeys.mediaPlaylist(id, "source").replace("index.m3u8", sourceList.get(n).uri());
+                assertThat(videoStart(dir, rungSegment)).as("media time of segment %d", n)
+                        .isCloseTo(videoStart(dir, sourceSegment), org.assertj.core.data.Offset.offset(1 / 30.0 + 0.001));
+            }
+            sourceAt += sourceList.get(n).duration();
+            rungAt += rungList.get(n).duration();
+        }
+        Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.renditions.get("180p").leadingGaps).hasSize(1);
+        assertThat(m.renditions.get("180p").skippedSegments).isEqualTo(1);
+        assertThat(m.renditions.get("180p").startsAfterSourceMillis).isBetween(2_950L, 3_050L);
+    }
+
+    /** The first video frame's presentation time of a stored segment, in seconds. */
+    double videoStart(Path dir, String key) throws Exception {
+        Path file = dir.resolve(key.replace('/', '_'));
+        store.download(key, file);
+        return Double.parseDouble(MediaTools.probe(file.toString(), "-select_streams", "v:0", "-show_entries", "stream=start_time").get(0));
+    }
+
     @Test
     void aRungThatNeverClosesIsLeftOutAfterTheTimeoutAndTheReplayNeverGoesBackToLive() throws Exception {
         String id = Ids.uuid7();

@@ -81,6 +81,42 @@ class PlaylistWriterTest {
     }
 
     @Test
+    void aRungThatStartedLateBeginsWithTheSourcesSegmentsAsGapsAndLeavesOutItsPartOfASegment() throws Exception {
+        Manifest.RenditionState source = rendition(6000, 6000, 6000);
+        Manifest.RenditionState r = rendition(2000, 6000, 6000);
+        r.leadingGaps.add(source.segments.get(0));
+        r.skippedSegments = 1;
+        r.awaitingSource = true;
+        Manifest m = new Manifest();
+        m.recordingId = "r1";
+        m.renditions.put("source", source);
+        m.renditions.put("180p", r);
+        assertThat(PlaylistWriter.variants(m)).as("not listed while it waits for the source").extracting(PlaylistWriter.Variant::name)
+                .containsExactly("source");
+        r.awaitingSource = false;
+        String text = PlaylistWriter.media(r);
+        assertThat(text).isEqualTo("""
+                #EXTM3U
+                #EXT-X-VERSION:3
+                #EXT-X-PLAYLIST-TYPE:EVENT
+                #EXT-X-TARGETDURATION:6
+                #EXT-X-MEDIA-SEQUENCE:0
+                #EXT-X-GAP
+                #EXTINF:6.0,
+                ../source/000000.ts
+                #EXTINF:6.0,
+                000001.ts
+                #EXTINF:6.0,
+                000002.ts
+                """);
+        MediaPlaylist parsed = new MediaPlaylistParser().readPlaylist(text);
+        assertThat(parsed.mediaSegments()).extracting(MediaSegment::gap).containsExactly(true, false, false);
+        assertThat(new MediaPlaylistParser().writePlaylistAsString(parsed)).isEqualTo(text);
+        assertThat(PlaylistWriter.variants(m)).extracting(PlaylistWriter.Variant::name, PlaylistWriter.Variant::segments)
+                .contains(org.assertj.core.groups.Tuple.tuple("180p", 2));
+    }
+
+    @Test
     void theTargetDurationIsTheRenditionsOwnNotTheLongestSegments() throws Exception {
         Manifest.RenditionState r = rendition(6000, 4000, 2000);
         r.targetDuration = 8;

@@ -75,6 +75,23 @@ public class Manifest {
          * stream time; null for the source, and for a rung that starts with it.
          */
         public Long startsAfterSourceMillis;
+        /**
+         * The source's segments that come before this rendition's first one, played as {@code EXT-X-GAP} segments so that
+         * segment N starts at the same media time in every rendition (a rung whose worker joined the source late). Decided
+         * once the source's segments reach the rendition's start, before its playlist is first written, and fixed from
+         * then on; empty for the source and for a rung that starts with it.
+         */
+        public List<SegmentEntry> leadingGaps = new ArrayList<>();
+        /**
+         * True from a rung's first packaged segments until its start is placed on the source's segments
+         * ({@link #leadingGaps}): meanwhile its playlist is not written and the master does not list it.
+         */
+        public boolean awaitingSource;
+        /**
+         * Its own first segments that are not in its playlist (0 or 1): a first segment that began between two of the
+         * source's segment starts is covered by the last leading gap, so its next segment starts with the source's.
+         */
+        public int skippedSegments;
         /** Every packaged slice, as the recorder announced it: the integrity record of what the replay is made of. */
         public List<SliceRecord> sliceRecords = new ArrayList<>();
         /** Every close of the rendition (a republished source closes once per part), in the order they came. */
@@ -106,6 +123,11 @@ public class Manifest {
 
         public long durationMillis() {
             return segments.stream().mapToLong(s -> s.durationMillis).sum();
+        }
+
+        /** The segments its playlist lists as its own: all but the skipped ones. */
+        public List<SegmentEntry> listedSegments() {
+            return segments.subList(Math.min(skippedSegments, segments.size()), segments.size());
         }
     }
 

@@ -34,19 +34,31 @@ public final class PlaylistWriter {
                 .mediaSequence(0)
                 .playlistType(r.closed ? PlaylistType.VOD : PlaylistType.EVENT)
                 .ongoing(!r.closed);
-        for (Manifest.SegmentEntry s : r.segments) {
-            MediaSegment.Builder segment = MediaSegment.builder()
-                    .duration(s.durationMillis / 1000.0)
-                    .uri(StorageKeys.segmentName(s.index))
-                    .discontinuity(s.discontinuity);
-            if (s.programDateTime != null) {
-                // Every segment says when its first frame was live, so a player can seek by wall clock and a gap or a
-                // discontinuity never leaves dates to be guessed.
-                segment.programDateTime(java.time.OffsetDateTime.ofInstant(s.programDateTime, java.time.ZoneOffset.UTC));
-            }
-            b.addMediaSegments(segment.build());
+        for (Manifest.SegmentEntry s : r.leadingGaps) {
+            // The source's segment at this place: a player that honours EXT-X-GAP plays another rendition here, one that
+            // does not plays the source's segment, which covers the same time.
+            b.addMediaSegments(segment(s, SOURCE_DIR + StorageKeys.segmentName(s.index)).gap(true).build());
+        }
+        for (Manifest.SegmentEntry s : r.listedSegments()) {
+            b.addMediaSegments(segment(s, StorageKeys.segmentName(s.index)).build());
         }
         return MEDIA.writePlaylistAsString(b.build());
+    }
+
+    /** Where a rung's playlist finds the source's segments. */
+    static final String SOURCE_DIR = "../source/";
+
+    private static MediaSegment.Builder segment(Manifest.SegmentEntry s, String uri) {
+        MediaSegment.Builder segment = MediaSegment.builder()
+                .duration(s.durationMillis / 1000.0)
+                .uri(uri)
+                .discontinuity(s.discontinuity);
+        if (s.programDateTime != null) {
+            // Every segment says when its first frame was live, so a player can seek by wall clock and a gap or a
+            // discontinuity never leaves dates to be guessed.
+            segment.programDateTime(java.time.OffsetDateTime.ofInstant(s.programDateTime, java.time.ZoneOffset.UTC));
+        }
+        return segment;
     }
 
     /** The rendition's fixed target duration, in whole seconds. */
@@ -82,10 +94,13 @@ public final class PlaylistWriter {
             double frameRate, int segments, long durationMillis) {
     }
 
-    /** The renditions that have segments and were not dropped, highest bandwidth first. */
+    /**
+     * The renditions that have segments, were not dropped and are placed on the source's timeline (their playlist is
+     * written), highest bandwidth first.
+     */
     public static List<Variant> variants(Manifest m) {
         return m.renditions.entrySet().stream()
-                .filter(e -> !e.getValue().segments.isEmpty() && e.getValue().dropped == null)
+                .filter(e -> !e.getValue().segments.isEmpty() && e.getValue().dropped == null && !e.getValue().awaitingSource)
                 .map(e -> variant(e.getKey(), e.getValue()))
                 .sorted(Comparator.comparingLong(Variant::bandwidth).reversed())
                 .toList();
@@ -96,7 +111,7 @@ public final class PlaylistWriter {
         long bytes = 0;
         long millis = 0;
         long frames = 0;
-        for (Manifest.SegmentEntry s : r.segments) {
+        for (Manifest.SegmentEntry s : r.listedSegments()) {
             bytes += s.bytes;
             millis += s.durationMillis;
             frames += s.videoFrames;
@@ -107,6 +122,6 @@ public final class PlaylistWriter {
         }
         long average = millis == 0 ? 0 : bytes * 8000 / millis;
         double fps = millis == 0 ? 0 : Math.round(frames * 1000.0 / millis * 1000.0) / 1000.0;
-        return new Variant(name, r.width, r.height, r.codecs, Math.max(peak, average), average, fps, r.segments.size(), millis);
+        return new Variant(name, r.width, r.height, r.codecs, Math.max(peak, average), average, fps, r.listedSegments().size(), millis);
     }
 }

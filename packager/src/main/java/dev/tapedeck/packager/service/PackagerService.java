@@ -415,6 +415,10 @@ public class PackagerService {
                         + " than when the rendition began", e.index, e.durationMillis, r.targetDuration);
             }
         }
+        if (r.segments.isEmpty() && !SOURCE.equals(slice.rendition())) {
+            // Its playlist is first written once its start is placed on the source's segments.
+            r.awaitingSource = true;
+        }
         r.segments.addAll(added);
         r.width = out.info().width();
         r.height = out.info().height();
@@ -653,6 +657,10 @@ public class PackagerService {
             }
             return;
         }
+        if (m.renditions.values().stream().anyMatch(x -> x.awaitingSource && x.dropped == null)) {
+            placeWaiting(m, true);
+            put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
+        }
         reportLateRungs(m);
         boolean damaged = m.renditions.values().stream().anyMatch(x -> !x.gaps.isEmpty());
         CatalogEntry.Status status = damaged ? CatalogEntry.Status.DEGRADED : CatalogEntry.Status.READY;
@@ -727,6 +735,7 @@ public class PackagerService {
                 LOG.warnf("%s", r.dropped);
                 metrics.counter("tapedeck.packager.renditions.dropped").increment();
                 if (!r.segments.isEmpty()) {
+                    place(m, e.getKey(), r, true);
                     put(StorageKeys.mediaPlaylist(m.recordingId, e.getKey()), PlaylistWriter.media(r));
                 }
             }
@@ -754,10 +763,95 @@ public class PackagerService {
         timer.shutdownNow();
     }
 
+    /**
+     * Writes a rendition's media playlist and the master. A rung's playlist is first written once its start is placed on
+     * the source's segments ({@link #place}); the source's playlist places the rungs that waited for it.
+     */
     private void publishPlaylists(Manifest m, String rendition) {
         Manifest.RenditionState r = m.renditions.get(rendition);
-        put(StorageKeys.mediaPlaylist(m.recordingId, rendition), PlaylistWriter.media(r));
+        if (place(m, rendition, r, false)) {
+            put(StorageKeys.mediaPlaylist(m.recordingId, rendition), PlaylistWriter.media(r));
+        } else {
+            LOG.debugf("rendition %s: its playlist waits for the source's segments at its start", rendition);
+        }
+        if (SOURCE.equals(rendition)) {
+            placeWaiting(m, false);
+        }
         put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
+    }
+
+    /** Places the rungs that wait for the source ({@code force}: with whatever the source has) and writes their playlists. */
+    private void placeWaiting(Manifest m, boolean force) {
+        for (var e : m.renditions.entrySet()) {
+            if (e.getValue().awaitingSource && e.getValue().dropped == null && place(m, e.getKey(), e.getValue(), force)) {
+                put(StorageKeys.mediaPlaylist(m.recordingId, e.getKey()), PlaylistWriter.media(e.getValue()));
+            }
+        }
+    }
+
+    /**
+     * Places a rung's first segment on the source's segments, so that segment N of its playlist starts at the same media
+     * time as the source's segment N: the source's segments before its start become its leading {@code EXT-X-GAP}
+     * segments; a first segment that begins between two of the source's starts (its worker joined mid-segment) is left
+     * out, covered by the last gap, so that its next segment starts with the source's (both cut at the first keyframe
+     * at or after the same grid line). Decided once, when the source's segments reach the rung's start (or the source
+     * has closed, or {@code force}), and before the rung's playlist is first written: an EVENT playlist only grows at
+     * its end. Returns whether the rendition's playlist can be written.
+     */
+    private boolean place(Manifest m, String name, Manifest.RenditionState r, boolean force) {
+        if (!r.awaitingSource) {
+            return true;
+        }
+        Manifest.RenditionState source = m.renditions.get(SOURCE);
+        List<Manifest.SegmentEntry> timeline = source == null || source.dropped != null ? List.of() : source.segments;
+        boolean sourceDone = force || source == null || source.closed || source.dropped != null;
+        long start = r.segments.get(0).firstDtsMillis;
+        int at = -1;
+        for (int i = 0; i < timeline.size(); i++) {
+            if (timeline.get(i).firstDtsMillis <= start + LATE_RUNG_MILLIS) {
+                at = i;
+            }
+        }
+        int gaps = 0;
+        int skipped = 0;
+        if (at < 0 && timeline.isEmpty() && !sourceDone) {
+            return false; // the source has no segment yet
+        }
+        if (at >= 0) {
+            Manifest.SegmentEntry s = timeline.get(at);
+            boolean onIt = Math.abs(start - s.firstDtsMillis) <= LATE_RUNG_MILLIS;
+            boolean within = start < s.firstDtsMillis + s.durationMillis;
+            if (!onIt && !within && !sourceDone) {
+                return false; // the source's segments do not reach its start yet
+            }
+            gaps = onIt ? at : at + 1;
+            skipped = !onIt && within ? 1 : 0;
+        }
+        r.leadingGaps = new ArrayList<>();
+        for (Manifest.SegmentEntry s : timeline.subList(0, gaps)) {
+            Manifest.SegmentEntry g = new Manifest.SegmentEntry();
+            g.index = s.index;
+            g.slice = s.slice;
+            g.firstDtsMillis = s.firstDtsMillis;
+            g.programDateTime = s.programDateTime;
+            g.durationMillis = s.durationMillis;
+            g.discontinuity = s.discontinuity;
+            r.leadingGaps.add(g);
+        }
+        r.skippedSegments = skipped;
+        r.awaitingSource = false;
+        if (gaps > 0) {
+            long longest = r.leadingGaps.stream().mapToLong(g -> g.durationMillis).max().orElse(0);
+            r.targetDuration = Math.max(PlaylistWriter.targetDuration(r), Math.max(source.targetDuration, (int) Math.round(longest / 1000.0)));
+            LOG.infof("rendition %s starts %d ms into the source: its playlist begins with the source's first %d segments as gaps%s", name,
+                    start - timeline.get(0).firstDtsMillis, gaps, skipped > 0 ? ", its own first segment (a part of one) left out" : "");
+            if (skipped > 0 && r.segments.size() > 1 && gaps < timeline.size()
+                    && Math.abs(r.segments.get(1).firstDtsMillis - timeline.get(gaps).firstDtsMillis) > LATE_RUNG_MILLIS) {
+                LOG.warnf("rendition %s: its segment %d starts at %d ms, the source's at %d ms: their keyframes differ", name, gaps,
+                        r.segments.get(1).firstDtsMillis, timeline.get(gaps).firstDtsMillis);
+            }
+        }
+        return true;
     }
 
     private void put(String key, String text) {
