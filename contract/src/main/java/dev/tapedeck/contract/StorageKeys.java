@@ -45,7 +45,33 @@ public final class StorageKeys {
 
     /** The file name of a segment, as media playlists reference it. */
     public static String segmentName(long seg) {
-        return "%06d.ts".formatted(seg);
+        return segmentName(seg, "ts");
+    }
+
+    /** {@code vod/{recordingId}/{rendition}/{seg:06d}.{extension}}: {@code ts}, or {@code m4s} for fragmented MP4. */
+    public static String segment(String recordingId, String rendition, long seg, String extension) {
+        return vodDir(recordingId) + rendition(rendition) + "/" + segmentName(seg, extension);
+    }
+
+    /** {@code {seg:06d}.{extension}} */
+    public static String segmentName(long seg, String extension) {
+        return "%06d.%s".formatted(seg, extension);
+    }
+
+    /**
+     * The file name of a rendition's fragmented-MP4 initialization section: {@code init.mp4} for the one its first segment
+     * needs, {@code init-{seg:06d}.mp4} for one that a later segment {@code seg} brings (its streams changed).
+     */
+    public static String initName(long seg, boolean first) {
+        return first ? "init.mp4" : "init-%06d.mp4".formatted(seg);
+    }
+
+    /** {@code vod/{recordingId}/{rendition}/{name}} for a name from {@link #initName}. */
+    public static String init(String recordingId, String rendition, String name) {
+        if (!name.matches("init(-[0-9]{6})?\\.mp4")) {
+            throw new IllegalArgumentException("not an initialization section's name: " + name);
+        }
+        return vodDir(recordingId) + rendition(rendition) + "/" + name;
     }
 
     /** {@code vod/{recordingId}/poster.jpg}: the recording's first thumbnail picture, larger. */

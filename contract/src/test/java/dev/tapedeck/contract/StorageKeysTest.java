@@ -18,6 +18,9 @@ class StorageKeysTest {
         assertThat(StorageKeys.master(REC)).isEqualTo("vod/" + REC + "/master.m3u8");
         assertThat(StorageKeys.mediaPlaylist(REC, "720p")).isEqualTo("vod/" + REC + "/720p/index.m3u8");
         assertThat(StorageKeys.segment(REC, "720p", 12)).isEqualTo("vod/" + REC + "/720p/000012.ts");
+        assertThat(StorageKeys.segment(REC, "720p", 12, "m4s")).isEqualTo("vod/" + REC + "/720p/000012.m4s");
+        assertThat(StorageKeys.init(REC, "720p", StorageKeys.initName(0, true))).isEqualTo("vod/" + REC + "/720p/init.mp4");
+        assertThat(StorageKeys.init(REC, "720p", StorageKeys.initName(40, false))).isEqualTo("vod/" + REC + "/720p/init-000040.mp4");
         assertThat(StorageKeys.manifest(REC)).isEqualTo("vod/" + REC + "/manifest.json");
     }
 
@@ -25,6 +28,7 @@ class StorageKeysTest {
     void hostileIdsNeverReachAKey() {
         assertThatThrownBy(() -> StorageKeys.master("../../etc")).isInstanceOf(StreamKey.InvalidNameException.class);
         assertThatThrownBy(() -> StorageKeys.segment(REC, "../x", 1)).isInstanceOf(StreamKey.InvalidNameException.class);
+        assertThatThrownBy(() -> StorageKeys.init(REC, "720p", "../master.m3u8")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.tapedeck.packager.media.HlsSegmenter;
 import dev.tapedeck.packager.media.Segment;
+import dev.tapedeck.packager.media.SegmentFormat;
 import dev.tapedeck.packager.media.SegmentedSlice;
 import dev.tapedeck.packager.media.UnsupportedCodecException;
 import dev.tapedeck.testkit.MediaTools;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +35,49 @@ class HlsSegmenterIT {
             assertThat(MediaTools.decodeErrors(s.file().toString())).isEmpty();
             assertThat(MediaTools.probe(s.file().toString(), "-show_entries", "format=format_name")).containsExactly("mpegts");
         }
+    }
+
+    @Test
+    void inFmp4EverySegmentSharesOneInitSectionAndKeepsItsStreamTime(@TempDir Path dir) throws Exception {
+        Path flv = dir.resolve("slice.flv");
+        MediaTools.makeFlv(flv, 640, 360, 30, 14);
+        // The slice starts 60 s into the stream, as a later slice does.
+        java.util.List<dev.tapedeck.testkit.FlvTags.Tag> tags = dev.tapedeck.testkit.FlvTags.read(flv);
+        dev.tapedeck.testkit.FlvTags.write(flv, dev.tapedeck.testkit.FlvTags.media(tags, t -> t + 60_000));
+        double seconds = MediaTools.duration(flv.toString());
+        SegmentedSlice out = new HlsSegmenter(6000, SegmentFormat.FMP4).segment(flv, dir.resolve("seg"), 60_000 + Math.round(seconds * 1000));
+
+        assertThat(out.segments()).hasSize(3);
+        byte[] init = Files.readAllBytes(out.segments().get(0).init());
+        assertThat(new String(init, 4, 4, StandardCharsets.US_ASCII)).isEqualTo("ftyp");
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        all.write(init);
+        for (Segment s : out.segments()) {
+            assertThat(s.file().getFileName().toString()).endsWith(".m4s");
+            assertThat(Files.readAllBytes(s.init())).as("the same init section for every segment").isEqualTo(init);
+            byte[] media = Files.readAllBytes(s.file());
+            assertThat(new String(media, 4, 4, StandardCharsets.US_ASCII)).isIn("moof", "styp");
+            assertThat(new String(media, StandardCharsets.ISO_8859_1)).doesNotContain("moov");
+            // Each segment plays after the init section alone, at its own stream time.
+            Path alone = dir.resolve("alone-" + s.file().getFileName() + ".mp4");
+            Files.write(alone, concat(init, media));
+            assertThat(MediaTools.decodeErrors(alone.toString())).isEmpty();
+            double start = Double.parseDouble(MediaTools.probe(alone.toString(), "-select_streams", "v:0", "-show_entries",
+                    "packet=dts_time", "-read_intervals", "%+#1").get(0));
+            assertThat(start).isCloseTo(s.firstDtsMillis() / 1000.0, within(0.1));
+            all.write(media);
+        }
+        Path whole = dir.resolve("whole.mp4");
+        Files.write(whole, all.toByteArray());
+        assertThat(MediaTools.decodeErrors(whole.toString())).isEmpty();
+        assertThat(MediaTools.probe(whole.toString(), "-count_packets", "-select_streams", "v:0", "-show_entries",
+                "stream=nb_read_packets")).containsExactly(String.valueOf(14 * 30));
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     static Path flv(Path dir, String audioCodec) {

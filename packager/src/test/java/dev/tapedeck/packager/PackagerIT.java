@@ -35,38 +35,7 @@ import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @QuarkusTestResource(TapedeckTestResource.class)
-class PackagerIT {
-    static final StreamKey KEY = new StreamKey("__defaultVhost__", "live", "pkg");
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String kafka;
-
-    @Inject
-    ObjectStore store;
-
-    void send(String key, TapedeckEvent event) throws Exception {
-        send(Topics.SLICES, key, event);
-    }
-
-    void send(String topic, String key, TapedeckEvent event) throws Exception {
-        TopicWriter.send(kafka, topic, key, CloudEvent.of("test", event, Clock.systemUTC()));
-    }
-
-    SliceStored slice(String id, long seq, String objectKey, long first, long duration) {
-        return slice(id, "source", seq, objectKey, first, duration);
-    }
-
-    SliceStored slice(String id, String rendition, long seq, String objectKey, long first, long duration) {
-        return new SliceStored(id, id, KEY.toString(), rendition, seq, objectKey, first, first + duration - 33, duration, 0, "", 4,
-                false, 0, Instant.now());
-    }
-
-    static StreamPublished published(String recordingId, boolean derived, String rendition) {
-        StreamKey own = derived ? new StreamKey(KEY.vhost(), KEY.app() + "-abr", KEY.stream() + "_" + rendition) : KEY;
-        return new StreamPublished(own.toString(), own.vhost(), own.app(), own.stream(), derived ? Ids.uuid7() : recordingId,
-                recordingId, derived, KEY.toString(), rendition, "nginx-rtmp", null, "1", "127.0.0.1", null, Instant.now());
-    }
-
+class PackagerIT extends PackagerTestSupport {
     /**
      * Slice 0 of the source (640x360) and slices 0 … {@code rungSlices - 1} of the rung 180p (320x180), {@code seconds}
      * long each, in the bucket under {@code id}; returns the slice length in ms.
@@ -149,14 +118,6 @@ class PackagerIT {
         Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
         assertThat(m.renditions.get("180p").startsAfterSourceMillis).as("the rung starts 2 s after its source").isBetween(1_950L, 2_050L);
         assertThat(m.renditions.get("source").startsAfterSourceMillis).isNull();
-    }
-
-    /** The media tags of {@code tags} from {@code fromMillis} up to {@code toMillis}, after the sequence headers (at {@code fromMillis}). */
-    static List<FlvTags.Tag> cut(List<FlvTags.Tag> tags, long fromMillis, long toMillis) {
-        List<FlvTags.Tag> out = new java.util.ArrayList<>(FlvTags.media(tags, t -> fromMillis).stream().filter(t -> t.data()[1] == 0).toList());
-        out.addAll(FlvTags.media(tags, t -> t).stream()
-                .filter(t -> t.data()[1] != 0 && t.timestamp() >= fromMillis && t.timestamp() < toMillis).toList());
-        return out;
     }
 
     @Test

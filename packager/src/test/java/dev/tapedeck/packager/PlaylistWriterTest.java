@@ -117,6 +117,40 @@ class PlaylistWriterTest {
     }
 
     @Test
+    void fmp4SegmentsNameTheirInitSectionWhereItChangesAndALateRungsGapsTheSources() throws Exception {
+        Manifest.RenditionState source = rendition(6000, 6000, 6000, 6000);
+        source.segments.forEach(seg -> seg.map = "init.mp4");
+        Manifest.RenditionState r = rendition(6000, 6000, 6000);
+        r.segments.forEach(seg -> seg.map = "init.mp4");
+        r.segments.get(2).map = "init-000002.mp4"; // its streams changed
+        r.leadingGaps.add(source.segments.get(0));
+        r.closed = true;
+        String text = PlaylistWriter.media(r);
+        assertThat(text).isEqualTo("""
+                #EXTM3U
+                #EXT-X-VERSION:7
+                #EXT-X-PLAYLIST-TYPE:VOD
+                #EXT-X-TARGETDURATION:6
+                #EXT-X-MEDIA-SEQUENCE:0
+                #EXT-X-GAP
+                #EXT-X-MAP:URI="../source/init.mp4"
+                #EXTINF:6.0,
+                ../source/000000.m4s
+                #EXT-X-MAP:URI="init.mp4"
+                #EXTINF:6.0,
+                000000.m4s
+                #EXTINF:6.0,
+                000001.m4s
+                #EXT-X-MAP:URI="init-000002.mp4"
+                #EXTINF:6.0,
+                000002.m4s
+                #EXT-X-ENDLIST
+                """);
+        MediaPlaylist parsed = new MediaPlaylistParser().readPlaylist(text);
+        assertThat(new MediaPlaylistParser().writePlaylistAsString(parsed)).isEqualTo(text);
+    }
+
+    @Test
     void theTargetDurationIsTheRenditionsOwnNotTheLongestSegments() throws Exception {
         Manifest.RenditionState r = rendition(6000, 4000, 2000);
         r.targetDuration = 8;

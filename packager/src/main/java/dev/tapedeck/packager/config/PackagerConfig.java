@@ -13,6 +13,13 @@ public interface PackagerConfig {
     @WithDefault("6s")
     Duration segmentDuration();
 
+    /**
+     * Segment format of the replays this deployment packages: {@code ts} (MPEG-TS) or {@code fmp4} (fragmented MP4, CMAF:
+     * {@code init.mp4} and {@code .m4s} segments, {@code EXT-X-MAP}). A recording keeps the format it was started with.
+     */
+    @WithDefault("ts")
+    dev.tapedeck.packager.media.SegmentFormat segmentFormat();
+
     /** Scratch directory for downloaded slices and fresh segments. */
     @WithDefault("${java.io.tmpdir}/tapedeck-packager/work")
     Path workDir();

@@ -23,6 +23,8 @@ public class Manifest {
     public Instant sourceClosedAt;
     /** READY or DEGRADED once the replay was declared complete; it never goes back to LIVE (but see {@link RenditionState#closedLastSeq}). */
     public String finalStatus;
+    /** How its segments are written (the deployment's setting when the recording began); null in older manifests: TS. */
+    public dev.tapedeck.packager.media.SegmentFormat segmentFormat;
     public Map<String, RenditionState> renditions = new LinkedHashMap<>();
     /** The status last written to the catalog, and why when it is not plainly LIVE or READY. */
     public String status;
@@ -92,6 +94,8 @@ public class Manifest {
          * source's segment starts is covered by the last leading gap, so its next segment starts with the source's.
          */
         public int skippedSegments;
+        /** Fragmented MP4: its initialization sections by name ({@code init.mp4}), with their SHA-256. */
+        public Map<String, String> initSha256 = new LinkedHashMap<>();
         /** Every packaged slice, as the recorder announced it: the integrity record of what the replay is made of. */
         public List<SliceRecord> sliceRecords = new ArrayList<>();
         /** Every close of the rendition (a republished source closes once per part), in the order they came. */
@@ -143,6 +147,8 @@ public class Manifest {
         public int videoFrames;
         /** A gap precedes this segment (a slice was lost or could not be packaged). */
         public boolean discontinuity;
+        /** Fragmented MP4: the initialization section it needs ({@code init.mp4}, beside it); null for MPEG-TS. */
+        public String map;
     }
 
     /** A packaged slice: where it came from and what the recorder says of it. */

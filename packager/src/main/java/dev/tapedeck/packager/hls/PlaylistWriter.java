@@ -1,6 +1,7 @@
 package dev.tapedeck.packager.hls;
 
 import dev.tapedeck.contract.StorageKeys;
+import dev.tapedeck.packager.media.SegmentFormat;
 import io.lindstrom.m3u8.model.MasterPlaylist;
 import io.lindstrom.m3u8.model.MediaPlaylist;
 import io.lindstrom.m3u8.model.MediaSegment;
@@ -28,30 +29,46 @@ public final class PlaylistWriter {
      * was kept: the longest segment, rounded up).
      */
     public static String media(Manifest.RenditionState r) {
+        boolean fmp4 = r.segments.stream().anyMatch(s -> s.map != null);
         MediaPlaylist.Builder b = MediaPlaylist.builder()
-                .version(3)
+                // Fragmented MP4 segments (EXT-X-MAP without I-frames only) need version 6; 7 as Apple lists for CMAF.
+                .version(fmp4 ? 7 : 3)
                 .targetDuration(targetDuration(r))
                 .mediaSequence(0)
                 .playlistType(r.closed ? PlaylistType.VOD : PlaylistType.EVENT)
                 .ongoing(!r.closed);
+        String map = null;
         for (Manifest.SegmentEntry s : r.leadingGaps) {
             // The source's segment at this place: a player that honours EXT-X-GAP plays another rendition here, one that
-            // does not plays the source's segment, which covers the same time.
-            b.addMediaSegments(segment(s, SOURCE_DIR + StorageKeys.segmentName(s.index)).gap(true).build());
+            // does not plays the source's segment, which covers the same time (with the source's initialization section).
+            MediaSegment.Builder segment = segment(s, SOURCE_DIR).gap(true);
+            map = map(segment, s, SOURCE_DIR, map);
+            b.addMediaSegments(segment.build());
         }
         for (Manifest.SegmentEntry s : r.listedSegments()) {
-            b.addMediaSegments(segment(s, StorageKeys.segmentName(s.index)).build());
+            MediaSegment.Builder segment = segment(s, "");
+            map = map(segment, s, "", map);
+            b.addMediaSegments(segment.build());
         }
         return MEDIA.writePlaylistAsString(b.build());
+    }
+
+    /** An EXT-X-MAP before a fragmented-MP4 segment whose initialization section is not the one before it. */
+    private static String map(MediaSegment.Builder segment, Manifest.SegmentEntry s, String dir, String current) {
+        if (s.map == null || (dir + s.map).equals(current)) {
+            return current;
+        }
+        segment.segmentMap(io.lindstrom.m3u8.model.SegmentMap.of(dir + s.map));
+        return dir + s.map;
     }
 
     /** Where a rung's playlist finds the source's segments. */
     static final String SOURCE_DIR = "../source/";
 
-    private static MediaSegment.Builder segment(Manifest.SegmentEntry s, String uri) {
+    private static MediaSegment.Builder segment(Manifest.SegmentEntry s, String dir) {
         MediaSegment.Builder segment = MediaSegment.builder()
                 .duration(s.durationMillis / 1000.0)
-                .uri(uri)
+                .uri(dir + StorageKeys.segmentName(s.index, (s.map != null ? SegmentFormat.FMP4 : SegmentFormat.TS).extension()))
                 .discontinuity(s.discontinuity);
         if (s.programDateTime != null) {
             // Every segment says when its first frame was live, so a player can seek by wall clock and a gap or a

@@ -63,6 +63,8 @@ public final class Codecs {
 
     /** MPEG-1/2 Layer III audio, as HLS names it (audio object type 34). */
     public static final String MP3 = "mp4a.40.34";
+    /** MP3 in an MP4 sample entry (object type indication 0x6B), as fMP4 segments carry it. */
+    public static final String MP3_IN_MP4 = "mp4a.6B";
 
     /** Opus, as registered for MP4 ({@code Opus}). */
     public static final String OPUS = "Opus";

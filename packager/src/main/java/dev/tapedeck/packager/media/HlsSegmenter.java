@@ -27,9 +27,10 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.FFmpegLogCallback;
 
 /**
- * Remuxes one FLV slice into MPEG-TS segments cut by {@link CutGrid} (the first keyframe at or after each
- * multiple of the target duration, in stream time), so every rendition's segments begin at the same
- * keyframes. Keeps the stream's timestamps so segments of consecutive slices continue each other.
+ * Remuxes one FLV slice into MPEG-TS or fragmented MP4 segments cut by {@link CutGrid} (the first keyframe at or after
+ * each multiple of the target duration, in stream time), so every rendition's segments begin at the same
+ * keyframes. Keeps the stream's timestamps so segments of consecutive slices continue each other (in fMP4, as each
+ * fragment's base media decode time).
  */
 public final class HlsSegmenter {
     static {
@@ -38,9 +39,15 @@ public final class HlsSegmenter {
     }
 
     private final long targetMillis;
+    private final SegmentFormat format;
 
     public HlsSegmenter(long targetMillis) {
+        this(targetMillis, SegmentFormat.TS);
+    }
+
+    public HlsSegmenter(long targetMillis, SegmentFormat format) {
         this.targetMillis = targetMillis;
+        this.format = format;
     }
 
     /**
@@ -56,6 +63,10 @@ public final class HlsSegmenter {
             grabber.start();
             AVFormatContext in = grabber.getFormatContext();
             MediaInfo info = info(in);
+            if (format == SegmentFormat.FMP4 && Codecs.MP3.equals(info.audioCodecs())) {
+                // MP3 in an MP4 sample entry is object type 0x6B (RFC 6381), not the MPEG-TS convention.
+                info = new MediaInfo(info.width(), info.height(), info.videoCodecs(), Codecs.MP3_IN_MP4);
+            }
             boolean hasVideo = grabber.getVideoStream() >= 0;
             FFmpegFrameRecorder out = null;
             Path file = null;
@@ -79,7 +90,7 @@ public final class HlsSegmenter {
                         if (out != null) {
                             segments.add(finish(out, file, segStart, dts - segStart, frames));
                         }
-                        file = outDir.resolve(segments.size() + ".ts");
+                        file = outDir.resolve(segments.size() + "." + format.extension());
                         out = open(file, grabber);
                         segStart = dts;
                         frames = 0;
@@ -102,19 +113,29 @@ public final class HlsSegmenter {
         }
     }
 
-    private static FFmpegFrameRecorder open(Path file, FFmpegFrameGrabber grabber) throws IOException {
+    private FFmpegFrameRecorder open(Path file, FFmpegFrameGrabber grabber) throws IOException {
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), grabber.getImageWidth(), grabber.getImageHeight(),
                 grabber.getAudioChannels());
         // Timestamps pass through unchanged, so segments of consecutive slices continue each other.
-        r.setFormat("mpegts");
+        if (format == SegmentFormat.FMP4) {
+            r.setFormat("mp4");
+            // A CMAF fragment per keyframe after an empty moov; frag_discont and no shift to zero keep the stream's
+            // timestamps as each fragment's base media decode time; bitexact keeps the moov the same in every file.
+            r.setOption("movflags", "+cmaf+frag_keyframe+empty_moov+default_base_moof+frag_discont+skip_trailer");
+            r.setOption("avoid_negative_ts", "disabled");
+            r.setOption("fflags", "+bitexact");
+        } else {
+            r.setFormat("mpegts");
+        }
         r.start(grabber.getFormatContext());
         return r;
     }
 
-    private static Segment finish(FFmpegFrameRecorder r, Path file, long start, long duration, int frames) throws IOException {
+    private Segment finish(FFmpegFrameRecorder r, Path file, long start, long duration, int frames) throws IOException {
         r.stop();
         r.release();
-        return new Segment(file, start, duration, Files.size(file), frames);
+        Path init = format == SegmentFormat.FMP4 ? Fmp4.splitInit(file) : null;
+        return new Segment(file, start, duration, Files.size(file), frames, init);
     }
 
     /**

@@ -3,13 +3,15 @@ package dev.tapedeck.packager.media;
 import java.nio.file.Path;
 
 /**
- * One MPEG-TS segment written from a slice.
+ * One segment written from a slice.
  *
  * @param file           the local file
  * @param firstDtsMillis DTS of its first packet (stream time)
  * @param durationMillis up to the next segment's first DTS, or to the slice's end
  * @param bytes          file size
  * @param videoFrames    video frames in it
+ * @param init           fMP4: the local file of its initialization section ({@code ftyp} and {@code moov}), which
+ *                       {@code file} (its {@code moof} and {@code mdat} boxes) needs to be played; null for MPEG-TS
  */
-public record Segment(Path file, long firstDtsMillis, long durationMillis, long bytes, int videoFrames) {
+public record Segment(Path file, long firstDtsMillis, long durationMillis, long bytes, int videoFrames, Path init) {
 }

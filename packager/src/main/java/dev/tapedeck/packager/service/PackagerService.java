@@ -11,6 +11,7 @@ import dev.tapedeck.packager.hls.Manifest;
 import dev.tapedeck.packager.hls.PlaylistWriter;
 import dev.tapedeck.packager.media.HlsSegmenter;
 import dev.tapedeck.packager.media.Segment;
+import dev.tapedeck.packager.media.SegmentFormat;
 import dev.tapedeck.packager.media.SegmentedSlice;
 import dev.tapedeck.packager.media.Thumbnailer;
 import dev.tapedeck.packager.hls.ThumbnailTrack;
@@ -337,11 +338,12 @@ public class PackagerService {
                     || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
         }
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
+        SegmentFormat format = m.segmentFormat != null ? m.segmentFormat : SegmentFormat.TS;
         long t0 = System.nanoTime();
         try {
             SegmentedSlice out;
             try {
-                out = segment(slice, work);
+                out = segment(slice, work, format);
             } catch (Damaged e) {
                 // A slice that is gone or damaged is skipped; the next one starts after a discontinuity.
                 synchronized (m) {
@@ -366,13 +368,19 @@ public class PackagerService {
             Thumbnailer.Sheet sheet = SOURCE.equals(slice.rendition()) ? thumbnails(m, slice, work.resolve("slice.flv")) : null;
             long t1 = System.nanoTime();
             // Only this rendition's lane appends to its segments.
-            long next = r.segments.isEmpty() ? 0 : r.segments.get(r.segments.size() - 1).index + 1;
+            Manifest.SegmentEntry last = r.segments.isEmpty() ? null : r.segments.get(r.segments.size() - 1);
+            long next = last == null ? 0 : last.index + 1;
+            String map = last == null ? null : last.map;
             List<Manifest.SegmentEntry> added = new ArrayList<>();
             for (Segment s : out.segments()) {
                 long index = next++;
-                String key = StorageKeys.segment(slice.recordingId(), slice.rendition(), index);
-                store.putFile(key, s.file(), "video/mp2t");
+                if (s.init() != null) {
+                    map = initSection(m, slice, r, s.init(), map, index);
+                }
+                String key = StorageKeys.segment(slice.recordingId(), slice.rendition(), index, format.extension());
+                store.putFile(key, s.file(), format.contentType());
                 Manifest.SegmentEntry e = new Manifest.SegmentEntry();
+                e.map = s.init() != null ? map : null;
                 e.index = index;
                 e.slice = slice.seq();
                 e.firstDtsMillis = s.firstDtsMillis();
@@ -401,6 +409,37 @@ public class PackagerService {
         } finally {
             deleteTree(work);
         }
+    }
+
+    /**
+     * The initialization section a fragmented-MP4 segment needs: the one before it when its bytes are the same (the
+     * rendition's streams did not change), else uploaded under a new name ({@code init.mp4} for the rendition's first,
+     * {@code init-{index}.mp4} after). Its SHA-256 is kept with it in the manifest.
+     */
+    private String initSection(Manifest m, SliceStored slice, Manifest.RenditionState r, Path init, String current, long index) {
+        String sha;
+        try {
+            sha = Sha256.of(init);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + init, e);
+        }
+        String name;
+        synchronized (m) {
+            if (current != null && sha.equals(r.initSha256.get(current))) {
+                return current;
+            }
+            name = StorageKeys.initName(index, r.initSha256.isEmpty());
+            for (var e : r.initSha256.entrySet()) {
+                if (e.getValue().equals(sha)) {
+                    return e.getKey(); // the streams changed back: an earlier section serves again
+                }
+            }
+        }
+        store.putFile(StorageKeys.init(slice.recordingId(), slice.rendition(), name), init, "video/mp4");
+        synchronized (m) {
+            r.initSha256.put(name, sha);
+        }
+        return name;
     }
 
     private void commit(Manifest m, Manifest.RenditionState r, SliceStored slice, SegmentedSlice out, List<Manifest.SegmentEntry> added) {
@@ -521,7 +560,7 @@ public class PackagerService {
      * Downloads the slice, checks it against its SliceStored and cuts it into segments in {@code work}. A storage error
      * other than "not found" passes through (the step is retried); anything wrong with the slice itself is {@link Damaged}.
      */
-    private SegmentedSlice segment(SliceStored slice, Path work) {
+    private SegmentedSlice segment(SliceStored slice, Path work, SegmentFormat format) {
         Path flv = work.resolve("slice.flv");
         try {
             Files.createDirectories(work);
@@ -542,7 +581,7 @@ public class PackagerService {
                             + ", expected " + slice.sha256() + ")");
                 }
             }
-            SegmentedSlice out = new HlsSegmenter(config.segmentDuration().toMillis())
+            SegmentedSlice out = new HlsSegmenter(config.segmentDuration().toMillis(), format)
                     .segment(flv, work.resolve("segments"), slice.firstDtsMillis() + slice.durationMillis());
             if (out.segments().isEmpty()) {
                 throw new Damaged("undecodable", "it holds no audio or video packets");
@@ -888,16 +927,17 @@ public class PackagerService {
     }
 
     /** A new manifest; the first slice was stored when it ended, so the recording began one slice earlier. */
-    private static Manifest create(SliceStored slice) {
+    private Manifest create(SliceStored slice) {
         return newManifest(slice.recordingId(), slice.streamKey(), slice.storedAt().minusMillis(slice.durationMillis()));
     }
 
-    private static Manifest createEmpty(RecordingClosed closed) {
+    private Manifest createEmpty(RecordingClosed closed) {
         return newManifest(closed.recordingId(), closed.streamKey(), closed.closedAt());
     }
 
-    private static Manifest newManifest(String recordingId, String streamKey, java.time.Instant startedAt) {
+    private Manifest newManifest(String recordingId, String streamKey, java.time.Instant startedAt) {
         Manifest m = new Manifest();
+        m.segmentFormat = config.segmentFormat();
         m.recordingId = recordingId;
         m.streamKey = streamKey;
         StreamKey key = StreamKey.parse(streamKey);
