@@ -89,8 +89,9 @@ class PackagerIT extends PackagerTestSupport {
         Path source = Files.createTempFile("source", ".flv");
         Path whole = Files.createTempFile("rung", ".flv");
         Path late = Files.createTempFile("late-rung", ".flv");
-        MediaTools.makeFlv(source, 640, 360, 30, 4);
-        MediaTools.makeFlv(whole, 320, 180, 30, 4);
+        // 8 s: segments 0-6 s and 6-8 s; the rung's part of the first is left out (a gap), the second is its own.
+        MediaTools.makeFlv(source, 640, 360, 30, 8);
+        MediaTools.makeFlv(whole, 320, 180, 30, 8);
         // The rung's worker joined 2 s in: its first frame is the source's keyframe at 2 s (sequence headers first).
         List<FlvTags.Tag> tags = FlvTags.read(whole);
         List<FlvTags.Tag> joined = new java.util.ArrayList<>(FlvTags.media(tags, t -> 2_000).stream()
@@ -121,19 +122,24 @@ class PackagerIT extends PackagerTestSupport {
     }
 
     @Test
-    void aRungThatStartsLateIsPlacedOnTheSourcesTimelineSoThatSegmentNStartsAtTheSameTimeInEveryRendition() throws Exception {
+    void aRungThatStartsLateHasAHoleAndEndsEarlyIsPlacedOnTheSourcesTimelineSoThatSegmentNStartsAtTheSameTimeInEveryRendition()
+            throws Exception {
         String id = Ids.uuid7();
         Path dir = Files.createTempDirectory("late-rung");
-        MediaTools.makeFlv(dir.resolve("source.flv"), 640, 360, 30, 24);
-        MediaTools.makeFlv(dir.resolve("rung.flv"), 320, 180, 30, 24);
+        MediaTools.makeFlv(dir.resolve("source.flv"), 640, 360, 30, 36);
+        MediaTools.makeFlv(dir.resolve("rung.flv"), 320, 180, 30, 36);
         List<FlvTags.Tag> source = FlvTags.read(dir.resolve("source.flv"));
         List<FlvTags.Tag> rung = FlvTags.read(dir.resolve("rung.flv"));
-        // Two 12 s slices of each; the rung's worker joined 3 s in (its first frame is the source's keyframe at 3 s).
-        long[][] cuts = {{0, 12_000}, {12_000, 60_000}};
-        for (int seq = 0; seq < 2; seq++) {
+        // Three 12 s slices of the source. The rung's worker joined 3 s in (its first frame is the source's keyframe at
+        // 3 s), was started again at 15 s after a failure at 12 s, and ended at 24 s: two slices, 3-12 s and 15-24 s.
+        long[][] cuts = {{0, 12_000}, {12_000, 24_000}, {24_000, 60_000}};
+        long[][] rungCuts = {{3_000, 12_000}, {15_000, 24_000}};
+        for (int seq = 0; seq < 3; seq++) {
             FlvTags.write(dir.resolve("source" + seq + ".flv"), cut(source, cuts[seq][0], cuts[seq][1]));
-            FlvTags.write(dir.resolve("rung" + seq + ".flv"), cut(rung, Math.max(cuts[seq][0], 3_000), cuts[seq][1]));
             store.putFile(StorageKeys.slice(KEY, id, "source", seq), dir.resolve("source" + seq + ".flv"), "video/x-flv");
+        }
+        for (int seq = 0; seq < 2; seq++) {
+            FlvTags.write(dir.resolve("rung" + seq + ".flv"), cut(rung, rungCuts[seq][0], rungCuts[seq][1]));
             store.putFile(StorageKeys.slice(KEY, id, "180p", seq), dir.resolve("rung" + seq + ".flv"), "video/x-flv");
         }
         long ms = Math.round(MediaTools.duration(dir.resolve("source.flv").toString()) * 1000);
@@ -142,12 +148,14 @@ class PackagerIT extends PackagerTestSupport {
         send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
         // The rung's slices come first: its playlist has to wait for the source's segments at its start.
         send(Topics.sliceKey(id, "180p"), slice(id, "180p", 0, StorageKeys.slice(KEY, id, "180p", 0), 3_000, 9_000));
-        send(Topics.sliceKey(id, "180p"), slice(id, "180p", 1, StorageKeys.slice(KEY, id, "180p", 1), 12_000, ms - 12_000));
-        send(Topics.sliceKey(id, "source"), slice(id, 0, StorageKeys.slice(KEY, id, "source", 0), 0, 12_000));
-        send(Topics.sliceKey(id, "source"), slice(id, 1, StorageKeys.slice(KEY, id, "source", 1), 12_000, ms - 12_000));
-        send(Topics.sliceKey(id, "180p"), new RecordingClosed(id, KEY.toString(), "180p", 1, 2, ms - 3_000,
-                RecordingClosed.Reason.END_OF_INPUT, null, Instant.now()));
-        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 1, 2, ms,
+        send(Topics.sliceKey(id, "180p"), slice(id, "180p", 1, StorageKeys.slice(KEY, id, "180p", 1), 15_000, 9_000));
+        send(Topics.sliceKey(id, "180p"), new RecordingClosed(id, KEY.toString(), "180p", 1, 2, 21_000,
+                RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        for (int seq = 0; seq < 3; seq++) {
+            send(Topics.sliceKey(id, "source"), slice(id, seq, StorageKeys.slice(KEY, id, "source", seq), cuts[seq][0],
+                    Math.min(cuts[seq][1], ms) - cuts[seq][0]));
+        }
+        send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 2, 3, ms,
                 RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
         try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
             CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
@@ -160,11 +168,12 @@ class PackagerIT extends PackagerTestSupport {
                 StandardCharsets.UTF_8)).mediaSegments();
         var rungList = parser.readPlaylist(new String(store.getBytes(StorageKeys.mediaPlaylist(id, "180p")).orElseThrow(),
                 StandardCharsets.UTF_8)).mediaSegments();
-        assertThat(rungList).hasSameSizeAs(sourceList);
-        // 0-6 s: the source's segment as a gap (the rung's own 3-6 s is a part of a segment, left out); then its own.
-        assertThat(rungList.get(0).gap()).isTrue();
+        assertThat(sourceList).hasSize(6);
+        // 0-6 s and 12-18 s: the source's segments as gaps (the rung's own 3-6 s and 15-18 s are parts of segments, left
+        // out); 24-36 s: the source's segments after the rung's end.
+        assertThat(rungList).extracting(io.lindstrom.m3u8.model.MediaSegment::gap).containsExactly(true, false, true, false, true, true);
         assertThat(rungList.get(0).uri()).isEqualTo("../source/" + sourceList.get(0).uri());
-        assertThat(rungList.subList(1, rungList.size())).noneMatch(io.lindstrom.m3u8.model.MediaSegment::gap);
+        assertThat(rungList.get(5).uri()).isEqualTo("../source/" + sourceList.get(5).uri());
         double sourceAt = 0;
         double rungAt = 0;
         for (int n = 0; n < sourceList.size(); n++) {
@@ -179,8 +188,8 @@ class PackagerIT extends PackagerTestSupport {
             rungAt += rungList.get(n).duration();
         }
         Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
-        assertThat(m.renditions.get("180p").leadingGaps).hasSize(1);
-        assertThat(m.renditions.get("180p").skippedSegments).isEqualTo(1);
+        assertThat(m.renditions.get("180p").gapSegments).extracting(g -> g.index).containsExactly(0L, 2L, 4L, 5L);
+        assertThat(m.renditions.get("180p").skippedSegments).hasSize(2);
         assertThat(m.renditions.get("180p").startsAfterSourceMillis).isBetween(2_950L, 3_050L);
     }
 

@@ -81,19 +81,30 @@ class PlaylistWriterTest {
     }
 
     @Test
-    void aRungThatStartedLateBeginsWithTheSourcesSegmentsAsGapsAndLeavesOutItsPartOfASegment() throws Exception {
-        Manifest.RenditionState source = rendition(6000, 6000, 6000);
+    static Manifest.SegmentEntry gap(Manifest.SegmentEntry source, long follows) {
+        Manifest.SegmentEntry g = new Manifest.SegmentEntry();
+        g.index = source.index;
+        g.durationMillis = source.durationMillis;
+        g.map = source.map;
+        g.follows = follows;
+        return g;
+    }
+
+    @Test
+    void aRungThatStartedLateAndEndedEarlyHasTheSourcesSegmentsAsGapsWhereItHasNoneAndLeavesOutItsPartOfASegment() throws Exception {
+        Manifest.RenditionState source = rendition(6000, 6000, 6000, 6000);
         Manifest.RenditionState r = rendition(2000, 6000, 6000);
-        r.leadingGaps.add(source.segments.get(0));
-        r.skippedSegments = 1;
-        r.awaitingSource = true;
+        r.unplaced = 3;
         Manifest m = new Manifest();
         m.recordingId = "r1";
         m.renditions.put("source", source);
         m.renditions.put("180p", r);
         assertThat(PlaylistWriter.variants(m)).as("not listed while it waits for the source").extracting(PlaylistWriter.Variant::name)
                 .containsExactly("source");
-        r.awaitingSource = false;
+        r.unplaced = 0;
+        r.gapSegments.add(gap(source.segments.get(0), -1));
+        r.skippedSegments.add(0L);
+        r.gapSegments.add(gap(source.segments.get(3), 2));
         String text = PlaylistWriter.media(r);
         assertThat(text).isEqualTo("""
                 #EXTM3U
@@ -108,12 +119,38 @@ class PlaylistWriterTest {
                 000001.ts
                 #EXTINF:6.0,
                 000002.ts
+                #EXT-X-GAP
+                #EXTINF:6.0,
+                ../source/000003.ts
                 """);
         MediaPlaylist parsed = new MediaPlaylistParser().readPlaylist(text);
-        assertThat(parsed.mediaSegments()).extracting(MediaSegment::gap).containsExactly(true, false, false);
+        assertThat(parsed.mediaSegments()).extracting(MediaSegment::gap).containsExactly(true, false, false, true);
         assertThat(new MediaPlaylistParser().writePlaylistAsString(parsed)).isEqualTo(text);
         assertThat(PlaylistWriter.variants(m)).extracting(PlaylistWriter.Variant::name, PlaylistWriter.Variant::segments)
                 .contains(org.assertj.core.groups.Tuple.tuple("180p", 2));
+    }
+
+    @Test
+    void aHoleIsFilledWithTheSourcesSegmentsAndALeftOutSegmentsDiscontinuityGoesToTheNextOne() {
+        Manifest.RenditionState source = rendition(6000, 6000, 6000, 6000);
+        Manifest.RenditionState r = rendition(6000, 3000, 6000);
+        r.segments.get(1).discontinuity = true; // its worker was started again mid-segment
+        r.gapSegments.add(gap(source.segments.get(1), 0));
+        r.gapSegments.add(gap(source.segments.get(2), 0));
+        r.skippedSegments.add(1L);
+        assertThat(PlaylistWriter.media(r)).endsWith("""
+                #EXTINF:6.0,
+                000000.ts
+                #EXT-X-GAP
+                #EXTINF:6.0,
+                ../source/000001.ts
+                #EXT-X-GAP
+                #EXTINF:6.0,
+                ../source/000002.ts
+                #EXT-X-DISCONTINUITY
+                #EXTINF:6.0,
+                000002.ts
+                """);
     }
 
     @Test
@@ -123,7 +160,7 @@ class PlaylistWriterTest {
         Manifest.RenditionState r = rendition(6000, 6000, 6000);
         r.segments.forEach(seg -> seg.map = "init.mp4");
         r.segments.get(2).map = "init-000002.mp4"; // its streams changed
-        r.leadingGaps.add(source.segments.get(0));
+        r.gapSegments.add(gap(source.segments.get(0), -1));
         r.closed = true;
         String text = PlaylistWriter.media(r);
         assertThat(text).isEqualTo("""

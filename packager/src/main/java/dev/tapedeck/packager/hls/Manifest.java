@@ -78,22 +78,29 @@ public class Manifest {
          */
         public Long startsAfterSourceMillis;
         /**
-         * The source's segments that come before this rendition's first one, played as {@code EXT-X-GAP} segments so that
-         * segment N starts at the same media time in every rendition (a rung whose worker joined the source late). Decided
-         * once the source's segments reach the rendition's start, before its playlist is first written, and fixed from
-         * then on; empty for the source and for a rung that starts with it.
+         * The source's segments its playlist lists as {@code EXT-X-GAP} segments where it has none of its own, so that
+         * segment N starts at the same media time in every rendition: before its first segment (its worker joined late),
+         * in a hole (a lost slice, a worker started again) and after its last (it ended before the source). Each says
+         * which own segment it follows ({@link SegmentEntry#follows}: -1 before the first). Empty for the source.
          */
-        public List<SegmentEntry> leadingGaps = new ArrayList<>();
+        public List<SegmentEntry> gapSegments = new ArrayList<>();
         /**
-         * True from a rung's first packaged segments until its start is placed on the source's segments
-         * ({@link #leadingGaps}): meanwhile its playlist is not written and the master does not list it.
+         * Own segments left out of its playlist: a segment that began between two of the source's segment starts (its
+         * worker joined mid-segment), covered by the gap of the source's segment there.
          */
-        public boolean awaitingSource;
+        public List<Long> skippedSegments = new ArrayList<>();
         /**
-         * Its own first segments that are not in its playlist (0 or 1): a first segment that began between two of the
-         * source's segment starts is covered by the last leading gap, so its next segment starts with the source's.
+         * The last this many of {@link #segments} are not yet placed on the source's timeline: its playlist lists them
+         * once the source's segments reach their start (a rung lane may run ahead of the source's).
          */
-        public int skippedSegments;
+        public int unplaced;
+        /** Stream time where what is placed of it ends (own segments and gaps); null before anything is. */
+        public Long placedEndMillis;
+        /**
+         * It closed before the source did: its playlist stays {@code EVENT} until the source has closed and the source's
+         * segments after its end are added as gaps, then it is {@code VOD}.
+         */
+        public boolean awaitingSourceEnd;
         /** Fragmented MP4: its initialization sections by name ({@code init.mp4}), with their SHA-256. */
         public Map<String, String> initSha256 = new LinkedHashMap<>();
         /** Every packaged slice, as the recorder announced it: the integrity record of what the replay is made of. */
@@ -129,9 +136,10 @@ public class Manifest {
             return segments.stream().mapToLong(s -> s.durationMillis).sum();
         }
 
-        /** The segments its playlist lists as its own: all but the skipped ones. */
+        /** The own segments its playlist lists: those placed, but the skipped ones. */
         public List<SegmentEntry> listedSegments() {
-            return segments.subList(Math.min(skippedSegments, segments.size()), segments.size());
+            return segments.subList(0, Math.max(0, segments.size() - unplaced)).stream()
+                    .filter(s -> !skippedSegments.contains(s.index)).toList();
         }
     }
 
@@ -148,7 +156,11 @@ public class Manifest {
         /** A gap precedes this segment (a slice was lost or could not be packaged). */
         public boolean discontinuity;
         /** Fragmented MP4: the initialization section it needs ({@code init.mp4}, beside it); null for MPEG-TS. */
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
         public String map;
+        /** A gap segment (a copy of the source's): the own segment it follows, -1 before the first; null for an own segment. */
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        public Long follows;
     }
 
     /** A packaged slice: where it came from and what the recorder says of it. */

@@ -35,22 +35,40 @@ public final class PlaylistWriter {
                 .version(fmp4 ? 7 : 3)
                 .targetDuration(targetDuration(r))
                 .mediaSequence(0)
-                .playlistType(r.closed ? PlaylistType.VOD : PlaylistType.EVENT)
-                .ongoing(!r.closed);
+                .playlistType(r.closed && !r.awaitingSourceEnd ? PlaylistType.VOD : PlaylistType.EVENT)
+                .ongoing(!r.closed || r.awaitingSourceEnd);
         String map = null;
-        for (Manifest.SegmentEntry s : r.leadingGaps) {
-            // The source's segment at this place: a player that honours EXT-X-GAP plays another rendition here, one that
-            // does not plays the source's segment, which covers the same time (with the source's initialization section).
-            MediaSegment.Builder segment = segment(s, SOURCE_DIR).gap(true);
-            map = map(segment, s, SOURCE_DIR, map);
-            b.addMediaSegments(segment.build());
-        }
-        for (Manifest.SegmentEntry s : r.listedSegments()) {
-            MediaSegment.Builder segment = segment(s, "");
-            map = map(segment, s, "", map);
-            b.addMediaSegments(segment.build());
+        map = gaps(b, r, -1, map);
+        boolean discontinuity = false;
+        for (Manifest.SegmentEntry s : r.segments.subList(0, Math.max(0, r.segments.size() - r.unplaced))) {
+            if (r.skippedSegments.contains(s.index)) {
+                // A left-out segment's discontinuity (a worker started again) goes to the next one listed.
+                discontinuity |= s.discontinuity;
+            } else {
+                MediaSegment.Builder segment = segment(s, "").discontinuity(s.discontinuity || discontinuity);
+                discontinuity = false;
+                map = map(segment, s, "", map);
+                b.addMediaSegments(segment.build());
+            }
+            map = gaps(b, r, s.index, map);
         }
         return MEDIA.writePlaylistAsString(b.build());
+    }
+
+    /**
+     * The gap segments that follow own segment {@code follows}: each is the source's segment at its place, so a player
+     * that honours EXT-X-GAP plays another rendition there, and one that does not plays the source's segment, which
+     * covers the same time (with the source's initialization section).
+     */
+    private static String gaps(MediaPlaylist.Builder b, Manifest.RenditionState r, long follows, String map) {
+        for (Manifest.SegmentEntry s : r.gapSegments) {
+            if (s.follows != null && s.follows == follows) {
+                MediaSegment.Builder segment = segment(s, SOURCE_DIR).gap(true);
+                map = map(segment, s, SOURCE_DIR, map);
+                b.addMediaSegments(segment.build());
+            }
+        }
+        return map;
     }
 
     /** An EXT-X-MAP before a fragmented-MP4 segment whose initialization section is not the one before it. */
@@ -117,7 +135,7 @@ public final class PlaylistWriter {
      */
     public static List<Variant> variants(Manifest m) {
         return m.renditions.entrySet().stream()
-                .filter(e -> !e.getValue().segments.isEmpty() && e.getValue().dropped == null && !e.getValue().awaitingSource)
+                .filter(e -> !e.getValue().segments.isEmpty() && e.getValue().dropped == null && !e.getValue().listedSegments().isEmpty())
                 .map(e -> variant(e.getKey(), e.getValue()))
                 .sorted(Comparator.comparingLong(Variant::bandwidth).reversed())
                 .toList();

@@ -454,9 +454,9 @@ public class PackagerService {
                         + " than when the rendition began", e.index, e.durationMillis, r.targetDuration);
             }
         }
-        if (r.segments.isEmpty() && !SOURCE.equals(slice.rendition())) {
-            // Its playlist is first written once its start is placed on the source's segments.
-            r.awaitingSource = true;
+        if (!SOURCE.equals(slice.rendition())) {
+            // A rung's playlist lists them once they are placed on the source's timeline.
+            r.unplaced += added.size();
         }
         r.segments.addAll(added);
         r.width = out.info().width();
@@ -667,6 +667,8 @@ public class PackagerService {
         c.endings.addAll(closed.endings());
         r.closes.add(c);
         r.closed = true;
+        // A rung ends once the source has: its playlist then gets the source's segments after its end as gaps.
+        r.awaitingSourceEnd = !SOURCE.equals(closed.rendition());
         r.closedLastSeq = closed.lastSeq();
         if (m.endedAt == null || m.endedAt.isBefore(closed.closedAt())) {
             m.endedAt = closed.closedAt();
@@ -696,7 +698,7 @@ public class PackagerService {
             }
             return;
         }
-        if (m.renditions.values().stream().anyMatch(x -> x.awaitingSource && x.dropped == null)) {
+        if (m.renditions.values().stream().anyMatch(x -> (x.unplaced > 0 || x.awaitingSourceEnd) && x.dropped == null)) {
             placeWaiting(m, true);
             put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
         }
@@ -819,55 +821,101 @@ public class PackagerService {
         put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
     }
 
-    /** Places the rungs that wait for the source ({@code force}: with whatever the source has) and writes their playlists. */
+    /**
+     * Places what waits of the rungs on the source's timeline ({@code force}: on whatever the source has) and writes
+     * their playlists.
+     */
     private void placeWaiting(Manifest m, boolean force) {
         for (var e : m.renditions.entrySet()) {
-            if (e.getValue().awaitingSource && e.getValue().dropped == null && place(m, e.getKey(), e.getValue(), force)) {
+            Manifest.RenditionState r = e.getValue();
+            if ((r.unplaced > 0 || r.awaitingSourceEnd) && r.dropped == null && place(m, e.getKey(), r, force)) {
                 put(StorageKeys.mediaPlaylist(m.recordingId, e.getKey()), PlaylistWriter.media(e.getValue()));
             }
         }
     }
 
     /**
-     * Places a rung's first segment on the source's segments, so that segment N of its playlist starts at the same media
-     * time as the source's segment N: the source's segments before its start become its leading {@code EXT-X-GAP}
-     * segments; a first segment that begins between two of the source's starts (its worker joined mid-segment) is left
-     * out, covered by the last gap, so that its next segment starts with the source's (both cut at the first keyframe
-     * at or after the same grid line). Decided once, when the source's segments reach the rung's start (or the source
-     * has closed, or {@code force}), and before the rung's playlist is first written: an EVENT playlist only grows at
-     * its end. Returns whether the rendition's playlist can be written.
+     * Places a rung's new segments on the source's timeline, so that segment N of its playlist starts at the same media
+     * time as the source's segment N. A segment that continues what is placed is listed as it is. Where one does not
+     * (the rung's first, or the first after a hole: a lost slice, a worker started again), the source's segments in
+     * between become {@code EXT-X-GAP} segments, and a segment that begins between two of the source's starts (its
+     * worker joined mid-segment) is left out, covered by the gap of the source's segment there, so that its next one
+     * starts with the source's (both cut at the first keyframe at or after the same grid line). A rung that has closed
+     * gets the source's segments after its end as gaps once the source has closed, and only then ends ({@code VOD}).
+     * Each placement waits until the source's segments reach the rung's segment (or the source has closed, or
+     * {@code force}), and happens before the playlist lists the segment: an EVENT playlist only grows at its end.
+     * Returns whether the rendition's playlist can be written (the source's always can; a rung's once its start is placed).
      */
     private boolean place(Manifest m, String name, Manifest.RenditionState r, boolean force) {
-        if (!r.awaitingSource) {
-            return true;
+        if (SOURCE.equals(name) || r.unplaced == 0 && !(r.closed && r.awaitingSourceEnd)) {
+            return r.placedEndMillis != null || r.unplaced == 0;
         }
         Manifest.RenditionState source = m.renditions.get(SOURCE);
         List<Manifest.SegmentEntry> timeline = source == null || source.dropped != null ? List.of() : source.segments;
         boolean sourceDone = force || source == null || source.closed || source.dropped != null;
-        long start = r.segments.get(0).firstDtsMillis;
-        int at = -1;
-        for (int i = 0; i < timeline.size(); i++) {
-            if (timeline.get(i).firstDtsMillis <= start + LATE_RUNG_MILLIS) {
-                at = i;
-            }
-        }
+        boolean first = r.placedEndMillis == null;
         int gaps = 0;
         int skipped = 0;
-        if (at < 0 && timeline.isEmpty() && !sourceDone) {
-            return false; // the source has no segment yet
-        }
-        if (at >= 0) {
-            Manifest.SegmentEntry s = timeline.get(at);
-            boolean onIt = Math.abs(start - s.firstDtsMillis) <= LATE_RUNG_MILLIS;
-            boolean within = start < s.firstDtsMillis + s.durationMillis;
-            if (!onIt && !within && !sourceDone) {
-                return false; // the source's segments do not reach its start yet
+        while (r.unplaced > 0) {
+            int k = r.segments.size() - r.unplaced;
+            Manifest.SegmentEntry own = r.segments.get(k);
+            long t = own.firstDtsMillis;
+            if (r.placedEndMillis != null && Math.abs(t - r.placedEndMillis) <= LATE_RUNG_MILLIS) {
+                r.placedEndMillis = t + own.durationMillis; // it continues what is placed
+                r.unplaced--;
+                continue;
             }
-            gaps = onIt ? at : at + 1;
-            skipped = !onIt && within ? 1 : 0;
+            int at = -1;
+            for (int i = 0; i < timeline.size(); i++) {
+                if (timeline.get(i).firstDtsMillis <= t + LATE_RUNG_MILLIS) {
+                    at = i;
+                }
+            }
+            if (at < 0 && timeline.isEmpty() && !sourceDone) {
+                break; // the source has no segment yet
+            }
+            boolean onIt = at < 0 || Math.abs(t - timeline.get(at).firstDtsMillis) <= LATE_RUNG_MILLIS;
+            boolean within = at >= 0 && t < timeline.get(at).firstDtsMillis + timeline.get(at).durationMillis;
+            if (at >= 0 && !onIt && !within && !sourceDone) {
+                break; // the source's segments do not reach it yet
+            }
+            long follows = k == 0 ? -1 : r.segments.get(k - 1).index;
+            gaps += addGaps(r, timeline.subList(0, onIt ? Math.max(at, 0) : at + 1), follows);
+            if (!onIt && within) {
+                r.skippedSegments.add(own.index);
+                skipped++;
+                r.placedEndMillis = timeline.get(at).firstDtsMillis + timeline.get(at).durationMillis;
+            } else {
+                r.placedEndMillis = t + own.durationMillis;
+            }
+            r.unplaced--;
         }
-        r.leadingGaps = new ArrayList<>();
-        for (Manifest.SegmentEntry s : timeline.subList(0, gaps)) {
+        if (r.unplaced == 0 && r.closed && r.awaitingSourceEnd && sourceDone) {
+            gaps += addGaps(r, timeline, r.segments.isEmpty() ? -1 : r.segments.get(r.segments.size() - 1).index);
+            r.awaitingSourceEnd = false;
+        }
+        if (first && r.placedEndMillis != null && !r.gapSegments.isEmpty()) {
+            // Its playlist was not written yet: the target can still cover the source's segments.
+            r.targetDuration = Math.max(PlaylistWriter.targetDuration(r), source == null ? 0 : source.targetDuration);
+        }
+        if (gaps > 0 || skipped > 0) {
+            LOG.infof("rendition %s placed on the source's timeline: %d of the source's segments as gaps, %d part%s of a segment left out",
+                    name, gaps, skipped, skipped == 1 ? "" : "s");
+        }
+        return r.placedEndMillis != null || r.segments.isEmpty();
+    }
+
+    /**
+     * Adds the segments of {@code sources} that begin at or after the end of what is placed of {@code r} as its gaps
+     * after own segment {@code follows}; returns how many.
+     */
+    private static int addGaps(Manifest.RenditionState r, List<Manifest.SegmentEntry> sources, long follows) {
+        long from = r.placedEndMillis == null ? Long.MIN_VALUE : r.placedEndMillis - LATE_RUNG_MILLIS;
+        int n = 0;
+        for (Manifest.SegmentEntry s : sources) {
+            if (s.firstDtsMillis < from) {
+                continue;
+            }
             Manifest.SegmentEntry g = new Manifest.SegmentEntry();
             g.index = s.index;
             g.slice = s.slice;
@@ -875,22 +923,13 @@ public class PackagerService {
             g.programDateTime = s.programDateTime;
             g.durationMillis = s.durationMillis;
             g.discontinuity = s.discontinuity;
-            r.leadingGaps.add(g);
+            g.map = s.map;
+            g.follows = follows;
+            r.gapSegments.add(g);
+            r.placedEndMillis = s.firstDtsMillis + s.durationMillis;
+            n++;
         }
-        r.skippedSegments = skipped;
-        r.awaitingSource = false;
-        if (gaps > 0) {
-            long longest = r.leadingGaps.stream().mapToLong(g -> g.durationMillis).max().orElse(0);
-            r.targetDuration = Math.max(PlaylistWriter.targetDuration(r), Math.max(source.targetDuration, (int) Math.round(longest / 1000.0)));
-            LOG.infof("rendition %s starts %d ms into the source: its playlist begins with the source's first %d segments as gaps%s", name,
-                    start - timeline.get(0).firstDtsMillis, gaps, skipped > 0 ? ", its own first segment (a part of one) left out" : "");
-            if (skipped > 0 && r.segments.size() > 1 && gaps < timeline.size()
-                    && Math.abs(r.segments.get(1).firstDtsMillis - timeline.get(gaps).firstDtsMillis) > LATE_RUNG_MILLIS) {
-                LOG.warnf("rendition %s: its segment %d starts at %d ms, the source's at %d ms: their keyframes differ", name, gaps,
-                        r.segments.get(1).firstDtsMillis, timeline.get(gaps).firstDtsMillis);
-            }
-        }
-        return true;
+        return n;
     }
 
     private void put(String key, String text) {
