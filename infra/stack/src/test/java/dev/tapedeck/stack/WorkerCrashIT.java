@@ -78,11 +78,29 @@ class WorkerCrashIT extends StackTest {
             String rung = stack.apiUrl() + "/vod/" + id + "/360p/index.m3u8";
             String playlist = get(rung);
             assertThat(playlist.split("#EXT-X-DISCONTINUITY\n", -1)).as("one marked gap: %s", playlist).hasSize(2);
+            // The hole is the source's segments as gaps: segment N starts at the same time in both playlists.
+            assertThat(playlist).contains("#EXT-X-GAP\n");
+            List<Double> rungTimes = extinf(playlist);
+            List<Double> sourceTimes = extinf(get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8"));
+            assertThat(rungTimes).as(playlist).hasSameSizeAs(sourceTimes);
+            double rungAt = 0;
+            double sourceAt = 0;
+            for (int n = 0; n < sourceTimes.size(); n++) {
+                assertThat(rungAt).as("cumulative time at segment %d", n).isCloseTo(sourceAt, org.assertj.core.data.Offset.offset(0.034));
+                rungAt += rungTimes.get(n);
+                sourceAt += sourceTimes.get(n);
+            }
             assertThat(MediaTools.decodeErrors(rung)).isEmpty();
             double seconds = MediaTools.duration(rung);
             assertThat(seconds).as("the rung goes on to the end").isGreaterThan(30);
             System.out.printf(Locale.ROOT, "[kill -9 of the worker] a new worker process %d ms after the kill; 360p %.1f s of 40 s, one marked gap%n",
                     restartMillis, seconds);
         }
+    }
+
+    /** The EXTINF durations of a media playlist, in order. */
+    static List<Double> extinf(String playlist) {
+        return playlist.lines().filter(l -> l.startsWith("#EXTINF:"))
+                .map(l -> Double.parseDouble(l.substring("#EXTINF:".length(), l.indexOf(',')))).toList();
     }
 }

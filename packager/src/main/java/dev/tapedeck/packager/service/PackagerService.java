@@ -860,10 +860,10 @@ public class PackagerService {
             int k = r.segments.size() - r.unplaced;
             Manifest.SegmentEntry own = r.segments.get(k);
             long t = own.firstDtsMillis;
-            if (r.placedEndMillis != null && Math.abs(t - r.placedEndMillis) <= LATE_RUNG_MILLIS) {
-                r.placedEndMillis = t + own.durationMillis; // it continues what is placed
-                r.unplaced--;
-                continue;
+            long end = t + own.durationMillis;
+            Manifest.SegmentEntry last = timeline.isEmpty() ? null : timeline.get(timeline.size() - 1);
+            if (!sourceDone && (last == null || last.firstDtsMillis + last.durationMillis < end - LATE_RUNG_MILLIS)) {
+                break; // the source's segments do not reach its end yet
             }
             int at = -1;
             for (int i = 0; i < timeline.size(); i++) {
@@ -871,22 +871,20 @@ public class PackagerService {
                     at = i;
                 }
             }
-            if (at < 0 && timeline.isEmpty() && !sourceDone) {
-                break; // the source has no segment yet
-            }
-            boolean onIt = at < 0 || Math.abs(t - timeline.get(at).firstDtsMillis) <= LATE_RUNG_MILLIS;
-            boolean within = at >= 0 && t < timeline.get(at).firstDtsMillis + timeline.get(at).durationMillis;
-            if (at >= 0 && !onIt && !within && !sourceDone) {
-                break; // the source's segments do not reach it yet
-            }
             long follows = k == 0 ? -1 : r.segments.get(k - 1).index;
-            gaps += addGaps(r, timeline.subList(0, onIt ? Math.max(at, 0) : at + 1), follows);
-            if (!onIt && within) {
+            Manifest.SegmentEntry s = at < 0 ? null : timeline.get(at);
+            long sEnd = s == null ? 0 : s.firstDtsMillis + s.durationMillis;
+            boolean onIt = s != null && Math.abs(t - s.firstDtsMillis) <= LATE_RUNG_MILLIS;
+            // Its worker joined mid-segment, or stopped mid-segment (more than a quarter short of the source's): the
+            // source's segment there is a gap instead.
+            boolean part = s != null && (!onIt && t < sEnd || onIt && end < sEnd - Math.max(LATE_RUNG_MILLIS, s.durationMillis / 4));
+            gaps += addGaps(r, timeline.subList(0, s == null ? 0 : part || !onIt ? at + 1 : at), follows);
+            if (part) {
                 r.skippedSegments.add(own.index);
                 skipped++;
-                r.placedEndMillis = timeline.get(at).firstDtsMillis + timeline.get(at).durationMillis;
+                r.placedEndMillis = sEnd;
             } else {
-                r.placedEndMillis = t + own.durationMillis;
+                r.placedEndMillis = end;
             }
             r.unplaced--;
         }
