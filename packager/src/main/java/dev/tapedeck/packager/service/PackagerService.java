@@ -892,8 +892,8 @@ public class PackagerService {
             gaps += addGaps(r, timeline, r.segments.isEmpty() ? -1 : r.segments.get(r.segments.size() - 1).index);
             r.awaitingSourceEnd = false;
         }
-        if (first && r.placedEndMillis != null && !r.gapSegments.isEmpty()) {
-            // Its playlist was not written yet: the target can still cover the source's segments.
+        if (first && r.placedEndMillis != null) {
+            // Its playlist was not written yet: the target can still cover the source's segments it may list as gaps.
             r.targetDuration = Math.max(PlaylistWriter.targetDuration(r), source == null ? 0 : source.targetDuration);
         }
         if (gaps > 0 || skipped > 0) {
