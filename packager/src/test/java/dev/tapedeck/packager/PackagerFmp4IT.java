@@ -11,7 +11,6 @@ import dev.tapedeck.storage.StoredObject;
 import dev.tapedeck.testkit.FlvTags;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TapedeckTestResource;
-import dev.tapedeck.testkit.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -19,7 +18,6 @@ import io.quarkus.test.junit.TestProfile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -63,11 +61,7 @@ class PackagerFmp4IT extends PackagerTestSupport {
             send(Topics.sliceKey(id, rendition), new RecordingClosed(id, KEY.toString(), rendition, 1, 2, ms,
                     RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
         }
-        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
-            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(60)).value().data();
-            assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
-        }
+        assertThat(awaitComplete(id).status()).isEqualTo(CatalogEntry.Status.READY);
         // The replay as a player gets it, from the bucket to a directory with the same layout.
         String prefix = StorageKeys.vodDir(id);
         List<StoredObject> objects = store.list(prefix);

@@ -110,12 +110,9 @@ class PackagerIT extends PackagerTestSupport {
                 RecordingClosed.Reason.END_OF_INPUT, null, Instant.now()));
         send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 0, 1, ms,
                 RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
-        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
-            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(60)).value().data();
-            assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
-            assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
-        }
+        CatalogEntry ready = awaitComplete(id);
+        assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
+        assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
         Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
         assertThat(m.renditions.get("180p").startsAfterSourceMillis).as("the rung starts 2 s after its source").isBetween(1_950L, 2_050L);
         assertThat(m.renditions.get("source").startsAfterSourceMillis).isNull();
@@ -157,12 +154,9 @@ class PackagerIT extends PackagerTestSupport {
         }
         send(Topics.sliceKey(id, "source"), new RecordingClosed(id, KEY.toString(), "source", 2, 3, ms,
                 RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
-        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
-            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
-                    && c.recordingId().equals(id) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(60)).value().data();
-            assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
-            assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
-        }
+        CatalogEntry ready = awaitComplete(id);
+        assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
+        assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
         var parser = new io.lindstrom.m3u8.parser.MediaPlaylistParser();
         var sourceList = parser.readPlaylist(new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(),
                 StandardCharsets.UTF_8)).mediaSegments();

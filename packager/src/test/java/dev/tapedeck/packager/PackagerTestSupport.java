@@ -3,15 +3,18 @@ package dev.tapedeck.packager;
 import dev.tapedeck.contract.Ids;
 import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.contract.Topics;
+import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.TapedeckEvent;
 import dev.tapedeck.storage.ObjectStore;
 import dev.tapedeck.testkit.FlvTags;
+import dev.tapedeck.testkit.TopicReader;
 import dev.tapedeck.testkit.TopicWriter;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -47,6 +50,14 @@ abstract class PackagerTestSupport {
         StreamKey own = derived ? new StreamKey(KEY.vhost(), KEY.app() + "-abr", KEY.stream() + "_" + rendition) : KEY;
         return new StreamPublished(own.toString(), own.vhost(), own.app(), own.stream(), derived ? Ids.uuid7() : recordingId,
                 recordingId, derived, KEY.toString(), rendition, "nginx-rtmp", null, "1", "127.0.0.1", null, Instant.now());
+    }
+
+    /** The recording's first catalog entry that is not LIVE (READY, DEGRADED or FAILED), waiting up to a minute. */
+    CatalogEntry awaitComplete(String id) throws Exception {
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            return (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(60)).value().data();
+        }
     }
 
     /** The media tags of {@code tags} from {@code fromMillis} up to {@code toMillis}, after the sequence headers (at {@code fromMillis}). */
