@@ -148,6 +148,11 @@ class PackagerIT extends PackagerTestSupport {
         send(Topics.sliceKey(id, "180p"), slice(id, "180p", 1, StorageKeys.slice(KEY, id, "180p", 1), 15_000, 9_000));
         send(Topics.sliceKey(id, "180p"), new RecordingClosed(id, KEY.toString(), "180p", 1, 2, 21_000,
                 RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            // A rung's slice is packaged (a LIVE entry) before the source has anything.
+            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id),
+                    Duration.ofSeconds(60));
+        }
         for (int seq = 0; seq < 3; seq++) {
             send(Topics.sliceKey(id, "source"), slice(id, seq, StorageKeys.slice(KEY, id, "source", seq), cuts[seq][0],
                     Math.min(cuts[seq][1], ms) - cuts[seq][0]));

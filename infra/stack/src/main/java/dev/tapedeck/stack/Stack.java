@@ -243,6 +243,8 @@ public final class Stack implements AutoCloseable {
                     // A source publish waits for the transcoder's worker too: a fresh JVM takes a few seconds.
                     "TAPEDECK_HOOK_ATTACH_ROLES", settings.transcode() ? "recorder,transcoder" : "recorder",
                     "TAPEDECK_HOOK_ATTACH_WAIT", ATTACH_WAIT));
+            // What the settings give every service wins here too.
+            env.putAll(settings.env());
             ServiceProcess hook = ServiceProcess.quarkus(name, settings.home(), "ingest-hook", env, logs);
             running.add(hook);
             hooks.add(hook);

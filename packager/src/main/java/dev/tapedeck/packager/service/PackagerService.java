@@ -107,6 +107,11 @@ public class PackagerService {
                 m.startedAt = p.publishedAt();
                 changed[0] = true;
             }
+            if (!m.renditions.containsKey(SOURCE) && m.finalStatus == null) {
+                // Every publish of the recording (the source's, a rung's) means its source: expected until it closes.
+                m.renditions.put(SOURCE, new Manifest.RenditionState());
+                changed[0] = true;
+            }
             if (p.derived() && !m.renditions.containsKey(p.rendition()) && m.finalStatus != null) {
                 LOG.warnf("rendition %s was published after the replay was complete (%s); it is left out", p.rendition(), m.finalStatus);
             } else if (p.derived() && !m.renditions.containsKey(p.rendition())) {
@@ -152,7 +157,7 @@ public class PackagerService {
                         slice.rendition(), m.finalStatus);
                 return;
             }
-            r = m.renditions.computeIfAbsent(slice.rendition(), k -> new Manifest.RenditionState());
+            r = renditionState(m, slice.rendition());
             long next = Math.max(r.nextSeq(), 0);
             boolean givenUp = r.gaps.stream().anyMatch(g -> g.slice == slice.seq() && "missing".equals(g.cause));
             if (!givenUp && (r.handled(slice.seq()) || r.waiting.stream().anyMatch(w -> w.seq() == slice.seq()))) {
@@ -221,6 +226,14 @@ public class PackagerService {
                 closeLocked(m, closed);
             }
         }
+    }
+
+    /** A rendition's state, created when new; a rung's means its source is expected too (a rung has a source). */
+    private static Manifest.RenditionState renditionState(Manifest m, String rendition) {
+        if (!SOURCE.equals(rendition)) {
+            m.renditions.computeIfAbsent(SOURCE, k -> new Manifest.RenditionState());
+        }
+        return m.renditions.computeIfAbsent(rendition, k -> new Manifest.RenditionState());
     }
 
     /** Schedules the end of a rendition's order wait, unless this replica has already scheduled it. */
@@ -627,7 +640,7 @@ public class PackagerService {
 
     private void closeLocked(Manifest m, RecordingClosed closed) {
         Manifest.RenditionState r = m.renditions.get(closed.rendition());
-        long packaged = r == null ? -1 : r.nextSeq() - 1;
+        long packaged = r == null || r.slices.isEmpty() ? -1 : r.nextSeq() - 1;
         if (packaged > closed.lastSeq()) {
             // A close that arrived after slices of the session that continued the recording: it ended an earlier part.
             LOG.infof("rendition %s: close at slice %d comes after slice %d of a republished session; the replay stays live",
@@ -852,7 +865,8 @@ public class PackagerService {
         }
         Manifest.RenditionState source = m.renditions.get(SOURCE);
         List<Manifest.SegmentEntry> timeline = source == null || source.dropped != null ? List.of() : source.segments;
-        boolean sourceDone = force || source == null || source.closed || source.dropped != null;
+        // A source with nothing packaged yet may have no state: its segments are still to come.
+        boolean sourceDone = force || source != null && (source.closed || source.dropped != null);
         boolean first = r.placedEndMillis == null;
         int gaps = 0;
         int skipped = 0;
