@@ -135,7 +135,7 @@ public final class PlaylistWriter {
      */
     public static List<Variant> variants(Manifest m) {
         return m.renditions.entrySet().stream()
-                .filter(e -> !e.getValue().segments.isEmpty() && e.getValue().dropped == null && !e.getValue().listedSegments().isEmpty())
+                .filter(e -> e.getValue().dropped == null && !e.getValue().listedSegments().isEmpty())
                 .map(e -> variant(e.getKey(), e.getValue()))
                 .sorted(Comparator.comparingLong(Variant::bandwidth).reversed())
                 .toList();

@@ -849,13 +849,14 @@ public class PackagerService {
 
     /**
      * Places a rung's new segments on the source's timeline, so that segment N of its playlist starts at the same media
-     * time as the source's segment N. A segment that continues what is placed is listed as it is. Where one does not
-     * (the rung's first, or the first after a hole: a lost slice, a worker started again), the source's segments in
-     * between become {@code EXT-X-GAP} segments, and a segment that begins between two of the source's starts (its
-     * worker joined mid-segment) is left out, covered by the gap of the source's segment there, so that its next one
-     * starts with the source's (both cut at the first keyframe at or after the same grid line). A rung that has closed
+     * time as the source's segment N. Where a segment does not continue what is placed (the rung's first, or the first
+     * after a hole: a lost slice, a worker started again), the source's segments in between become {@code EXT-X-GAP}
+     * segments. A segment that covers only a part of the source's segment there (it begins between two of the source's
+     * starts, or ends more than a quarter short: its worker joined or died mid-segment) is left out, covered by the gap
+     * of that segment, so that its next one starts with the source's (both cut at the first keyframe at or after the
+     * same grid line). A rung that has closed
      * gets the source's segments after its end as gaps once the source has closed, and only then ends ({@code VOD}).
-     * Each placement waits until the source's segments reach the rung's segment (or the source has closed, or
+     * Each placement waits until the source's segments reach the rung's segment's end (or the source has closed, or
      * {@code force}), and happens before the playlist lists the segment: an EVENT playlist only grows at its end.
      * Returns whether the rendition's playlist can be written (the source's always can; a rung's once its start is placed).
      */
