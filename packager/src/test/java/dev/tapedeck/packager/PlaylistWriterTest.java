@@ -80,7 +80,6 @@ class PlaylistWriterTest {
                 """);
     }
 
-    @Test
     static Manifest.SegmentEntry gap(Manifest.SegmentEntry source, long follows) {
         Manifest.SegmentEntry g = new Manifest.SegmentEntry();
         g.index = source.index;
