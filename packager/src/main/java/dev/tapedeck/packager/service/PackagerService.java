@@ -877,8 +877,11 @@ public class PackagerService {
             long t = own.firstDtsMillis;
             long end = t + own.durationMillis;
             Manifest.SegmentEntry last = timeline.isEmpty() ? null : timeline.get(timeline.size() - 1);
-            if (!sourceDone && (last == null || last.firstDtsMillis + last.durationMillis < end - LATE_RUNG_MILLIS)) {
-                break; // the source's segments do not reach its end yet
+            long sourceEnd = last == null ? Long.MIN_VALUE : last.firstDtsMillis + last.durationMillis;
+            if (!sourceDone && (sourceEnd < end - LATE_RUNG_MILLIS || sourceEnd <= t + LATE_RUNG_MILLIS)) {
+                // The source's segments do not reach its end yet, or end where it begins (the source's segment it
+                // starts in, and so whether it covers only a part of it, is not known yet).
+                break;
             }
             int at = -1;
             for (int i = 0; i < timeline.size(); i++) {
