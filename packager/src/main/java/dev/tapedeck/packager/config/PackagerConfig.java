@@ -46,6 +46,14 @@ public interface PackagerConfig {
     @WithDefault("30s")
     Duration orderWait();
 
+    /**
+     * The shortest time between two saves of a recording's manifest: changes made meanwhile are saved together (a status
+     * change is saved at once). An event is acknowledged once a saved manifest includes it, so this also delays
+     * acknowledgements; after a crash, the events since the last save are handled again. 0s: saved on every change.
+     */
+    @WithDefault("5s")
+    Duration manifestInterval();
+
     /** Storage and broker errors: the first retry waits this long, each next one twice as long. */
     @WithDefault("500ms")
     Duration retryDelay();

@@ -1,7 +1,6 @@
 package dev.tapedeck.packager.listener;
 
 import dev.tapedeck.packager.service.RecordingLanes;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,14 +19,11 @@ final class LaneDispatch {
     private LaneDispatch() {
     }
 
-    static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String lane, String what,
-            Runnable step) {
-        return dispatch(lanes, message, recordingId, lane, what, step, () -> CompletableFuture.completedFuture(null));
-    }
-
     /**
-     * As above, acknowledging only once {@code settled} completes too (asked after the step): a close that leaves its
-     * recording waiting for its other renditions is delivered again after a restart, which restarts their timeout.
+     * Acknowledges only once {@code settled} completes too (asked after the step): once the recording's manifest is saved
+     * with what the step did, and, for a slice or a close, once nothing of the recording waits on a timer (a close that
+     * leaves its recording waiting for its other renditions is delivered again after a restart, which restarts their
+     * timeout).
      */
     static CompletionStage<Void> dispatch(RecordingLanes lanes, Message<?> message, String recordingId, String lane, String what,
             Runnable step, Supplier<CompletionStage<Void>> settled) {

@@ -25,7 +25,7 @@ public class StreamEventsListener {
         if (message.getPayload() != null && message.getPayload().data() instanceof StreamPublished published) {
             return LaneDispatch.dispatch(lanes, message, published.recordingId(), PackagerService.lane(published.recordingId(), published.rendition()),
                     "publish",
-                    () -> packager.onPublished(published));
+                    () -> packager.onPublished(published), () -> packager.saved(published.recordingId()));
         }
         return message.ack();
     }

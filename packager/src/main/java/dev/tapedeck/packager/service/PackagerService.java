@@ -47,9 +47,9 @@ import org.jboss.logging.MDC;
  * Slice events in, HLS out: each stored slice becomes segments appended to its rendition's playlist
  * (EVENT while live); a closed recording gets VOD playlists, the master playlist and a READY catalog entry.
  *
- * <p>Each method is one step on its recording's lane ({@link RecordingLanes}): steps of one recording never overlap.
- * A step that fails on storage or the broker throws, after dropping the recording's cached state, and is retried from
- * what the bucket holds; writes use deterministic keys, so a retry overwrites what the failed attempt wrote. A slice
+ * <p>Each method is one step on a lane of its recording ({@link RecordingLanes}): steps of one rendition never overlap.
+ * A step that fails on storage or the broker throws and is retried; writes use deterministic keys, so a retry overwrites
+ * what the failed attempt wrote, and it writes the recording's outputs again ({@link #step}). A slice
  * that is missing or damaged (its bytes differ from SliceStored's sha256, or its media cannot be read) becomes a gap.
  */
 @ApplicationScoped
@@ -68,6 +68,8 @@ public class PackagerService {
     private final RecordingLanes lanes;
     /** Recordings with something waiting on a timer: completed once nothing waits. */
     private final Map<String, CompletableFuture<Void>> completing = new ConcurrentHashMap<>();
+    /** Recordings whose last step failed: their next step writes their outputs again. */
+    private final java.util.Set<String> unfinished = ConcurrentHashMap.newKeySet();
     /** Order waits this replica has a timer for, {@code recordingId/rendition}. */
     private final java.util.Set<String> orderChecks = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -120,7 +122,7 @@ public class PackagerService {
                 changed[0] = true;
             }
             if (changed[0]) {
-                manifests.save(m);
+                manifests.changed(m);
             }
         }
     }
@@ -131,18 +133,54 @@ public class PackagerService {
 
     /**
      * One step of a recording, its log lines tagged with it. Then the recording's timers and acknowledgements are brought
-     * up to date; a step that fails drops the recording's cached state, so its retry starts from what the bucket holds.
+     * up to date. A step that failed may have changed the recording's state and not written all that follows from it (a
+     * playlist, the catalog entry): the recording's next step (the retry) finds the change made, and then writes every
+     * output of the recording again from its state ({@link #republish}). The state itself is kept: it holds what earlier
+     * steps did and is saved at the manifest's bounded rate, their events unacknowledged until then.
      */
     private void step(String recordingId, String rendition, String streamKey, Runnable body) {
         mdc(recordingId, rendition, streamKey);
         try {
             body.run();
+            if (unfinished.contains(recordingId)) {
+                republish(recordingId);
+                unfinished.remove(recordingId);
+            }
             updateSettled(recordingId);
         } catch (RuntimeException e) {
-            manifests.forget(recordingId);
+            unfinished.add(recordingId);
             throw e;
         } finally {
             MDC.clear();
+        }
+    }
+
+    /** Writes a recording's playlists, thumbnail track and catalog entry from its state (after a step that failed). */
+    private void republish(String recordingId) {
+        Manifest m = manifests.load(recordingId).orElse(null);
+        if (m == null) {
+            return;
+        }
+        synchronized (m) {
+            boolean any = false;
+            for (var e : m.renditions.entrySet()) {
+                Manifest.RenditionState r = e.getValue();
+                if (!r.segments.isEmpty() && place(m, e.getKey(), r, false)) {
+                    put(StorageKeys.mediaPlaylist(m.recordingId, e.getKey()), PlaylistWriter.media(r));
+                    any = true;
+                }
+            }
+            if (any) {
+                put(StorageKeys.master(m.recordingId), PlaylistWriter.master(m));
+            }
+            if (m.thumbnailTrack != null) {
+                writeThumbnailTrack(m);
+            }
+            if (m.status != null) {
+                CatalogEntry.Status status = CatalogEntry.Status.valueOf(m.status);
+                publish(m, status, status == CatalogEntry.Status.FAILED ? m.message : null);
+            }
+            LOG.infof("outputs of the recording written again after a failed step");
         }
     }
 
@@ -167,7 +205,7 @@ public class PackagerService {
                 r.lateSlices++;
                 metrics.counter("tapedeck.packager.slices.late").increment();
                 LOG.warnf("slice %d arrived after its place was marked as a gap; it is left out", slice.seq());
-                manifests.save(m);
+                manifests.changed(m);
             } else if (slice.seq() > next && !quarantineHole(slice)) {
                 // An earlier slice has not arrived yet: this one waits for it, at most the order wait.
                 r.waiting.add(slice);
@@ -177,7 +215,7 @@ public class PackagerService {
                     scheduleOrderCheck(m.recordingId, slice.rendition(), r.waitingSince);
                 }
                 LOG.infof("slice %d waits for slice %d", slice.seq(), next);
-                manifests.save(m);
+                manifests.changed(m);
             } else {
                 for (long missing = next; missing < slice.seq(); missing++) {
                     // The recorder quarantined it: it will never come.
@@ -302,14 +340,14 @@ public class PackagerService {
                 }
             }
             r.waitingSince = null;
-            manifests.save(m);
+            manifests.changed(m);
         }
         progress(m, rendition);
         synchronized (m) {
             if (r.waitingSince == null && (!r.waiting.isEmpty() || r.closeWaiting != null)) {
                 r.waitingSince = clock.instant();
             }
-            manifests.save(m);
+            manifests.changed(m);
         }
     }
 
@@ -657,7 +695,7 @@ public class PackagerService {
                 }
                 scheduleOrderCheck(m.recordingId, closed.rendition(), r.waitingSince);
                 LOG.infof("rendition %s closes at slice %d; waiting for slice %d first", closed.rendition(), closed.lastSeq(), packaged + 1);
-                manifests.save(m);
+                manifests.changed(m);
             }
             return;
         }
@@ -670,6 +708,13 @@ public class PackagerService {
             return;
         }
         r = m.renditions.computeIfAbsent(closed.rendition(), k -> new Manifest.RenditionState());
+        Manifest.CloseRecord previous = r.closes.isEmpty() ? null : r.closes.get(r.closes.size() - 1);
+        if (r.closed && previous != null && previous.lastSeq == closed.lastSeq() && java.util.Objects.equals(previous.closedAt, closed.closedAt())) {
+            // The same close again (delivered again, or its step retried): recorded already; what follows from it is written again.
+            publishPlaylists(m, closed.rendition());
+            settle(m);
+            return;
+        }
         Manifest.CloseRecord c = new Manifest.CloseRecord();
         c.reason = closed.reason().name();
         c.lastSeq = closed.lastSeq();
@@ -803,9 +848,17 @@ public class PackagerService {
         return recordingId + "/" + rendition;
     }
 
-    /** Completes once nothing of the recording waits on a timer (see {@link #updateSettled}); at once when nothing does. */
+    /**
+     * Completes once nothing of the recording waits on a timer (see {@link #updateSettled}) and its manifest is saved with
+     * every change made so far; at once when both hold.
+     */
     public CompletionStage<Void> settled(String recordingId) {
-        return completing.getOrDefault(recordingId, CompletableFuture.completedFuture(null));
+        return completing.getOrDefault(recordingId, CompletableFuture.completedFuture(null)).thenCompose(v -> manifests.saved(recordingId));
+    }
+
+    /** Completes once the recording's manifest is saved with every change made so far. */
+    public CompletionStage<Void> saved(String recordingId) {
+        return manifests.saved(recordingId);
     }
 
     private static String open(Manifest m) {
@@ -956,10 +1009,18 @@ public class PackagerService {
         store.putBytes(key, text.getBytes(StandardCharsets.UTF_8), type);
     }
 
-    /** Writes the manifest with the status it is about to be cataloged with, then the catalog entry. */
+    /**
+     * Writes the manifest with the status it is about to be cataloged with (a final status at once, LIVE at the manifest's
+     * bounded rate), then the catalog entry.
+     */
     private void publish(Manifest m, CatalogEntry.Status status, String message) {
         CatalogEntry e = entry(m, status, message);
-        manifests.save(m);
+        if (status == CatalogEntry.Status.LIVE) {
+            // The manifest follows at its bounded rate; the event is acknowledged once it is saved.
+            manifests.changed(m);
+        } else {
+            manifests.saveNow(m);
+        }
         catalog.publish(e);
     }
 
