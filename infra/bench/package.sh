@@ -6,7 +6,9 @@
 #     GOP, cut into 10 s FLV slices as the recorder cuts them), announced at once, packaged until READY; against the
 #     peer `ffmpeg -i <slice> -c copy -f hls -hls_time 6 -hls_playlist_type vod` run over the same slices, as many at
 #     once as the packager has workers (4). Two rounds, alternating which side goes first; throughput is media
-#     seconds packaged per wall-clock second, summed over both rounds. Target: throughput_ratio >= 0.8.
+#     seconds packaged per wall-clock second, summed over both rounds. Target: throughput_ratio >= 0.8. Also the CPU
+#     time each side used (the packager's process; the peer's ffmpeg processes; and, for what it is worth, the JVM
+#     that runs Kafka and the S3 server while the packager works): packager_cpu_ratio is peer CPU / packager CPU.
 # (b) Cost of one slice at slice 5 and at slice 2,000 of a long rendition (a manifest prepared with that many slices
 #     already packaged; the slice before is packaged first so the state is loaded), median of RUNS; target
 #     slice_cost_ratio <= 1.5.
@@ -43,6 +45,7 @@ done
 slices=$(find "$work/slices" -name '*.flv' | wc -l)
 
 start_kafka_s3_helper PackageBench.java
+helper_pid=${pids[-1]}
 field() { sed -E "s/.*[ ]$1=([0-9.]+).*/\1/" <<<"$2"; }
 ask slices "$work/slices" >/dev/null
 
@@ -53,6 +56,7 @@ KAFKA_BOOTSTRAP_SERVERS="$bootstrap" TAPEDECK_STORAGE_ENDPOINT="$s3" TAPEDECK_ST
   TAPEDECK_STORAGE_SECRET_KEY=tapedeck-local-secret TAPEDECK_STORAGE_BUCKET=tapedeck TAPEDECK_PACKAGER_WORK_DIR="$work/packager" \
   QUARKUS_HTTP_PORT="$port" QUARKUS_LOG_CATEGORY__DEV_TAPEDECK_PACKAGER_SERVICE__LEVEL="${PACKAGER_LOG_LEVEL:-INFO}" java $packager_jvm -jar packager/target/quarkus-app/quarkus-run.jar >"$work/packager.log" 2>&1 &
 pids+=($!)
+packager_pid=$!
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "the packager did not become ready:" >&2; tail -30 "$work/packager.log" >&2; exit 1; }
 
@@ -64,11 +68,19 @@ run_peer() { # prints wall ms
     out="$0/$(basename "$(dirname "$1")")-$(basename "$1" .flv)"; mkdir -p "$out"
     ffmpeg -hide_banner -v error -nostdin -i "$1" -c copy -f hls -hls_time 6 -hls_playlist_type vod \
       -hls_segment_filename "$out/%06d.ts" "$out/index.m3u8" || { echo "peer failed on $1" >&2; exit 255; }' "$work/peer" {}
-  local made
+  local made ms
+  ms=$(($(now_ms) - t0))
   made=$(find "$work/peer" -name index.m3u8 | wc -l)
   [ "$made" = "$slices" ] || { echo "the peer made $made playlists of $slices" >&2; exit 1; }
-  echo $(($(now_ms) - t0))
+  # CPU time of the ffmpeg processes (this subshell's children), in ms.
+  times >"$work/peer.times" # a builtin with a redirect: no subshell, so its children are the ffmpeg processes
+  echo "$ms $(tail -1 "$work/peer.times" | python3 -c "import re,sys; print(round(sum(int(m)*60000+float(s)*1000 for m,s in re.findall(r'(\d+)m([\d.]+)s', sys.stdin.read()))))")"
 }
+# CPU time of a process so far, in ms.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14+$15)*1000/hz)}' "/proc/$1/stat"; }
+peer_cpu_ms=0
+packager_cpu_ms=0
+helper_cpu_ms=0
 media_s=0
 ours_ms=0
 peer_ms=0
@@ -76,11 +88,16 @@ for round in 1 2; do
   if [ $round = 1 ]; then order="peer ours"; else order="ours peer"; fi
   for side in $order; do
     if [ $side = peer ]; then
-      ms=$(run_peer)
+      read -r ms cpu < <(run_peer)
       peer_ms=$((peer_ms + ms))
-      echo "  round $round peer: $ms ms"
+      peer_cpu_ms=$((peer_cpu_ms + cpu))
+      echo "  round $round peer: $ms ms (CPU $cpu ms)"
     else
+      p0=$(cpu_ms "$packager_pid")
+      h0=$(cpu_ms "$helper_pid")
       answer=$(ask throughput)
+      packager_cpu_ms=$((packager_cpu_ms + $(cpu_ms "$packager_pid") - p0))
+      helper_cpu_ms=$((helper_cpu_ms + $(cpu_ms "$helper_pid") - h0))
       ms=$(field ms "$answer")
       media_s=$(field media_s "$answer")
       ours_ms=$((ours_ms + ms))
@@ -89,6 +106,7 @@ for round in 1 2; do
   done
 done
 throughput_ratio=$(python3 -c "print(round($peer_ms/$ours_ms, 2))")
+echo "CPU over both rounds: packager $packager_cpu_ms ms, Kafka and S3 server (one JVM) $helper_cpu_ms ms, peer $peer_cpu_ms ms"
 echo "throughput: packager $(python3 -c "print(round(2*$media_s/($ours_ms/1000),1))") media s/s, peer $(python3 -c "print(round(2*$media_s/($peer_ms/1000),1))") media s/s (ratio $throughput_ratio)"
 
 echo "cost of one slice at slice 5 and at slice 2000 …"
@@ -103,4 +121,4 @@ short=$(ask ready 12 "$runs")
 long=$(ask ready 720 "$runs")
 echo "  2 min: $short"
 echo "  2 h:   $long"
-echo "RESULT throughput_ratio=$throughput_ratio slice_cost_ratio=$slice_cost_ratio time_to_ready_p95_s=$(python3 -c "print($(field p95_ms "$short")/1000)") time_to_ready_long_p95_s=$(python3 -c "print($(field p95_ms "$long")/1000)") slice_ms_at_5=$(field median_ms "$at5") slice_ms_at_2000=$(field median_ms "$at2000")"
+echo "RESULT throughput_ratio=$throughput_ratio slice_cost_ratio=$slice_cost_ratio time_to_ready_p95_s=$(python3 -c "print($(field p95_ms "$short")/1000)") time_to_ready_long_p95_s=$(python3 -c "print($(field p95_ms "$long")/1000)") slice_ms_at_5=$(field median_ms "$at5") slice_ms_at_2000=$(field median_ms "$at2000") packager_cpu_ratio=$(python3 -c "print(round($peer_cpu_ms/max(1,$packager_cpu_ms), 2))")"

@@ -1,8 +1,38 @@
 package dev.tapedeck.packager.media;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
+import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
+import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
+
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,14 +43,25 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
-import org.bytedeco.javacv.Java2DFrameConverter;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * Pictures of a slice for the thumbnail track: the first keyframe at or after each multiple of the interval (in
- * stream time, so the pictures of consecutive slices follow one grid), decoded alone (the decoder skips every other
- * frame), scaled to the thumbnail width and laid out in one sprite sheet per slice.
+ * stream time, so the pictures of consecutive slices follow one grid), decoded alone (only the keyframes kept are
+ * decoded, each by itself; every other packet is only read), scaled to the thumbnail width and laid out in one sprite
+ * sheet per slice.
  */
 public final class Thumbnailer {
     /** A thumbnail's place in its sheet and the stream time of its picture. */
@@ -62,32 +103,62 @@ public final class Thumbnailer {
         List<Long> times = new ArrayList<>();
         byte[] posterJpeg = null;
         long previous = previousKeyframeMillis;
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(slice.toFile());
-                Java2DFrameConverter converter = new Java2DFrameConverter()) {
-            // Decode keyframes only.
-            grabber.setVideoOption("skip_frame", "nokey");
-            grabber.start();
-            if (grabber.getVideoStream() < 0) {
+        AVFormatContext in = new AVFormatContext(null);
+        check(avformat_open_input(in, slice.toString(), null, null), "open " + slice);
+        AVCodecContext decoder = null;
+        AVPacket pkt = av_packet_alloc();
+        AVFrame frame = av_frame_alloc();
+        SwsContext[] scaler = {null};
+        try {
+            check(avformat_find_stream_info(in, (PointerPointer<?>) null), "read the streams of " + slice);
+            int video = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+            if (video < 0) {
                 return new Sheet(null, List.of(), null, previousKeyframeMillis);
             }
-            Frame frame;
-            while ((frame = grabber.grabImage()) != null) {
-                long t = frame.timestamp / 1000;
-                boolean take = previous == Long.MIN_VALUE || Math.floorDiv(t, intervalMillis) > Math.floorDiv(previous, intervalMillis);
-                previous = t;
-                if (!take) {
-                    continue;
-                }
-                BufferedImage picture = converter.convert(frame);
-                if (picture == null) {
-                    continue;
-                }
-                if (poster && posterJpeg == null) {
-                    posterJpeg = jpeg(scale(picture, Math.min(posterWidth, picture.getWidth())));
-                }
-                thumbs.add(scale(picture, thumbWidth));
-                times.add(t);
+            AVStream stream = in.streams(video);
+            AVCodec codec = avcodec_find_decoder(stream.codecpar().codec_id());
+            if (codec == null) {
+                throw new IOException("no decoder for the video of " + slice);
             }
+            decoder = avcodec_alloc_context3(codec);
+            check(avcodec_parameters_to_context(decoder, stream.codecpar()), "set up the decoder");
+            decoder.thread_count(1);
+            check(avcodec_open2(decoder, codec, (AVDictionary) null), "open the decoder");
+            AVRational tb = stream.time_base();
+            // Keyframe packets only, and of those only the ones a picture is taken from are decoded (each alone).
+            while (av_read_frame(in, pkt) >= 0) {
+                try {
+                    long ts = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
+                    if (pkt.stream_index() != video || (pkt.flags() & AV_PKT_FLAG_KEY) == 0 || ts == AV_NOPTS_VALUE) {
+                        continue;
+                    }
+                    long t = ts * 1000L * tb.num() / tb.den();
+                    boolean take = previous == Long.MIN_VALUE || Math.floorDiv(t, intervalMillis) > Math.floorDiv(previous, intervalMillis);
+                    previous = t;
+                    if (!take) {
+                        continue;
+                    }
+                    BufferedImage picture = decode(decoder, pkt, frame, scaler);
+                    if (picture == null) {
+                        continue;
+                    }
+                    if (poster && posterJpeg == null) {
+                        posterJpeg = jpeg(scale(picture, Math.min(posterWidth, picture.getWidth())));
+                    }
+                    thumbs.add(scale(picture, thumbWidth));
+                    times.add(t);
+                } finally {
+                    av_packet_unref(pkt);
+                }
+            }
+        } finally {
+            sws_freeContext(scaler[0]);
+            av_frame_free(frame);
+            av_packet_free(pkt);
+            if (decoder != null) {
+                avcodec_free_context(decoder);
+            }
+            avformat_close_input(in);
         }
         if (thumbs.isEmpty()) {
             return new Sheet(null, List.of(), posterJpeg, previous);
@@ -107,6 +178,44 @@ public final class Thumbnailer {
         }
         g.dispose();
         return new Sheet(jpeg(sheet), cues, posterJpeg, previous);
+    }
+
+    /** Decodes keyframe {@code pkt} alone into a picture (null when the decoder gives none), then resets the decoder. */
+    private static BufferedImage decode(AVCodecContext decoder, AVPacket pkt, AVFrame frame, SwsContext[] scaler) {
+        try {
+            if (avcodec_send_packet(decoder, pkt) < 0) {
+                return null;
+            }
+            int r = avcodec_receive_frame(decoder, frame);
+            if (r == AVERROR_EAGAIN()) {
+                avcodec_send_packet(decoder, null); // drain: a decoder that holds frames back for reordering gives it now
+                r = avcodec_receive_frame(decoder, frame);
+            }
+            if (r < 0) {
+                return null;
+            }
+            int w = frame.width();
+            int h = frame.height();
+            scaler[0] = sws_getCachedContext(scaler[0], w, h, frame.format(), w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null,
+                    (DoublePointer) null);
+            BufferedImage picture = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+            try (BytePointer bgr = new BytePointer((long) w * h * 3); PointerPointer<BytePointer> planes = new PointerPointer<>(4);
+                    IntPointer strides = new IntPointer(w * 3, 0, 0, 0)) {
+                planes.put(0, bgr);
+                sws_scale(scaler[0], frame.data(), frame.linesize(), 0, h, planes, strides);
+                bgr.get(((DataBufferByte) picture.getRaster().getDataBuffer()).getData());
+            }
+            av_frame_unref(frame);
+            return picture;
+        } finally {
+            avcodec_flush_buffers(decoder);
+        }
+    }
+
+    private static void check(int result, String what) throws IOException {
+        if (result < 0) {
+            throw new IOException("cannot " + what + ": error " + result);
+        }
     }
 
     /**
