@@ -99,13 +99,20 @@ public class ObjectStore implements AutoCloseable {
         }
     }
 
-    /** Uploads a file, streamed from disk; files larger than the part size go up as a multipart upload. */
+    /**
+     * Uploads a file, streamed from disk, in one signed PUT carrying its SHA-256 (the file is read once to hash it, and
+     * no HEAD follows); files larger than the part size go up as a multipart upload.
+     */
     public StoredObject putFile(String key, Path file, String contentType) {
         ensureBucket();
         return call("put", key, () -> {
-            client.uploadObject(UploadObjectArgs.builder().bucket(bucket()).object(key)
-                    .filename(file.toString(), settings.partSize()).contentType(contentType).checksum(UPLOAD_CHECKSUM).build());
-            return stat(key).orElseThrow();
+            UploadObjectArgs args = UploadObjectArgs.builder().bucket(bucket()).object(key)
+                    .filename(file.toString(), settings.partSize()).contentType(contentType).checksum(UPLOAD_CHECKSUM).build();
+            if (args.objectSize() > settings.partSize()) {
+                client.uploadObject(args);
+                return stat(key).orElseThrow();
+            }
+            return putSigned(args, file, Sha256.of(file));
         });
     }
 
@@ -192,7 +199,7 @@ public class ObjectStore implements AutoCloseable {
     public void putBytes(String key, byte[] data, String contentType) {
         ensureBucket();
         call("put", key, () -> client.putObject(PutObjectArgs.builder().bucket(bucket()).object(key)
-                .data(data, data.length).contentType(contentType).build()));
+                .data(data, data.length).contentType(contentType).checksum(UPLOAD_CHECKSUM).build()));
     }
 
     /** Opens an object for reading; the caller closes the stream. */
