@@ -100,6 +100,21 @@ class ObjectStoreIT {
     }
 
     @Test
+    void aFileUpToThePartSizeGoesUpInOnePutAndComesBackIdentical(@TempDir Path dir) throws Exception {
+        byte[] data = new byte[3 * 1024 * 1024 + 5];
+        new Random(11).nextBytes(data);
+        Path file = dir.resolve("000001.ts");
+        Files.write(file, data);
+        StoredObject stored = store.putFile("vod/r1/source/000001.ts", file, "video/mp2t");
+        assertThat(stored.size()).isEqualTo(data.length);
+        assertThat(stored.etag()).as("one PUT: no part count").doesNotContain("-");
+        assertThat(store.stat(stored.key()).orElseThrow().size()).isEqualTo(data.length);
+        Path back = dir.resolve("back.ts");
+        store.download(stored.key(), back);
+        assertThat(Files.readAllBytes(back)).isEqualTo(data);
+    }
+
+    @Test
     void largeFileGoesUpAsMultipartAndComesBackIdentical(@TempDir Path dir) throws Exception {
         byte[] data = new byte[12 * 1024 * 1024 + 17];
         new Random(7).nextBytes(data);
