@@ -7,6 +7,28 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MP3;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy;
+import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
+import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
+import static org.bytedeco.ffmpeg.global.avformat.av_interleaved_write_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_write_trailer;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_output_context2;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_new_stream;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
+import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
+import static org.bytedeco.ffmpeg.global.avformat.avio_open;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
+import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
@@ -16,14 +38,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVRational;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avformat.AVIOContext;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacv.FFmpegLogCallback;
 
 /**
@@ -57,85 +83,182 @@ public final class HlsSegmenter {
      *                   segment's duration runs to it
      */
     public SegmentedSlice segment(Path slice, Path outDir, long endMillis) throws IOException {
+        return segment(slice, outDir, endMillis, null);
+    }
+
+    /**
+     * As {@link #segment(Path, Path, long)}, showing every packet read to {@code pictures} (when not null) too, so the
+     * slice's thumbnails come from the same read instead of a second one.
+     */
+    public SegmentedSlice segment(Path slice, Path outDir, long endMillis, Thumbnailer.Pass pictures) throws IOException {
         Files.createDirectories(outDir);
         List<Segment> segments = new ArrayList<>();
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(slice.toFile())) {
-            grabber.start();
-            AVFormatContext in = grabber.getFormatContext();
+        AVFormatContext in = new AVFormatContext(null);
+        check(avformat_open_input(in, slice.toString(), null, null), "open " + slice);
+        AVPacket pkt = av_packet_alloc();
+        Output out = null;
+        try {
+            check(avformat_find_stream_info(in, (PointerPointer<?>) null), "read the streams of " + slice);
             MediaInfo info = info(in);
             if (format == SegmentFormat.FMP4 && Codecs.MP3.equals(info.audioCodecs())) {
                 // MP3 in an MP4 sample entry is object type 0x6B (RFC 6381), not the MPEG-TS convention.
                 info = new MediaInfo(info.width(), info.height(), info.videoCodecs(), Codecs.MP3_IN_MP4);
             }
-            boolean hasVideo = grabber.getVideoStream() >= 0;
-            FFmpegFrameRecorder out = null;
+            // The first video and the first audio stream are kept, in that order; other streams (data) are not.
+            int videoIn = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+            int audioIn = av_find_best_stream(in, AVMEDIA_TYPE_AUDIO, -1, -1, (AVCodec) null, 0);
+            int[] map = new int[in.nb_streams()];
+            Arrays.fill(map, -1);
+            int kept = 0;
+            for (int i : new int[] {videoIn, audioIn}) {
+                if (i >= 0) {
+                    map[i] = kept++;
+                }
+            }
+            boolean hasVideo = videoIn >= 0;
+            if (pictures != null) {
+                pictures.open(in);
+            }
             Path file = null;
             long segStart = 0;
             int frames = 0;
             CutGrid grid = new CutGrid(targetMillis);
-            try {
-                AVPacket pkt;
-                while ((pkt = grabber.grabPacket()) != null) {
-                    AVStream stream = in.streams(pkt.stream_index());
-                    int type = stream.codecpar().codec_type();
+            while (av_read_frame(in, pkt) >= 0) {
+                try {
+                    int index = pkt.stream_index();
+                    AVStream stream = in.streams(index);
                     long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
-                    if ((type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) || ts == AV_NOPTS_VALUE) {
+                    if (index >= map.length || map[index] < 0 || ts == AV_NOPTS_VALUE) {
                         continue;
                     }
+                    if (pictures != null) {
+                        pictures.offer(pkt);
+                    }
+                    boolean isVideo = index == videoIn;
                     long dts = millis(ts, stream.time_base());
-                    boolean key = type == AVMEDIA_TYPE_VIDEO ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
+                    boolean key = isVideo ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
                     long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dts;
                     boolean cut = grid.cutBefore(cutTime, key);
                     if (out == null || cut) {
                         if (out != null) {
-                            segments.add(finish(out, file, segStart, dts - segStart, frames));
+                            Output done = out;
+                            out = null;
+                            segments.add(finish(done, file, segStart, dts - segStart, frames));
                         }
                         file = outDir.resolve(segments.size() + "." + format.extension());
-                        out = open(file, grabber);
+                        out = open(file, in, videoIn, audioIn);
                         segStart = dts;
                         frames = 0;
                     }
-                    if (type == AVMEDIA_TYPE_VIDEO) {
+                    if (isVideo) {
                         frames++;
                     }
-                    out.recordPacket(pkt);
-                }
-                if (out != null) {
-                    segments.add(finish(out, file, segStart, Math.max(0, endMillis - segStart), frames));
-                    out = null;
-                }
-            } finally {
-                if (out != null) {
-                    out.close();
+                    out.write(pkt, stream, map[index]);
+                } finally {
+                    av_packet_unref(pkt);
                 }
             }
+            if (out != null) {
+                Output done = out;
+                out = null;
+                segments.add(finish(done, file, segStart, Math.max(0, endMillis - segStart), frames));
+            }
             return new SegmentedSlice(segments, info);
+        } finally {
+            if (out != null) {
+                out.free();
+            }
+            av_packet_free(pkt);
+            avformat_close_input(in);
         }
     }
 
-    private FFmpegFrameRecorder open(Path file, FFmpegFrameGrabber grabber) throws IOException {
-        FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), grabber.getImageWidth(), grabber.getImageHeight(),
-                grabber.getAudioChannels());
-        // Timestamps pass through unchanged, so segments of consecutive slices continue each other.
-        if (format == SegmentFormat.FMP4) {
-            r.setFormat("mp4");
-            // A CMAF fragment per keyframe after an empty moov; frag_discont and no shift to zero keep the stream's
-            // timestamps as each fragment's base media decode time; bitexact keeps the moov the same in every file.
-            r.setOption("movflags", "+cmaf+frag_keyframe+empty_moov+default_base_moof+frag_discont+skip_trailer");
-            r.setOption("avoid_negative_ts", "disabled");
-            r.setOption("fflags", "+bitexact");
-        } else {
-            r.setFormat("mpegts");
+    /** One segment file being written: a muxer whose streams copy the slice's video and audio, timestamps unchanged. */
+    private static final class Output {
+        final AVFormatContext context;
+
+        Output(AVFormatContext context) {
+            this.context = context;
         }
-        r.start(grabber.getFormatContext());
-        return r;
+
+        /** Writes {@code pkt} of input stream {@code from} to output stream {@code to}; the packet is left empty. */
+        void write(AVPacket pkt, AVStream from, int to) throws IOException {
+            av_packet_rescale_ts(pkt, from.time_base(), context.streams(to).time_base());
+            pkt.stream_index(to);
+            pkt.pos(-1);
+            check(av_interleaved_write_frame(context, pkt), "write a packet");
+        }
+
+        void free() {
+            if (context.pb() != null && !context.pb().isNull()) {
+                avio_closep(context.pb());
+            }
+            avformat_free_context(context);
+        }
     }
 
-    private Segment finish(FFmpegFrameRecorder r, Path file, long start, long duration, int frames) throws IOException {
-        r.stop();
-        r.release();
+    private Output open(Path file, AVFormatContext in, int videoIn, int audioIn) throws IOException {
+        AVFormatContext oc = new AVFormatContext(null);
+        check(avformat_alloc_output_context2(oc, null, format == SegmentFormat.FMP4 ? "mp4" : "mpegts", file.toString()),
+                "set up the muxer for " + file);
+        Output out = new Output(oc);
+        AVDictionary options = new AVDictionary(null);
+        try {
+            for (int i : new int[] {videoIn, audioIn}) {
+                if (i < 0) {
+                    continue;
+                }
+                AVStream from = in.streams(i);
+                AVStream to = avformat_new_stream(oc, null);
+                if (to == null) {
+                    throw new IOException("cannot add a stream to " + file);
+                }
+                check(avcodec_parameters_copy(to.codecpar(), from.codecpar()), "copy the stream parameters");
+                to.codecpar().codec_tag(0);
+                to.time_base(from.time_base());
+                to.avg_frame_rate(from.avg_frame_rate());
+            }
+            // Timestamps pass through unchanged, so segments of consecutive slices continue each other.
+            if (format == SegmentFormat.FMP4) {
+                // A CMAF fragment per keyframe after an empty moov; frag_discont and no shift to zero keep the stream's
+                // timestamps as each fragment's base media decode time; bitexact keeps the moov the same in every file.
+                av_dict_set(options, "movflags", "+cmaf+frag_keyframe+empty_moov+default_base_moof+frag_discont+skip_trailer", 0);
+                av_dict_set(options, "avoid_negative_ts", "disabled", 0);
+                av_dict_set(options, "fflags", "+bitexact", 0);
+            }
+            AVIOContext pb = new AVIOContext(null);
+            check(avio_open(pb, file.toString(), AVIO_FLAG_WRITE), "create " + file);
+            oc.pb(pb);
+            check(avformat_write_header(oc, options), "write the header of " + file);
+            return out;
+        } catch (IOException | RuntimeException e) {
+            out.free();
+            throw e;
+        } finally {
+            av_dict_free(options);
+        }
+    }
+
+    private Segment finish(Output out, Path file, long start, long duration, int frames) throws IOException {
+        try {
+            check(av_write_trailer(out.context), "finish " + file);
+        } finally {
+            out.free();
+        }
         Path init = format == SegmentFormat.FMP4 ? Fmp4.splitInit(file) : null;
         return new Segment(file, start, duration, Files.size(file), frames, init);
+    }
+
+    private static void check(int result, String what) throws IOException {
+        if (result < 0) {
+            BytePointer text = new BytePointer(256);
+            try {
+                av_strerror(result, text, 256);
+                throw new IOException("cannot " + what + ": " + text.getString() + " (" + result + ")");
+            } finally {
+                text.deallocate();
+            }
+        }
     }
 
     /**

@@ -94,90 +94,160 @@ public final class Thumbnailer {
     }
 
     /**
+     * The pictures of the slice in {@code slice} (a file), read on their own.
+     *
      * @param previousKeyframeMillis the last keyframe time of the slice before (its pictures are taken), or
      *                               {@link Long#MIN_VALUE} when unknown: the slice's first keyframe is then taken
      * @param poster                 whether to keep the first picture at poster size
      */
     public Sheet sheet(Path slice, long previousKeyframeMillis, boolean poster) throws IOException {
-        List<BufferedImage> thumbs = new ArrayList<>();
-        List<Long> times = new ArrayList<>();
-        byte[] posterJpeg = null;
-        long previous = previousKeyframeMillis;
         AVFormatContext in = new AVFormatContext(null);
         check(avformat_open_input(in, slice.toString(), null, null), "open " + slice);
-        AVCodecContext decoder = null;
         AVPacket pkt = av_packet_alloc();
-        AVFrame frame = av_frame_alloc();
-        SwsContext[] scaler = {null};
-        try {
+        try (Pass pass = pass(previousKeyframeMillis, poster)) {
             check(avformat_find_stream_info(in, (PointerPointer<?>) null), "read the streams of " + slice);
-            int video = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
-            if (video < 0) {
-                return new Sheet(null, List.of(), null, previousKeyframeMillis);
-            }
-            AVStream stream = in.streams(video);
-            AVCodec codec = avcodec_find_decoder(stream.codecpar().codec_id());
-            if (codec == null) {
-                throw new IOException("no decoder for the video of " + slice);
-            }
-            decoder = avcodec_alloc_context3(codec);
-            check(avcodec_parameters_to_context(decoder, stream.codecpar()), "set up the decoder");
-            decoder.thread_count(1);
-            check(avcodec_open2(decoder, codec, (AVDictionary) null), "open the decoder");
-            AVRational tb = stream.time_base();
-            // Keyframe packets only, and of those only the ones a picture is taken from are decoded (each alone).
+            pass.open(in);
             while (av_read_frame(in, pkt) >= 0) {
                 try {
-                    long ts = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
-                    if (pkt.stream_index() != video || (pkt.flags() & AV_PKT_FLAG_KEY) == 0 || ts == AV_NOPTS_VALUE) {
-                        continue;
-                    }
-                    long t = ts * 1000L * tb.num() / tb.den();
-                    boolean take = previous == Long.MIN_VALUE || Math.floorDiv(t, intervalMillis) > Math.floorDiv(previous, intervalMillis);
-                    previous = t;
-                    if (!take) {
-                        continue;
-                    }
-                    BufferedImage picture = decode(decoder, pkt, frame, scaler);
-                    if (picture == null) {
-                        continue;
-                    }
-                    if (poster && posterJpeg == null) {
-                        posterJpeg = jpeg(scale(picture, Math.min(posterWidth, picture.getWidth())));
-                    }
-                    thumbs.add(scale(picture, thumbWidth));
-                    times.add(t);
+                    pass.offer(pkt);
                 } finally {
                     av_packet_unref(pkt);
                 }
             }
+            return pass.finish();
         } finally {
-            sws_freeContext(scaler[0]);
-            av_frame_free(frame);
             av_packet_free(pkt);
-            if (decoder != null) {
-                avcodec_free_context(decoder);
-            }
             avformat_close_input(in);
         }
-        if (thumbs.isEmpty()) {
-            return new Sheet(null, List.of(), posterJpeg, previous);
+    }
+
+    /**
+     * A pass over one slice's packets that another reader makes (the segmenter): {@link Pass#open} with the slice's
+     * opened input, {@link Pass#offer} every packet as it is read, then {@link Pass#finish}. A picture that cannot be
+     * made does not disturb the reader: the pass keeps the error and {@link Pass#finish} throws it.
+     *
+     * @param previousKeyframeMillis as for {@link #sheet}
+     * @param poster                 as for {@link #sheet}
+     */
+    public Pass pass(long previousKeyframeMillis, boolean poster) {
+        return new Pass(previousKeyframeMillis, poster);
+    }
+
+    /** Pictures taken from packets as another reader sees them; see {@link #pass}. */
+    public final class Pass implements AutoCloseable {
+        private final boolean poster;
+        private final List<BufferedImage> thumbs = new ArrayList<>();
+        private final List<Long> times = new ArrayList<>();
+        private final SwsContext[] scaler = {null};
+        private long previous;
+        private byte[] posterJpeg;
+        private int video = -1;
+        private AVRational tb;
+        private AVCodecContext decoder;
+        private AVFrame frame;
+        private Exception failure;
+
+        private Pass(long previousKeyframeMillis, boolean poster) {
+            this.previous = previousKeyframeMillis;
+            this.poster = poster;
         }
-        int w = thumbs.get(0).getWidth();
-        int h = thumbs.get(0).getHeight();
-        int cols = Math.min(columns, thumbs.size());
-        int rows = (thumbs.size() + columns - 1) / columns;
-        BufferedImage sheet = new BufferedImage(cols * w, rows * h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = sheet.createGraphics();
-        List<Cue> cues = new ArrayList<>();
-        for (int i = 0; i < thumbs.size(); i++) {
-            int x = (i % columns) * w;
-            int y = (i / columns) * h;
-            g.drawImage(thumbs.get(i), x, y, w, h, null);
-            cues.add(new Cue(times.get(i), x, y, w, h));
+
+        /** Finds the video stream of {@code in} (its stream info read) and opens a decoder for it. */
+        public void open(AVFormatContext in) {
+            try {
+                video = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+                if (video < 0) {
+                    return;
+                }
+                AVStream stream = in.streams(video);
+                tb = stream.time_base();
+                AVCodec codec = avcodec_find_decoder(stream.codecpar().codec_id());
+                if (codec == null) {
+                    throw new IOException("no decoder for the video");
+                }
+                decoder = avcodec_alloc_context3(codec);
+                check(avcodec_parameters_to_context(decoder, stream.codecpar()), "set up the decoder");
+                decoder.thread_count(1);
+                check(avcodec_open2(decoder, codec, (AVDictionary) null), "open the decoder");
+                frame = av_frame_alloc();
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            }
         }
-        g.dispose();
-        return new Sheet(jpeg(sheet), cues, posterJpeg, previous);
+
+        /**
+         * Looks at one packet of the slice (it is not changed): keyframe packets only, and of those only the ones a
+         * picture is taken from are decoded (each alone).
+         */
+        public void offer(AVPacket pkt) {
+            if (failure != null || decoder == null) {
+                return;
+            }
+            try {
+                long ts = pkt.pts() != AV_NOPTS_VALUE ? pkt.pts() : pkt.dts();
+                if (pkt.stream_index() != video || (pkt.flags() & AV_PKT_FLAG_KEY) == 0 || ts == AV_NOPTS_VALUE) {
+                    return;
+                }
+                long t = ts * 1000L * tb.num() / tb.den();
+                boolean take = previous == Long.MIN_VALUE || Math.floorDiv(t, intervalMillis) > Math.floorDiv(previous, intervalMillis);
+                previous = t;
+                if (!take) {
+                    return;
+                }
+                BufferedImage picture = decode(decoder, pkt, frame, scaler);
+                if (picture == null) {
+                    return;
+                }
+                if (poster && posterJpeg == null) {
+                    posterJpeg = jpeg(scale(picture, Math.min(posterWidth, picture.getWidth())));
+                }
+                thumbs.add(scale(picture, thumbWidth));
+                times.add(t);
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            }
+        }
+
+        /** The slice's sheet, once every packet was offered; throws what went wrong on the way. */
+        public Sheet finish() throws IOException {
+            if (failure instanceof IOException e) {
+                throw e;
+            } else if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (thumbs.isEmpty()) {
+                return new Sheet(null, List.of(), posterJpeg, previous);
+            }
+            int w = thumbs.get(0).getWidth();
+            int h = thumbs.get(0).getHeight();
+            int cols = Math.min(columns, thumbs.size());
+            int rows = (thumbs.size() + columns - 1) / columns;
+            BufferedImage sheet = new BufferedImage(cols * w, rows * h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = sheet.createGraphics();
+            List<Cue> cues = new ArrayList<>();
+            for (int i = 0; i < thumbs.size(); i++) {
+                int x = (i % columns) * w;
+                int y = (i / columns) * h;
+                g.drawImage(thumbs.get(i), x, y, w, h, null);
+                cues.add(new Cue(times.get(i), x, y, w, h));
+            }
+            g.dispose();
+            return new Sheet(jpeg(sheet), cues, posterJpeg, previous);
+        }
+
+        @Override
+        public void close() {
+            sws_freeContext(scaler[0]);
+            scaler[0] = null;
+            if (frame != null) {
+                av_frame_free(frame);
+                frame = null;
+            }
+            if (decoder != null) {
+                avcodec_free_context(decoder);
+                decoder = null;
+            }
+        }
     }
 
     /** Decodes keyframe {@code pkt} alone into a picture (null when the decoder gives none), then resets the decoder. */

@@ -391,10 +391,11 @@ public class PackagerService {
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
         SegmentFormat format = m.segmentFormat != null ? m.segmentFormat : SegmentFormat.TS;
         long t0 = System.nanoTime();
+        Thumbnailer.Pass pictures = SOURCE.equals(slice.rendition()) ? pictures(m, slice) : null;
         try {
             SegmentedSlice out;
             try {
-                out = segment(slice, work, format);
+                out = segment(slice, work, format, pictures);
             } catch (Damaged e) {
                 // A slice that is gone or damaged is skipped; the next one starts after a discontinuity.
                 synchronized (m) {
@@ -416,7 +417,7 @@ public class PackagerService {
                 }
                 return;
             }
-            Thumbnailer.Sheet sheet = SOURCE.equals(slice.rendition()) ? thumbnails(m, slice, work.resolve("slice.flv")) : null;
+            Thumbnailer.Sheet sheet = pictures != null ? thumbnails(slice, pictures) : null;
             long t1 = System.nanoTime();
             // Only this rendition's lane appends to its segments.
             Manifest.SegmentEntry last = r.segments.isEmpty() ? null : r.segments.get(r.segments.size() - 1);
@@ -458,6 +459,9 @@ public class PackagerService {
                         slice.seq(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
             }
         } finally {
+            if (pictures != null) {
+                pictures.close();
+            }
             deleteTree(work);
         }
     }
@@ -524,11 +528,10 @@ public class PackagerService {
     }
 
     /**
-     * The thumbnails of a source slice: its sprite sheet (and the poster, from the recording's first picture) written;
-     * null when pictures are off. Pictures are an extra: a slice whose pictures cannot be made is packaged without
-     * them (logged and counted); a storage error passes through (the step is retried, the keys are the same).
+     * A pass that takes the pictures of a source slice while the segmenter reads it (null when pictures are off), going
+     * on from where the slice before left off.
      */
-    private Thumbnailer.Sheet thumbnails(Manifest m, SliceStored slice, Path flv) {
+    private Thumbnailer.Pass pictures(Manifest m, SliceStored slice) {
         if (config.thumbnailInterval().isZero()) {
             return null;
         }
@@ -538,10 +541,19 @@ public class PackagerService {
             previous = m.thumbnailSlice >= 0 && m.thumbnailSlice == slice.seq() - 1 ? m.thumbnailLastKeyframeMillis : Long.MIN_VALUE;
             poster = m.poster == null;
         }
+        return new Thumbnailer(config.thumbnailInterval().toMillis(), config.thumbnailWidth(), config.thumbnailColumns(),
+                config.posterWidth()).pass(previous, poster);
+    }
+
+    /**
+     * The thumbnails of a source slice: its sprite sheet (and the poster, from the recording's first picture) written.
+     * Pictures are an extra: a slice whose pictures cannot be made is packaged without them (logged and counted); a
+     * storage error passes through (the step is retried, the keys are the same).
+     */
+    private Thumbnailer.Sheet thumbnails(SliceStored slice, Thumbnailer.Pass pictures) {
         Thumbnailer.Sheet sheet;
         try {
-            sheet = new Thumbnailer(config.thumbnailInterval().toMillis(), config.thumbnailWidth(), config.thumbnailColumns(),
-                    config.posterWidth()).sheet(flv, previous, poster);
+            sheet = pictures.finish();
         } catch (IOException | RuntimeException e) {
             metrics.counter("tapedeck.packager.thumbnail.failures").increment();
             LOG.warnf("no thumbnails of slice %d: %s", slice.seq(), e.getMessage());
@@ -608,10 +620,11 @@ public class PackagerService {
     }
 
     /**
-     * Downloads the slice, checks it against its SliceStored and cuts it into segments in {@code work}. A storage error
-     * other than "not found" passes through (the step is retried); anything wrong with the slice itself is {@link Damaged}.
+     * Downloads the slice, checks it against its SliceStored and cuts it into segments in {@code work}, showing its
+     * packets to {@code pictures} on the way (when not null). A storage error other than "not found" passes through (the
+     * step is retried); anything wrong with the slice itself is {@link Damaged}.
      */
-    private SegmentedSlice segment(SliceStored slice, Path work, SegmentFormat format) {
+    private SegmentedSlice segment(SliceStored slice, Path work, SegmentFormat format, Thumbnailer.Pass pictures) {
         Path flv = work.resolve("slice.flv");
         try {
             Files.createDirectories(work);
@@ -633,7 +646,7 @@ public class PackagerService {
                 }
             }
             SegmentedSlice out = new HlsSegmenter(config.segmentDuration().toMillis(), format)
-                    .segment(flv, work.resolve("segments"), slice.firstDtsMillis() + slice.durationMillis());
+                    .segment(flv, work.resolve("segments"), slice.firstDtsMillis() + slice.durationMillis(), pictures);
             if (out.segments().isEmpty()) {
                 throw new Damaged("undecodable", "it holds no audio or video packets");
             }
