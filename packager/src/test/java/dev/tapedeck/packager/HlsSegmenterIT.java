@@ -8,6 +8,7 @@ import dev.tapedeck.packager.media.HlsSegmenter;
 import dev.tapedeck.packager.media.Segment;
 import dev.tapedeck.packager.media.SegmentFormat;
 import dev.tapedeck.packager.media.SegmentedSlice;
+import dev.tapedeck.packager.media.Thumbnailer;
 import dev.tapedeck.packager.media.UnsupportedCodecException;
 import dev.tapedeck.testkit.MediaTools;
 import java.nio.charset.StandardCharsets;
@@ -101,5 +102,40 @@ class HlsSegmenterIT {
         Path nelly = flv(dir, "nellymoser");
         assertThatThrownBy(() -> new HlsSegmenter(6000).segment(nelly, dir.resolve("seg"), 4000))
                 .isInstanceOf(UnsupportedCodecException.class).hasMessageContaining("nellymoser").hasMessageContaining("AAC, MP3, Opus");
+    }
+
+    @Test
+    void picturesTakenWhileSegmentingAreTheOnesASeparateReadTakes(@TempDir Path dir) throws Exception {
+        Path flv = dir.resolve("slice.flv");
+        MediaTools.makeFlv(flv, 640, 360, 30, 10);
+        Thumbnailer thumbnailer = new Thumbnailer(2000, 160, 5, 640);
+        Thumbnailer.Sheet alone = thumbnailer.sheet(flv, Long.MIN_VALUE, true);
+        Thumbnailer.Sheet during;
+        try (Thumbnailer.Pass pass = thumbnailer.pass(Long.MIN_VALUE, true)) {
+            SegmentedSlice out = new HlsSegmenter(6000).segment(flv, dir.resolve("seg"), 10_000, pass);
+            assertThat(out.segments()).hasSize(2);
+            during = pass.finish();
+        }
+        assertThat(alone.cues()).as("a picture every 2 s of 10 s").hasSize(5);
+        assertThat(during.cues()).isEqualTo(alone.cues());
+        assertThat(during.lastKeyframeMillis()).isEqualTo(alone.lastKeyframeMillis());
+        assertThat(during.jpeg()).isEqualTo(alone.jpeg());
+        assertThat(during.posterJpeg()).isEqualTo(alone.posterJpeg());
+    }
+
+    @Test
+    void picturesThatCannotBeMadeLeaveTheSegmentsAsTheyAre(@TempDir Path dir) throws Exception {
+        Path flv = dir.resolve("slice.flv");
+        MediaTools.makeFlv(flv, 640, 360, 30, 10);
+        SegmentedSlice plain = new HlsSegmenter(6000).segment(flv, dir.resolve("plain"), 10_000);
+        // A thumbnail width of 0 cannot be drawn: every picture fails.
+        try (Thumbnailer.Pass pass = new Thumbnailer(2000, 0, 5, 640).pass(Long.MIN_VALUE, false)) {
+            SegmentedSlice out = new HlsSegmenter(6000).segment(flv, dir.resolve("seg"), 10_000, pass);
+            assertThat(out.segments()).hasSameSizeAs(plain.segments());
+            for (int i = 0; i < out.segments().size(); i++) {
+                assertThat(Files.readAllBytes(out.segments().get(i).file())).isEqualTo(Files.readAllBytes(plain.segments().get(i).file()));
+            }
+            assertThatThrownBy(pass::finish).isInstanceOf(IllegalArgumentException.class);
+        }
     }
 }
