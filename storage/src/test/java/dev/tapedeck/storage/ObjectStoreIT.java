@@ -101,31 +101,30 @@ class ObjectStoreIT {
 
     @Test
     void aFileUpToThePartSizeGoesUpInOnePutAndComesBackIdentical(@TempDir Path dir) throws Exception {
-        byte[] data = new byte[3 * 1024 * 1024 + 5];
-        new Random(11).nextBytes(data);
-        Path file = dir.resolve("000001.ts");
-        Files.write(file, data);
-        StoredObject stored = store.putFile("vod/r1/source/000001.ts", file, "video/mp2t");
-        assertThat(stored.size()).isEqualTo(data.length);
+        int size = 3 * 1024 * 1024 + 5;
+        StoredObject stored = putRandomFileAndReadBack(dir, size, 11, "vod/r1/source/000001.ts", "video/mp2t");
         assertThat(stored.etag()).as("one PUT: no part count").doesNotContain("-");
-        assertThat(store.stat(stored.key()).orElseThrow().size()).isEqualTo(data.length);
-        Path back = dir.resolve("back.ts");
-        store.download(stored.key(), back);
-        assertThat(Files.readAllBytes(back)).isEqualTo(data);
+        assertThat(store.stat(stored.key()).orElseThrow().size()).isEqualTo(size);
     }
 
     @Test
     void largeFileGoesUpAsMultipartAndComesBackIdentical(@TempDir Path dir) throws Exception {
-        byte[] data = new byte[12 * 1024 * 1024 + 17];
-        new Random(7).nextBytes(data);
-        Path file = dir.resolve("big.flv");
-        Files.write(file, data);
-        StoredObject stored = store.putFile("recordings/live/x/r1/source/000000.flv", file, "video/x-flv");
-        assertThat(stored.size()).isEqualTo(data.length);
+        StoredObject stored = putRandomFileAndReadBack(dir, 12 * 1024 * 1024 + 17, 7, "recordings/live/x/r1/source/000000.flv", "video/x-flv");
         assertThat(stored.etag()).as("multipart ETag has a part count").contains("-3");
-        Path back = dir.resolve("back.flv");
+    }
+
+    /** Uploads {@code size} random bytes with {@link ObjectStore#putFile}, checks the size stored and that a download gives them back. */
+    private StoredObject putRandomFileAndReadBack(Path dir, int size, long seed, String key, String contentType) throws Exception {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        Path file = dir.resolve("upload");
+        Files.write(file, data);
+        StoredObject stored = store.putFile(key, file, contentType);
+        assertThat(stored.size()).isEqualTo(data.length);
+        Path back = dir.resolve("back");
         store.download(stored.key(), back);
         assertThat(Files.readAllBytes(back)).isEqualTo(data);
+        return stored;
     }
 
     @Test
