@@ -126,11 +126,12 @@ public final class HlsSegmenter {
             while (av_read_frame(in, pkt) >= 0) {
                 try {
                     int index = pkt.stream_index();
-                    AVStream stream = in.streams(index);
                     long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
+                    // A stream that appears after the stream info was read (index beyond the map) is not kept either.
                     if (index >= map.length || map[index] < 0 || ts == AV_NOPTS_VALUE) {
                         continue;
                     }
+                    AVStream stream = in.streams(index);
                     if (pictures != null) {
                         pictures.offer(pkt);
                     }
