@@ -14,6 +14,7 @@ import dev.tapedeck.testkit.MediaTools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -137,5 +138,43 @@ class HlsSegmenterIT {
             }
             assertThatThrownBy(pass::finish).isInstanceOf(IllegalArgumentException.class);
         }
+    }
+
+    /**
+     * Picture sizes that real publishers send, odd ones (4:4:4) among them: segmenting, thumbnails and the poster
+     * through libavformat, libavcodec and libswscale with glibc's heap checks on (failsafe sets MALLOC_CHECK_ and
+     * MALLOC_PERTURB_): nothing aborts, every segment decodes, every picture decodes at its size and shows the frame.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1002x564", "854x480", "852x480", "638x360", "321x241", "1366x768",
+            "1920x1080"})
+    void oddPictureSizesAreSegmentedAndPicturedAtTheirSize(String size, @TempDir Path dir) throws Exception {
+        int width = Integer.parseInt(size.split("x")[0]);
+        int height = Integer.parseInt(size.split("x")[1]);
+        Path flv = dir.resolve("slice.flv");
+        MediaTools.makeFlv(flv, width, height, "25", 4, MediaTools.Encoder.X264_DEFAULTS);
+        Thumbnailer.Sheet sheet;
+        SegmentedSlice out;
+        try (Thumbnailer.Pass pass = new Thumbnailer(2000, 160, 5, 640).pass(Long.MIN_VALUE, true)) {
+            out = new HlsSegmenter(2000).segment(flv, dir.resolve("seg"), 4_000, pass);
+            sheet = pass.finish();
+        }
+        assertThat(out.info().width()).isEqualTo(width);
+        assertThat(out.info().height()).isEqualTo(height);
+        assertThat(out.segments()).hasSize(2);
+        for (Segment s : out.segments()) {
+            assertThat(MediaTools.decodeErrors(s.file().toString())).as(s.file().toString()).isEmpty();
+        }
+        int thumbHeight = Math.max(2, (int) Math.round(height * 160.0 / width / 2) * 2);
+        assertThat(sheet.cues()).as("a picture every 2 s of 4 s").hasSize(2)
+                .allSatisfy(c -> assertThat(List.of(c.width(), c.height())).containsExactly(160, thumbHeight));
+        java.awt.image.BufferedImage jpeg = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(sheet.jpeg()));
+        assertThat(List.of(jpeg.getWidth(), jpeg.getHeight())).containsExactly(2 * 160, thumbHeight);
+        java.awt.image.BufferedImage poster = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(sheet.posterJpeg()));
+        int posterWidth = Math.min(640, width);
+        assertThat(poster.getWidth()).isEqualTo(posterWidth);
+        // The poster is the first frame as FFmpeg decodes it: a wrong row stride would shear it.
+        java.awt.image.BufferedImage expected = PackagerIT.frameAt(flv, 0, poster.getWidth(), poster.getHeight());
+        assertThat(PackagerIT.difference(poster, expected)).as("mean luma difference from FFmpeg's frame").isLessThan(6);
     }
 }

@@ -111,6 +111,60 @@ class PackagerIT extends PackagerTestSupport {
     }
 
     @Test
+    void aSourceWithBFramesAndARungWithoutThemShareOneTimelineByPresentationTime(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String id = Ids.uuid7();
+        // x264's defaults: the source's keyframes decode two frames before they are shown (PTS 67 ms, DTS 0 at the start);
+        // the rung, made as the transcoder makes it, has no B-frames and the source's PTS, so its DTS are 67 ms later.
+        MediaTools.makeFlv(dir.resolve("source.flv"), 640, 360, "30", 24, MediaTools.Encoder.X264_DEFAULTS);
+        MediaTools.makeRung(dir.resolve("source.flv"), dir.resolve("rung.flv"), 320, 180);
+        for (String rendition : List.of("source", "180p")) {
+            List<FlvTags.Tag> tags = FlvTags.read(dir.resolve((rendition.equals("source") ? "source" : "rung") + ".flv"));
+            // As the recorder measures a slice: in decode time, to the end of its last frame.
+            long end = tags.stream().filter(t -> t.type() == FlvTags.VIDEO).mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
+            long[] cuts = {keyframeDtsAtOrAfter(tags, 0), keyframeDtsAtOrAfter(tags, 12_000), end + 200};
+            assertThat(cuts[0]).as("%s: first keyframe's DTS", rendition).isEqualTo(rendition.equals("source") ? 0 : 67);
+            send(Topics.STREAMS, KEY.toString(), published(id, !rendition.equals("source"), rendition));
+            for (int seq = 0; seq < 2; seq++) {
+                Path file = dir.resolve(rendition + seq + ".flv");
+                FlvTags.write(file, cut(tags, cuts[seq], cuts[seq + 1]));
+                store.putFile(StorageKeys.slice(KEY, id, rendition, seq), file, "video/x-flv");
+                long duration = Math.min(cuts[seq + 1], end) - cuts[seq];
+                send(Topics.sliceKey(id, rendition), slice(id, rendition, seq, StorageKeys.slice(KEY, id, rendition, seq), cuts[seq], duration));
+            }
+            send(Topics.sliceKey(id, rendition), new RecordingClosed(id, KEY.toString(), rendition, 1, 2, end - cuts[0],
+                    RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        }
+        CatalogEntry ready = awaitComplete(id);
+        assertThat(ready.status()).isEqualTo(CatalogEntry.Status.READY);
+        assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+        String master = new String(store.getBytes(StorageKeys.master(id)).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(master).contains("source/index.m3u8").contains("180p/index.m3u8");
+        var parser = new io.lindstrom.m3u8.parser.MediaPlaylistParser();
+        var sourceList = parser.readPlaylist(new String(store.getBytes(StorageKeys.mediaPlaylist(id, "source")).orElseThrow(),
+                StandardCharsets.UTF_8)).mediaSegments();
+        var rungList = parser.readPlaylist(new String(store.getBytes(StorageKeys.mediaPlaylist(id, "180p")).orElseThrow(),
+                StandardCharsets.UTF_8)).mediaSegments();
+        assertThat(sourceList).hasSize(4);
+        assertThat(rungList).as("no gap where the source has media").hasSameSizeAs(sourceList)
+                .allSatisfy(seg -> assertThat(seg.gap()).isFalse());
+        for (int n = 0; n < sourceList.size(); n++) {
+            String rungSegment = StorageKeys.mediaPlaylist(id, "180p").replace("index.m3u8", rungList.get(n).uri());
+            String sourceSegment = StorageKeys.mediaPlaylist(id, "source").replace("index.m3u8", sourceList.get(n).uri());
+            assertThat(videoStart(dir, rungSegment)).as("presentation time of segment %d", n)
+                    .isCloseTo(videoStart(dir, sourceSegment), org.assertj.core.data.Offset.offset(1 / 30.0 + 0.001));
+            assertThat(rungList.get(n).duration()).as("duration of segment %d", n)
+                    .isCloseTo(sourceList.get(n).duration(), org.assertj.core.data.Offset.offset(1 / 30.0 + 0.001));
+        }
+        Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.renditions.get("180p").startsAfterSourceMillis).as("a rung with less decode delay is not late").isNull();
+        assertThat(m.renditions.get("180p").gapSegments).isEmpty();
+        assertThat(m.renditions.get("180p").skippedSegments).isEmpty();
+        assertThat(m.renditions.get("source").segments.get(0).startMillis).as("the source's first keyframe is shown at 67 ms")
+                .isBetween(60L, 70L);
+    }
+
+    @Test
     void aRungThatStartsLateHasAHoleAndEndsEarlyIsPlacedOnTheSourcesTimelineSoThatSegmentNStartsAtTheSameTimeInEveryRendition()
             throws Exception {
         String id = Ids.uuid7();

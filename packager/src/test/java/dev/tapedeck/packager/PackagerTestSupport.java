@@ -67,4 +67,21 @@ abstract class PackagerTestSupport {
                 .filter(t -> t.data()[1] != 0 && t.timestamp() >= fromMillis && t.timestamp() < toMillis).toList());
         return out;
     }
+
+    /**
+     * The DTS of the first video keyframe of {@code tags} whose presentation time (its DTS plus its composition time) is
+     * at or after {@code ptsMillis}: where a recorder cuts a slice on that grid line; {@link Long#MAX_VALUE} past the end.
+     */
+    static long keyframeDtsAtOrAfter(List<FlvTags.Tag> tags, long ptsMillis) {
+        for (FlvTags.Tag t : tags) {
+            byte[] d = t.data();
+            if (t.type() == FlvTags.VIDEO && d.length > 4 && (d[0] >> 4 & 0x0f) == 1 && d[1] == 1) {
+                int cts = (d[2] << 16 | (d[3] & 0xff) << 8 | d[4] & 0xff); // signed 24 bits: d[2] carries the sign
+                if (t.timestamp() + cts >= ptsMillis) {
+                    return t.timestamp();
+                }
+            }
+        }
+        return Long.MAX_VALUE;
+    }
 }

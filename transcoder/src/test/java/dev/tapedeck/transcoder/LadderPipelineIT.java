@@ -71,6 +71,33 @@ class LadderPipelineIT {
         }
     }
 
+    /**
+     * Picture sizes that real publishers send, odd ones (4:4:4) among them, with B-frames, through decoding, scaling and
+     * encoding with glibc's heap checks on (failsafe sets MALLOC_CHECK_ and MALLOC_PERTURB_): every rung decodes at the
+     * size the ladder gives, with the source's keyframes.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1002x564", "854x480", "852x480", "638x360", "321x241", "1366x768",
+            "1920x1080"})
+    void oddPictureSizesGiveEveryRungAtItsSize(String size, @TempDir Path dir) {
+        int width = Integer.parseInt(size.split("x")[0]);
+        int height = Integer.parseInt(size.split("x")[1]);
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, width, height, "25", 2, MediaTools.Encoder.X264_DEFAULTS);
+        Ladder ladder = Ladder.parse("720p:2500k,480p:1200k,360p:800k,240p:400k");
+        LadderPipeline.Result result = runInto(dir, source, ladder);
+        List<Ladder.Output> expected = ladder.forSource(width, height);
+        assertThat(result.rungs()).containsExactlyElementsOf(expected.stream().map(Ladder.Output::name).toList()).isNotEmpty();
+        List<String> sourceKeys = keyframeTimes(source);
+        for (Ladder.Output rung : expected) {
+            Path file = dir.resolve(rung.name() + ".flv");
+            assertThat(MediaTools.decodeErrors(file.toString())).as(rung.name()).isEmpty();
+            assertThat(MediaTools.probe(file.toString(), "-select_streams", "v", "-show_entries", "stream=width,height"))
+                    .as(rung.name()).containsExactly(rung.width() + "," + rung.height());
+            assertThat(keyframeTimes(file)).as("%s keyframes at the source's keyframe times", rung.name()).isEqualTo(sourceKeys);
+        }
+    }
+
     @Test
     void audioThatIsNotAacIsEncodedToAacForEveryRung(@TempDir Path dir) {
         Path source = dir.resolve("mp3.flv");

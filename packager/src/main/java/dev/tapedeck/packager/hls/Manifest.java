@@ -148,6 +148,13 @@ public class Manifest {
         public long index;
         public long slice;
         public long firstDtsMillis;
+        /**
+         * Presentation time (PTS) of its first video keyframe in stream time: where it begins on the recording's timeline.
+         * Renditions are aligned by it, never by DTS (a source with B-frames decodes ahead of a rung without them). Null
+         * in a manifest saved before it was kept: {@link #start()} then takes the DTS.
+         */
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        public Long startMillis;
         /** Wall-clock time of its first packet (its slice's first packet time plus the stream time between); null when the recorder did not say. */
         public Instant programDateTime;
         public long durationMillis;
@@ -161,6 +168,16 @@ public class Manifest {
         /** A gap segment (a copy of the source's): the own segment it follows, -1 before the first; null for an own segment. */
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
         public Long follows;
+
+        /** Where it begins on the recording's timeline: {@link #startMillis}, or its first DTS where that was not kept. */
+        public long start() {
+            return startMillis != null ? startMillis : firstDtsMillis;
+        }
+
+        /** Where it ends on the recording's timeline. */
+        public long end() {
+            return start() + durationMillis;
+        }
     }
 
     /** A packaged slice: where it came from and what the recorder says of it. */

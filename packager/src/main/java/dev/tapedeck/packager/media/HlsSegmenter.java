@@ -121,6 +121,7 @@ public final class HlsSegmenter {
             }
             Path file = null;
             long segStart = 0;
+            long segPts = Long.MIN_VALUE;
             int frames = 0;
             CutGrid grid = new CutGrid(targetMillis);
             while (av_read_frame(in, pkt) >= 0) {
@@ -144,12 +145,16 @@ public final class HlsSegmenter {
                         if (out != null) {
                             Output done = out;
                             out = null;
-                            segments.add(finish(done, file, segStart, dts - segStart, frames));
+                            segments.add(finish(done, file, segStart, segPts, dts - segStart, frames));
                         }
                         file = outDir.resolve(segments.size() + "." + format.extension());
                         out = open(file, in, videoIn, audioIn);
                         segStart = dts;
+                        segPts = Long.MIN_VALUE;
                         frames = 0;
+                    }
+                    if (segPts == Long.MIN_VALUE && (isVideo && key || !hasVideo)) {
+                        segPts = cutTime;
                     }
                     if (isVideo) {
                         frames++;
@@ -162,7 +167,7 @@ public final class HlsSegmenter {
             if (out != null) {
                 Output done = out;
                 out = null;
-                segments.add(finish(done, file, segStart, Math.max(0, endMillis - segStart), frames));
+                segments.add(finish(done, file, segStart, segPts, Math.max(0, endMillis - segStart), frames));
             }
             return new SegmentedSlice(segments, info);
         } finally {
@@ -240,14 +245,15 @@ public final class HlsSegmenter {
         }
     }
 
-    private Segment finish(Output out, Path file, long start, long duration, int frames) throws IOException {
+    /** @param pts the PTS of the segment's first keyframe, {@link Long#MIN_VALUE} when it has none (its DTS stands in) */
+    private Segment finish(Output out, Path file, long start, long pts, long duration, int frames) throws IOException {
         try {
             check(av_write_trailer(out.context), "finish " + file);
         } finally {
             out.free();
         }
         Path init = format == SegmentFormat.FMP4 ? Fmp4.splitInit(file) : null;
-        return new Segment(file, start, duration, Files.size(file), frames, init);
+        return new Segment(file, start, pts == Long.MIN_VALUE ? start : pts, duration, Files.size(file), frames, init);
     }
 
     private static void check(int result, String what) throws IOException {

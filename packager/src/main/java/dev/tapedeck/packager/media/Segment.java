@@ -7,11 +7,14 @@ import java.nio.file.Path;
  *
  * @param file           the local file
  * @param firstDtsMillis DTS of its first packet (stream time)
+ * @param startMillis    presentation time (PTS, stream time) of its first video keyframe, where it begins on the
+ *                       recording's timeline: renditions with different decode delays (B-frames) share it, not the DTS;
+ *                       the first packet's DTS for a segment without video
  * @param durationMillis up to the next segment's first DTS, or to the slice's end
  * @param bytes          file size
  * @param videoFrames    video frames in it
  * @param init           fMP4: the local file of its initialization section ({@code ftyp} and {@code moov}), which
  *                       {@code file} (its {@code moof} and {@code mdat} boxes) needs to be played; null for MPEG-TS
  */
-public record Segment(Path file, long firstDtsMillis, long durationMillis, long bytes, int videoFrames, Path init) {
+public record Segment(Path file, long firstDtsMillis, long startMillis, long durationMillis, long bytes, int videoFrames, Path init) {
 }

@@ -23,6 +23,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
@@ -54,7 +55,6 @@ import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
@@ -268,15 +268,32 @@ public final class Thumbnailer {
             int h = frame.height();
             scaler[0] = sws_getCachedContext(scaler[0], w, h, frame.format(), w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null,
                     (DoublePointer) null);
-            BufferedImage picture = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-            try (BytePointer bgr = new BytePointer((long) w * h * 3); PointerPointer<BytePointer> planes = new PointerPointer<>(4);
-                    IntPointer strides = new IntPointer(w * 3, 0, 0, 0)) {
-                planes.put(0, bgr);
-                sws_scale(scaler[0], frame.data(), frame.linesize(), 0, h, planes, strides);
-                bgr.get(((DataBufferByte) picture.getRaster().getDataBuffer()).getData());
+            if (scaler[0] == null) {
+                throw new IllegalStateException("no scaler from pixel format " + frame.format() + " at " + w + "x" + h);
             }
-            av_frame_unref(frame);
-            return picture;
+            // FFmpeg sizes and aligns the picture's buffer (its rows padded as libswscale's vector code writes them);
+            // the rows are copied out one by one with the stride it chose.
+            AVFrame bgr = av_frame_alloc();
+            try {
+                bgr.format(AV_PIX_FMT_BGR24);
+                bgr.width(w);
+                bgr.height(h);
+                if (av_frame_get_buffer(bgr, 0) < 0) {
+                    throw new IllegalStateException("cannot allocate a " + w + "x" + h + " picture");
+                }
+                sws_scale(scaler[0], frame.data(), frame.linesize(), 0, h, bgr.data(), bgr.linesize());
+                BufferedImage picture = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+                byte[] pixels = ((DataBufferByte) picture.getRaster().getDataBuffer()).getData();
+                BytePointer rows = bgr.data(0);
+                long stride = bgr.linesize(0);
+                for (int y = 0; y < h; y++) {
+                    rows.position(y * stride).get(pixels, y * w * 3, w * 3);
+                }
+                av_frame_unref(frame);
+                return picture;
+            } finally {
+                av_frame_free(bgr);
+            }
         } finally {
             avcodec_flush_buffers(decoder);
         }

@@ -436,6 +436,7 @@ public class PackagerService {
                 e.index = index;
                 e.slice = slice.seq();
                 e.firstDtsMillis = s.firstDtsMillis();
+                e.startMillis = s.startMillis();
                 e.programDateTime = slice.firstPacketAt() == null ? null
                         : slice.firstPacketAt().plusMillis(s.firstDtsMillis() - slice.firstDtsMillis());
                 e.durationMillis = s.durationMillis();
@@ -792,13 +793,13 @@ public class PackagerService {
         if (source == null || source.segments.isEmpty()) {
             return;
         }
-        long start = source.segments.get(0).firstDtsMillis;
+        long start = source.segments.get(0).start();
         for (var e : m.renditions.entrySet()) {
             Manifest.RenditionState r = e.getValue();
             if (e.getKey().equals(SOURCE) || r.dropped != null || r.segments.isEmpty() || r.startsAfterSourceMillis != null) {
                 continue;
             }
-            long late = r.segments.get(0).firstDtsMillis - start;
+            long late = r.segments.get(0).start() - start;
             if (late > LATE_RUNG_MILLIS) {
                 r.startsAfterSourceMillis = late;
                 metrics.counter("tapedeck.packager.renditions.late").increment();
@@ -816,7 +817,7 @@ public class PackagerService {
         if (m.thumbnails.isEmpty() || source == null || source.segments.isEmpty()) {
             return;
         }
-        long zero = source.segments.get(0).firstDtsMillis;
+        long zero = source.segments.get(0).start();
         put(StorageKeys.thumbnails(m.recordingId), ThumbnailTrack.render(m.thumbnails, zero, zero + source.durationMillis()), "text/vtt");
         m.thumbnailTrack = StorageKeys.thumbnails(m.recordingId);
     }
@@ -940,10 +941,10 @@ public class PackagerService {
         while (r.unplaced > 0) {
             int k = r.segments.size() - r.unplaced;
             Manifest.SegmentEntry own = r.segments.get(k);
-            long t = own.firstDtsMillis;
-            long end = t + own.durationMillis;
+            long t = own.start();
+            long end = own.end();
             Manifest.SegmentEntry last = timeline.isEmpty() ? null : timeline.get(timeline.size() - 1);
-            long sourceEnd = last == null ? Long.MIN_VALUE : last.firstDtsMillis + last.durationMillis;
+            long sourceEnd = last == null ? Long.MIN_VALUE : last.end();
             if (!sourceDone && (sourceEnd < end - LATE_RUNG_MILLIS || sourceEnd <= t + LATE_RUNG_MILLIS)) {
                 // The source's segments do not reach its end yet, or end where it begins (the source's segment it
                 // starts in, and so whether it covers only a part of it, is not known yet).
@@ -951,14 +952,14 @@ public class PackagerService {
             }
             int at = -1;
             for (int i = 0; i < timeline.size(); i++) {
-                if (timeline.get(i).firstDtsMillis <= t + LATE_RUNG_MILLIS) {
+                if (timeline.get(i).start() <= t + LATE_RUNG_MILLIS) {
                     at = i;
                 }
             }
             long follows = k == 0 ? -1 : r.segments.get(k - 1).index;
             Manifest.SegmentEntry s = at < 0 ? null : timeline.get(at);
-            long sEnd = s == null ? 0 : s.firstDtsMillis + s.durationMillis;
-            boolean onIt = s != null && Math.abs(t - s.firstDtsMillis) <= LATE_RUNG_MILLIS;
+            long sEnd = s == null ? 0 : s.end();
+            boolean onIt = s != null && Math.abs(t - s.start()) <= LATE_RUNG_MILLIS;
             // Its worker joined mid-segment, or stopped mid-segment (more than a quarter short of the source's): the
             // source's segment there is a gap instead.
             boolean part = s != null && (!onIt && t < sEnd || onIt && end < sEnd - Math.max(LATE_RUNG_MILLIS, s.durationMillis / 4));
@@ -995,20 +996,21 @@ public class PackagerService {
         long from = r.placedEndMillis == null ? Long.MIN_VALUE : r.placedEndMillis - LATE_RUNG_MILLIS;
         int n = 0;
         for (Manifest.SegmentEntry s : sources) {
-            if (s.firstDtsMillis < from) {
+            if (s.start() < from) {
                 continue;
             }
             Manifest.SegmentEntry g = new Manifest.SegmentEntry();
             g.index = s.index;
             g.slice = s.slice;
             g.firstDtsMillis = s.firstDtsMillis;
+            g.startMillis = s.startMillis;
             g.programDateTime = s.programDateTime;
             g.durationMillis = s.durationMillis;
             g.discontinuity = s.discontinuity;
             g.map = s.map;
             g.follows = follows;
             r.gapSegments.add(g);
-            r.placedEndMillis = s.firstDtsMillis + s.durationMillis;
+            r.placedEndMillis = s.end();
             n++;
         }
         return n;
