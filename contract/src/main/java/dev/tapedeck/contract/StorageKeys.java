@@ -8,6 +8,8 @@ public final class StorageKeys {
     public static final String RECORDINGS = "recordings/";
     /** Root of the packaged HLS. */
     public static final String VOD = "vod/";
+    /** Root of the services' own durable notes (never served): what a process was doing when it died. */
+    public static final String STATE = "state/";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     private StorageKeys() {
@@ -92,6 +94,14 @@ public final class StorageKeys {
     /** {@code sprites/{seq:06d}.jpg}, as the thumbnail track refers to it. */
     public static String spriteName(long sliceSeq) {
         return String.format(java.util.Locale.ROOT, "sprites/%06d.jpg", sliceSeq);
+    }
+
+    /**
+     * {@code state/packager/{recordingId}/{rendition}/{seq:06d}.attempts}: the packager's count of native attempts at a
+     * slice that did not finish (the process died in them).
+     */
+    public static String packagerAttempts(String recordingId, String rendition, long seq) {
+        return STATE + "packager/" + id(recordingId) + "/" + rendition(rendition) + "/%06d.attempts".formatted(seq);
     }
 
     /** {@code vod/{recordingId}/} */

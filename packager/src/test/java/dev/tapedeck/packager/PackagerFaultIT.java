@@ -158,6 +158,34 @@ class PackagerFaultIT {
     }
 
     @Test
+    void aSliceWhoseNativeWorkKilledThePackagerTwiceBecomesAGapWhileOneThatKilledItOnceIsTriedAgain() throws Exception {
+        String id = Ids.uuid7();
+        List<SliceStored> events = slices(id, 4);
+        // What a packager that died in the middle of the native work leaves: its count of attempts at the slice.
+        objects.putBytes(StorageKeys.packagerAttempts(id, "source", 1), "2".getBytes(StandardCharsets.UTF_8), "text/plain");
+        objects.putBytes(StorageKeys.packagerAttempts(id, "source", 2), "1".getBytes(StandardCharsets.UTF_8), "text/plain");
+
+        sendAll(id, events);
+        try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {
+            CatalogEntry entry = awaitFinal(vods, id);
+            assertThat(entry.status()).isEqualTo(CatalogEntry.Status.DEGRADED);
+            assertThat(entry.message()).contains("slice 1").contains("stopped the packager 2 times");
+            assertThat(entry.renditions()).singleElement().satisfies(r -> assertThat(r.segments()).isEqualTo(3));
+        }
+        Manifest m = EventCodec.mapper().readValue(objects.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.renditions.get("source").gaps).singleElement().satisfies(g -> {
+            assertThat(g.slice).isEqualTo(1);
+            assertThat(g.cause).isEqualTo("crashed");
+        });
+        assertThat(m.renditions.get("source").sliceRecords).extracting(r -> r.seq).containsExactly(0L, 2L, 3L);
+        assertThat(playlist(id)).contains("#EXT-X-DISCONTINUITY").endsWith("#EXT-X-ENDLIST\n");
+        assertThat(objects.getBytes(StorageKeys.packagerAttempts(id, "source", 2))).as("an attempt that ended is forgotten").isEmpty();
+        assertThat(objects.getBytes(StorageKeys.packagerAttempts(id, "source", 1))).as("the quarantined slice's count stays")
+                .isPresent();
+        assertThat(objects.getBytes(StorageKeys.packagerAttempts(id, "source", 0))).isEmpty();
+    }
+
+    @Test
     void aSliceWithBytesFlippedInTheMiddleBecomesAMarkedGapAndTheReplayIsDegraded() throws Exception {
         String id = Ids.uuid7();
         List<SliceStored> events = slices(id, 3);

@@ -74,12 +74,8 @@ abstract class PackagerTestSupport {
      */
     static long keyframeDtsAtOrAfter(List<FlvTags.Tag> tags, long ptsMillis) {
         for (FlvTags.Tag t : tags) {
-            byte[] d = t.data();
-            if (t.type() == FlvTags.VIDEO && d.length > 4 && (d[0] >> 4 & 0x0f) == 1 && d[1] == 1) {
-                int cts = (d[2] << 16 | (d[3] & 0xff) << 8 | d[4] & 0xff); // signed 24 bits: d[2] carries the sign
-                if (t.timestamp() + cts >= ptsMillis) {
-                    return t.timestamp();
-                }
+            if (t.avcKeyframe() && t.timestamp() + t.compositionTime() >= ptsMillis) {
+                return t.timestamp();
             }
         }
         return Long.MAX_VALUE;

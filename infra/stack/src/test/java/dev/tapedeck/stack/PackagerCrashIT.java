@@ -13,7 +13,9 @@ class PackagerCrashIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
-        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
+        // The packager halts (exit 134, as a crash in native code) whenever it starts on slice 1 of live/poison's source.
+        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1)
+                .env("TAPEDECK_PACKAGER_HALT_ON_SLICE", "/live/poison/[^/]+/source/000001\\.flv$"));
     }
 
     @Test
@@ -32,6 +34,29 @@ class PackagerCrashIT extends StackTest {
             assertThat(r.replaySeconds()).as("complete, no gap").isGreaterThanOrEqualTo(40 - 1.0);
             System.out.printf(Locale.ROOT, "[kill -9 of the packager for 8 s] replay READY %d s after the kill, %.1f s of 40 s, no gap%n",
                     (System.nanoTime() - killed) / 1_000_000_000, r.replaySeconds());
+        }
+    }
+
+    @Test
+    void aSliceThatKillsThePackagerTwiceBecomesAGapAndEveryOtherRecordingBecomesReady() throws Exception {
+        int restartsBefore = stack.packager().restarts();
+        try (LiveStream poison = new LiveStream(stack, data, "poison", 16); LiveStream bystander = new LiveStream(stack, data, "bystander", 16)) {
+            poison.awaitPublisher();
+            bystander.awaitPublisher();
+            CatalogEntry degraded = (CatalogEntry) poison.vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(poison.id()) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(180)).value().data();
+            assertThat(degraded.status()).as(degraded.message()).isEqualTo(CatalogEntry.Status.DEGRADED);
+            assertThat(degraded.message()).contains("slice 1").contains("stopped the packager 2 times");
+            assertThat(stack.packager().restarts() - restartsBefore).as("it died twice on the slice, then left it out").isEqualTo(2);
+            CatalogEntry ready = (CatalogEntry) bystander.vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(bystander.id()) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(120)).value().data();
+            assertThat(ready.status()).as("a recording packaged meanwhile").isEqualTo(CatalogEntry.Status.READY);
+            String playlist = get(stack.apiUrl() + "/vod/" + poison.id() + "/source/index.m3u8");
+            assertThat(playlist).contains("#EXT-X-DISCONTINUITY").endsWith("#EXT-X-ENDLIST\n");
+            assertThat(dev.tapedeck.testkit.MediaTools.decodeErrors(stack.apiUrl() + "/vod/" + poison.id() + "/source/index.m3u8"))
+                    .as("the rest of the replay plays").isEmpty();
+            System.out.printf(Locale.ROOT, "[a slice that kills the packager] %d restarts, replay %s: %s%n",
+                    stack.packager().restarts() - restartsBefore, degraded.status(), degraded.message());
         }
     }
 }

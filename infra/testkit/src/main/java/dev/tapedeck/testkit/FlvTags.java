@@ -18,6 +18,21 @@ public final class FlvTags {
     public static final int VIDEO = 9;
 
     public record Tag(int type, long timestamp, byte[] data) {
+        /** Whether this is an H.264 keyframe's picture (not a sequence header). */
+        public boolean avcKeyframe() {
+            return type == VIDEO && data.length > 4 && (data[0] >> 4 & 0x0f) == 1 && data[1] == 1;
+        }
+
+        /**
+         * An H.264 picture's composition time (its PTS minus its DTS, in ms: what B-frames delay it by); 0 for any
+         * other tag.
+         */
+        public int compositionTime() {
+            if (type != VIDEO || data.length < 5 || (data[0] & 0x0f) != 7 || data[1] != 1) {
+                return 0;
+            }
+            return data[2] << 16 | (data[3] & 0xff) << 8 | data[4] & 0xff; // signed 24 bits: data[2] carries the sign
+        }
     }
 
     private FlvTags() {

@@ -77,4 +77,17 @@ public interface PackagerConfig {
     /** The poster's largest width in pixels (the recording's first thumbnail picture; a smaller picture keeps its size). */
     @WithDefault("640")
     int posterWidth();
+
+    /**
+     * How many times the native work on one slice (remuxing, pictures) may end with the process dying before the slice is
+     * left out as a gap (cause {@code crashed}) instead of being tried again: no slice can crash-loop the packager.
+     */
+    @WithDefault("2")
+    int crashLimit();
+
+    /**
+     * Test only: the process halts (as a crash in native code would) when native work starts on a slice whose object key
+     * matches this regular expression. Unset in every deployment.
+     */
+    java.util.Optional<java.util.regex.Pattern> haltOnSlice();
 }

@@ -66,6 +66,7 @@ public class PackagerService {
 
     private final MeterRegistry metrics;
     private final RecordingLanes lanes;
+    private final SliceAttempts attempts;
     /** Recordings with something waiting on a timer: completed once nothing waits. */
     private final Map<String, CompletableFuture<Void>> completing = new ConcurrentHashMap<>();
     /** Recordings whose last step failed: their next step writes their outputs again. */
@@ -87,6 +88,7 @@ public class PackagerService {
         this.manifests = manifests;
         this.catalog = catalog;
         this.clock = clock;
+        this.attempts = new SliceAttempts(store, config.crashLimit());
     }
 
     /**
@@ -638,6 +640,20 @@ public class PackagerService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to the work directory " + work, e);
         }
+        // The attempt is recorded before any native work: a slice that killed the process crashLimit times is a gap.
+        try {
+            int died = attempts.begin(slice);
+            if (died > 0) {
+                LOG.warnf("slice %d (%s): the packager died %d time%s while packaging it; trying again", slice.seq(),
+                        slice.objectKey(), died, died == 1 ? "" : "s");
+            }
+        } catch (SliceAttempts.Exhausted e) {
+            throw new Damaged("crashed", e.getMessage() + " (the limit is " + config.crashLimit() + "); it is left out");
+        }
+        if (config.haltOnSlice().filter(p -> p.matcher(slice.objectKey()).find()).isPresent()) {
+            LOG.errorf("halting on slice %s (tapedeck.packager.halt-on-slice, a test setting)", slice.objectKey());
+            Runtime.getRuntime().halt(134);
+        }
         try {
             if (slice.sha256() != null && !slice.sha256().isEmpty()) {
                 String sha = Sha256.of(flv);
@@ -658,12 +674,15 @@ public class PackagerService {
             throw new Damaged("unsupported", e.getMessage());
         } catch (IOException | RuntimeException e) {
             throw new Damaged("undecodable", e.getMessage());
+        } finally {
+            attempts.end(slice);
         }
     }
 
     /**
      * What is wrong with a slice that cannot be packaged; {@code cause} is {@code missing}, {@code checksum},
-     * {@code undecodable} or {@code unsupported} (a codec HLS cannot carry).
+     * {@code undecodable}, {@code unsupported} (a codec HLS cannot carry) or {@code crashed} (its native work killed the
+     * process {@code crash-limit} times).
      */
     private static final class Damaged extends RuntimeException {
         final String cause;
