@@ -177,4 +177,36 @@ class HlsSegmenterIT {
         java.awt.image.BufferedImage expected = PackagerIT.frameAt(flv, 0, poster.getWidth(), poster.getHeight());
         assertThat(PackagerIT.difference(poster, expected)).as("mean luma difference from FFmpeg's frame").isLessThan(6);
     }
+
+    /**
+     * A source with B-frames and a rung without them, as the transcoder makes one: the keyframe that opens a segment is
+     * read earlier in the source (decode order) than in the rung, yet both split their audio at the keyframe's
+     * presentation time, so a rung's segments and the source's (a rung's gaps) follow each other with no audio twice:
+     * rung, source, rung decodes without an error.
+     */
+    @Test
+    void everyRenditionSplitsItsAudioAtTheKeyframesPresentationTime(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("source.flv");
+        Path rung = dir.resolve("rung.flv");
+        MediaTools.makeFlv(source, 640, 360, "30", 6, MediaTools.Encoder.X264_DEFAULTS);
+        MediaTools.makeRung(source, rung, 320, 180);
+        SegmentedSlice a = new HlsSegmenter(2000).segment(source, dir.resolve("source"), 6_000);
+        SegmentedSlice b = new HlsSegmenter(2000).segment(rung, dir.resolve("rung"), 6_067);
+        assertThat(a.segments()).hasSize(3).hasSameSizeAs(b.segments());
+        for (int k = 0; k < a.segments().size(); k++) {
+            assertThat(audioTimes(b.segments().get(k).file())).as("segment %d: the same audio packets", k)
+                    .isEqualTo(audioTimes(a.segments().get(k).file()));
+        }
+        Path mixed = dir.resolve("mixed.ts");
+        try (var outStream = Files.newOutputStream(mixed)) {
+            outStream.write(Files.readAllBytes(b.segments().get(0).file()));
+            outStream.write(Files.readAllBytes(a.segments().get(1).file()));
+            outStream.write(Files.readAllBytes(b.segments().get(2).file()));
+        }
+        assertThat(MediaTools.decodeErrors(mixed.toString())).as("a rung's segment, the source's, the rung's").isEmpty();
+    }
+
+    static List<String> audioTimes(Path segment) {
+        return MediaTools.probe(segment.toString(), "-select_streams", "a", "-show_entries", "packet=pts_time");
+    }
 }

@@ -165,6 +165,97 @@ class PackagerIT extends PackagerTestSupport {
     }
 
     @Test
+    void aSourceWhoseTimestampsStartOverContinuesTheTimelineAndItsRungsMoveWithIt(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String id = Ids.uuid7();
+        // Two parts, as a publisher back within the reconnect window gives: 12 s, then 8 s whose timestamps start at 0 again,
+        // 20 s later by the wall clock. x264's defaults (B-frames); each rung made from its part as the transcoder makes one.
+        Instant t0 = Instant.now().minusSeconds(60);
+        double[] seconds = {12, 8};
+        List<List<SliceStored>> bySource = new java.util.ArrayList<>();
+        for (String rendition : List.of("source", "180p")) {
+            List<SliceStored> events = new java.util.ArrayList<>();
+            long seq = 0;
+            for (int part = 0; part < 2; part++) {
+                Path made = dir.resolve("part" + part + ".flv");
+                if (rendition.equals("source")) {
+                    MediaTools.makeFlv(made, 640, 360, "30", seconds[part], MediaTools.Encoder.X264_DEFAULTS);
+                }
+                Path file = rendition.equals("source") ? made : dir.resolve("rung" + part + ".flv");
+                if (!rendition.equals("source")) {
+                    MediaTools.makeRung(made, file, 320, 180);
+                }
+                List<FlvTags.Tag> tags = FlvTags.read(file);
+                long end = tags.stream().filter(t -> t.type() == FlvTags.VIDEO).mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
+                long[] cuts = part == 0 ? new long[] {keyframeDtsAtOrAfter(tags, 0), keyframeDtsAtOrAfter(tags, 6_000), end + 200}
+                        : new long[] {keyframeDtsAtOrAfter(tags, 0), end + 200};
+                for (int k = 0; k + 1 < cuts.length; k++, seq++) {
+                    Path slice = dir.resolve(rendition + seq + ".flv");
+                    FlvTags.write(slice, cut(tags, cuts[k], cuts[k + 1]));
+                    String key = StorageKeys.slice(KEY, id, rendition, seq);
+                    store.putFile(key, slice, "video/x-flv");
+                    long duration = Math.min(cuts[k + 1], end) - cuts[k];
+                    // The rung's recorder hears each part a little after the source's.
+                    Instant at = t0.plusSeconds(part * 20L).plusMillis(cuts[k] + (rendition.equals("source") ? 0 : 300));
+                    events.add(new SliceStored(id, id, KEY.toString(), rendition, seq, key, cuts[k], cuts[k] + duration - 33, duration,
+                            Files.size(slice), dev.tapedeck.storage.Sha256.of(slice), 4, part == 1 && k == 0, 0, Instant.now(), null, at));
+                }
+            }
+            bySource.add(events);
+        }
+        send(Topics.STREAMS, KEY.toString(), published(id, false, "source"));
+        send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
+        // The rung's second part comes before the source's: it waits for the source's part of its time.
+        List<SliceStored> source = bySource.get(0);
+        List<SliceStored> rung = bySource.get(1);
+        for (SliceStored e : rung) {
+            send(Topics.sliceKey(id, "180p"), e);
+        }
+        for (SliceStored e : source) {
+            send(Topics.sliceKey(id, "source"), e);
+        }
+        for (List<SliceStored> events : bySource) {
+            SliceStored last = events.get(events.size() - 1);
+            send(Topics.sliceKey(id, last.rendition()), new RecordingClosed(id, KEY.toString(), last.rendition(), last.seq(),
+                    events.size(), 20_000, RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        }
+        CatalogEntry ready = awaitComplete(id);
+        assertThat(ready.status()).as(ready.message()).isEqualTo(CatalogEntry.Status.READY);
+        assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+        var parser = new io.lindstrom.m3u8.parser.MediaPlaylistParser();
+        java.util.Map<String, List<Double>> starts = new java.util.LinkedHashMap<>();
+        for (String rendition : List.of("source", "180p")) {
+            String text = new String(store.getBytes(StorageKeys.mediaPlaylist(id, rendition)).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(text).as(rendition).contains("#EXT-X-DISCONTINUITY").doesNotContain("#EXT-X-GAP");
+            // The playlist and its segments on disk, read through the playlist as a player reads it.
+            Path local = Files.createDirectories(dir.resolve("vod-" + rendition));
+            Files.writeString(local.resolve("index.m3u8"), text);
+            List<Double> times = new java.util.ArrayList<>();
+            for (var seg : parser.readPlaylist(text).mediaSegments()) {
+                String key = StorageKeys.mediaPlaylist(id, rendition).replace("index.m3u8", seg.uri());
+                store.download(key, local.resolve(seg.uri()));
+                times.add(videoStart(dir, key));
+            }
+            assertThat(MediaTools.decodeErrors(local.resolve("index.m3u8").toString())).as("%s read whole through its playlist", rendition)
+                    .isEmpty();
+            for (int n = 1; n < times.size(); n++) {
+                assertThat(times.get(n)).as("%s segment %d starts after segment %d", rendition, n, n - 1).isGreaterThan(times.get(n - 1));
+            }
+            starts.put(rendition, times);
+        }
+        List<Double> sourceStarts = starts.get("source");
+        assertThat(sourceStarts).as("6 s segments: two of the first part, two of the second").hasSize(4);
+        assertThat(sourceStarts.get(2)).as("the second part continues the first").isCloseTo(12.067, org.assertj.core.data.Offset.offset(0.1));
+        assertThat(starts.get("180p")).hasSameSizeAs(sourceStarts);
+        for (int n = 0; n < sourceStarts.size(); n++) {
+            assertThat(starts.get("180p").get(n)).as("segment %d starts at the same time in both", n)
+                    .isCloseTo(sourceStarts.get(n), org.assertj.core.data.Offset.offset(1 / 30.0 + 0.001));
+        }
+        Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
+        assertThat(m.shifts).singleElement().satisfies(sh -> assertThat(sh.sourceSeq).isEqualTo(2));
+    }
+
+    @Test
     void aRungThatStartsLateHasAHoleAndEndsEarlyIsPlacedOnTheSourcesTimelineSoThatSegmentNStartsAtTheSameTimeInEveryRendition()
             throws Exception {
         String id = Ids.uuid7();

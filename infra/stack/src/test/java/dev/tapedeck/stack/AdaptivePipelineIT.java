@@ -7,6 +7,7 @@ import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.JobStatusChanged;
 import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TopicReader;
 import java.nio.file.Path;
@@ -31,14 +32,16 @@ class AdaptivePipelineIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
-        startStack(s -> s);
+        // Players kept after the publisher leaves and told nothing, as SRS does: the worker is asked to finish when its
+        // source is unpublished, so every rung still ends with the source.
+        startStack(s -> s.playRestart(false));
     }
 
     @Test
     void fullHdSourceBecomesAnAdaptiveReplayWithAlignedRenditions() throws Exception {
         String id = publishAndAwaitReady("fullhd", 1920, 1080, 40);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
-        List<String> variants = variants(master);
+        List<String> variants = ReplayCheck.variants(master);
         assertThat(variants).as(master).containsExactlyInAnyOrder("source", "720p", "480p", "360p");
         List<Long> bandwidths = Pattern.compile("BANDWIDTH=(\\d+)").matcher(master).results()
                 .filter(r -> master.charAt(r.start() - 1) != '-').map(r -> Long.parseLong(r.group(1))).toList();
@@ -55,7 +58,7 @@ class AdaptivePipelineIT extends StackTest {
             assertThat(MediaTools.probe(playlist, "-select_streams", "v", "-show_entries", "stream=height").stream().distinct())
                     .as(rendition).containsExactly(String.valueOf(heights.get(rendition)));
             assertThat(MediaTools.duration(playlist)).as("%s duration", rendition).isCloseTo(40, within(1.0));
-            starts.put(rendition, segmentStarts(id, rendition));
+            starts.put(rendition, ReplayCheck.segmentStarts(stack, id, rendition));
         }
         List<Double> source = starts.get("source");
         assertThat(source.size()).as("40 s in 5 s segments (10 s slices), cut on the grid and at slice ends").isBetween(7, 12);
@@ -79,9 +82,33 @@ class AdaptivePipelineIT extends StackTest {
     void sdSourceIsNotUpscaled() throws Exception {
         String id = publishAndAwaitReady("sd", 854, 480, 12);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
-        assertThat(variants(master)).as(master).containsExactly("source", "360p");
+        assertThat(ReplayCheck.variants(master)).as(master).containsExactly("source", "360p");
         assertThat(master).contains("RESOLUTION=854x480").contains("RESOLUTION=640x360");
         assertThat(MediaTools.decodeErrors(stack.apiUrl() + "/vod/" + id + "/360p/index.m3u8")).isEmpty();
+    }
+
+    /**
+     * What encoders send, each published as a file in real time: x264's defaults (B-frames) at 25, 29.97, 30 and 60 fps,
+     * High profile with a strict B-pyramid, OBS's x264 defaults (2 B-frames, 2 s GOP, CBR, AAC at 44.1 kHz) and
+     * zerolatency (no B-frames). Each replay lists the source and its rung, with no gap, segment N at the same
+     * presentation time (within a frame) in both, each decoding fully and lasting as long as the source (within a GOP).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} at {1} fps")
+    @org.junit.jupiter.params.provider.CsvSource({"X264_DEFAULTS,25", "X264_DEFAULTS,30000/1001", "X264_DEFAULTS,30",
+            "X264_DEFAULTS,60", "HIGH_PYRAMID,30", "OBS,30", "ZEROLATENCY,30"})
+    void whatEncodersSendBecomesAReplayWithItsWholeLadder(MediaTools.Encoder encoder, String fps) throws Exception {
+        String stream = ("enc-" + encoder + "-" + fps).toLowerCase(java.util.Locale.ROOT).replace('/', '-').replace('_', '-');
+        double seconds = 12;
+        String id = publishAndAwaitReady(stream, 854, 480, fps, seconds, encoder);
+        String[] rate = fps.split("/");
+        double frame = rate.length == 2 ? Double.parseDouble(rate[1]) / Double.parseDouble(rate[0]) : 1 / Double.parseDouble(fps);
+        List<String> renditions = ReplayCheck.ladder(stack, id, frame);
+        assertThat(renditions).as("854x480: the source and 360p").containsExactly("source", "360p");
+        double source = MediaTools.duration(data.resolve(stream + ".flv").toString());
+        for (String rendition : renditions) {
+            assertThat(MediaTools.duration(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8"))
+                    .as("%s lasts as long as the source", rendition).isCloseTo(source, within(encoder.keyframeSeconds()));
+        }
     }
 
     /**
@@ -89,8 +116,14 @@ class AdaptivePipelineIT extends StackTest {
      * recording id once its replay is READY.
      */
     static String publishAndAwaitReady(String stream, int width, int height, int seconds) throws Exception {
+        return publishAndAwaitReady(stream, width, height, "30", seconds, MediaTools.Encoder.X264_DEFAULTS);
+    }
+
+    /** As {@link #publishAndAwaitReady(String, int, int, int)}, at {@code fps} and encoded as {@code encoder} says. */
+    static String publishAndAwaitReady(String stream, int width, int height, String fps, double seconds, MediaTools.Encoder encoder)
+            throws Exception {
         Path media = data.resolve(stream + ".flv");
-        MediaTools.makeFlv(media, width, height, 30, seconds);
+        MediaTools.makeFlv(media, width, height, fps, seconds, encoder);
         try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
                 TopicReader vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS)) {
             try (Publisher publisher = Publisher.file(stack.rtmpUrl("live", stream), media, data.resolve(stream + ".log"))) {
@@ -99,8 +132,16 @@ class AdaptivePipelineIT extends StackTest {
             StreamPublished published = (StreamPublished) streams.await(r -> r.value().data() instanceof StreamPublished p
                     && p.stream().equals(stream), Duration.ofSeconds(10)).value().data();
             String id = published.recordingId();
-            vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
-                    && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(120));
+            CatalogEntry ready = (CatalogEntry) vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(id) && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(120)).value().data();
+            StreamUnpublished unpublished = (StreamUnpublished) streams.await(r -> r.value().data() instanceof StreamUnpublished u
+                    && u.sessionId().equals(published.sessionId()), Duration.ofSeconds(10)).value().data();
+            Duration afterUnpublish = Duration.between(unpublished.unpublishedAt(), ready.updatedAt());
+            System.out.printf(java.util.Locale.ROOT, "[%s] READY %.1f s after the unpublish, %s%n", stream,
+                    afterUnpublish.toMillis() / 1000.0, ready.renditions().stream().map(CatalogEntry.Rendition::name).toList());
+            // Not a timing target: a rung held open until the worker's I/O timeout (15 s) or the reconnect window (30 s)
+            // would take three times as long.
+            assertThat(afterUnpublish).as("every rendition closed with the source").isLessThan(Duration.ofSeconds(5));
             List<StreamPublished> rungs = streams.readToEnd().stream().map(r -> r.value().data())
                     .filter(d -> d instanceof StreamPublished p && p.derived() && p.sourceStreamKey().equals(published.streamKey()))
                     .map(StreamPublished.class::cast).toList();
@@ -108,29 +149,5 @@ class AdaptivePipelineIT extends StackTest {
                     .isNotEmpty().allSatisfy(p -> assertThat(p.recordingId()).isEqualTo(id));
             return id;
         }
-    }
-
-    /** The master playlist's variant names, in order. */
-    static List<String> variants(String master) {
-        List<String> names = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^([^#\\s][^/]*)/index\\.m3u8$").matcher(master);
-        while (m.find()) {
-            names.add(m.group(1));
-        }
-        return names;
-    }
-
-    /** The PTS of each segment's first video frame, read from the stored segments with ffprobe. */
-    static List<Double> segmentStarts(String id, String rendition) throws Exception {
-        Path dir = stack.bucketDir().resolve("vod").resolve(id).resolve(rendition);
-        List<Double> starts = new ArrayList<>();
-        for (String line : get(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8").lines().toList()) {
-            if (!line.startsWith("#") && !line.isBlank()) {
-                String first = MediaTools.probe(dir.resolve(line.strip()).toString(), "-select_streams", "v",
-                        "-read_intervals", "%+#1", "-show_entries", "packet=pts_time").get(0);
-                starts.add(Double.parseDouble(first.replace(",", "")));
-            }
-        }
-        return starts;
     }
 }

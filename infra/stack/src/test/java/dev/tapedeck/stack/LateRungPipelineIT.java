@@ -27,7 +27,7 @@ class LateRungPipelineIT extends StackTest {
     void rungsWhoseWorkerStartedAfterTheSourceHaveTheSourcesSegmentsAsGapsAndSegmentNStartsAtTheSameTimeEverywhere()
             throws Exception {
         String id = AdaptivePipelineIT.publishAndAwaitReady("late", 1280, 720, 30);
-        List<String> variants = AdaptivePipelineIT.variants(get(stack.apiUrl() + "/vod/" + id + "/master.m3u8"));
+        List<String> variants = ReplayCheck.variants(get(stack.apiUrl() + "/vod/" + id + "/master.m3u8"));
         List<String> rungs = variants.stream().filter(v -> !v.equals("source")).toList();
         assertThat(rungs).as(variants.toString()).isNotEmpty();
         JsonNode manifest = new ObjectMapper().readTree(Files.readAllBytes(stack.bucketDir().resolve("vod").resolve(id)
@@ -35,7 +35,7 @@ class LateRungPipelineIT extends StackTest {
 
         String sourcePlaylist = get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8");
         List<Double> sourceTimes = WorkerCrashIT.extinf(sourcePlaylist);
-        List<Double> sourceStarts = AdaptivePipelineIT.segmentStarts(id, "source");
+        List<Double> sourceStarts = ReplayCheck.segmentStarts(stack, id, "source");
         for (String rung : rungs) {
             JsonNode state = manifest.path("renditions").path(rung);
             assertThat(state.path("startsAfterSourceMillis").asLong()).as("%s began after the source (the worker was not waited for)", rung)
@@ -44,7 +44,7 @@ class LateRungPipelineIT extends StackTest {
             assertThat(playlist).as(rung).contains("#EXT-X-GAP\n");
             List<Double> times = WorkerCrashIT.extinf(playlist);
             assertThat(times).as(playlist).hasSameSizeAs(sourceTimes);
-            List<Double> starts = AdaptivePipelineIT.segmentStarts(id, rung);
+            List<Double> starts = ReplayCheck.segmentStarts(stack, id, rung);
             double at = 0;
             double sourceAt = 0;
             for (int n = 0; n < sourceTimes.size(); n++) {

@@ -166,8 +166,68 @@ final class ReplayCheck {
             String playlist = StackTest.get(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8");
             assertThat(count(playlist, "#EXT-X-DISCONTINUITY\n")).as("discontinuities in the playlist").isEqualTo(discontinuities);
             assertThat(playlist).endsWith("#EXT-X-ENDLIST\n");
+            if (stack.settings().transcode()) {
+                ladder(stack, id, 1 / 30.0);
+            }
             return new Result(stored, gaps, MediaTools.duration(master));
         }
+    }
+
+    /**
+     * The adaptive replay of {@code id}: its master lists the source and every rung of the default ladder below the
+     * source's height; no rung has an {@code EXT-X-GAP} segment (the replay has no real hole) and each has as many segments
+     * as the source, segment N starting at the presentation time of the source's segment N within {@code frameSeconds};
+     * every rendition decodes without an error line. Returns the renditions, as the master lists them.
+     */
+    static List<String> ladder(Stack stack, String id, double frameSeconds) throws Exception {
+        String base = stack.apiUrl() + "/vod/" + id + "/";
+        String master = StackTest.get(base + "master.m3u8");
+        List<String> size = MediaTools.probe(base + "source/index.m3u8", "-select_streams", "v:0", "-show_entries", "stream=width,height");
+        String[] wh = size.get(0).split(",");
+        List<String> expected = new java.util.ArrayList<>(List.of("source"));
+        dev.tapedeck.contract.Ladder.DEFAULT.forSource(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]))
+                .forEach(o -> expected.add(o.name()));
+        List<String> variants = variants(master);
+        assertThat(variants).as("the master lists every rendition: %s", master).containsExactlyInAnyOrderElementsOf(expected);
+        List<Double> source = segmentStarts(stack, id, "source");
+        for (String rendition : variants) {
+            String playlist = StackTest.get(base + rendition + "/index.m3u8");
+            assertThat(playlist).as("%s: no gap where the source has media", rendition).doesNotContain("#EXT-X-GAP");
+            assertThat(MediaTools.decodeErrors(base + rendition + "/index.m3u8")).as("%s decodes fully", rendition).isEmpty();
+            if (!rendition.equals("source")) {
+                List<Double> own = segmentStarts(stack, id, rendition);
+                assertThat(own).as("%s has the source's segments", rendition).hasSameSizeAs(source);
+                for (int i = 0; i < source.size(); i++) {
+                    assertThat(own.get(i)).as("%s segment %d starts where the source's does", rendition, i)
+                            .isCloseTo(source.get(i), org.assertj.core.api.Assertions.within(frameSeconds + 0.001));
+                }
+            }
+        }
+        return variants;
+    }
+
+    /** The master playlist's variant names, in order. */
+    static List<String> variants(String master) {
+        List<String> names = new java.util.ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^([^#\\s][^/]*)/index\\.m3u8$").matcher(master);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    /** The presentation time of each segment's first video frame, read from the stored segments with ffprobe. */
+    static List<Double> segmentStarts(Stack stack, String id, String rendition) throws Exception {
+        Path dir = stack.bucketDir().resolve("vod").resolve(id).resolve(rendition);
+        List<Double> starts = new java.util.ArrayList<>();
+        for (String line : StackTest.get(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8").lines().toList()) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                String first = MediaTools.probe(dir.resolve(line.strip()).toString(), "-select_streams", "v",
+                        "-read_intervals", "%+#1", "-show_entries", "packet=pts_time").get(0);
+                starts.add(Double.parseDouble(first.replace(",", "")));
+            }
+        }
+        return starts;
     }
 
     private static int count(String text, String what) {

@@ -74,7 +74,7 @@ class WorkerCrashIT extends StackTest {
             assertThat(states.get(1).code()).isEqualTo("WORKER_RESTARTED");
 
             String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
-            assertThat(AdaptivePipelineIT.variants(master)).as(master).containsExactlyInAnyOrder("source", "360p");
+            assertThat(ReplayCheck.variants(master)).as(master).containsExactlyInAnyOrder("source", "360p");
             String rung = stack.apiUrl() + "/vod/" + id + "/360p/index.m3u8";
             String playlist = get(rung);
             assertThat(playlist.split("#EXT-X-DISCONTINUITY\n", -1)).as("one marked gap: %s", playlist).hasSize(2);

@@ -39,6 +39,20 @@ public class Manifest {
     public long thumbnailSlice = -1;
     public long thumbnailLastKeyframeMillis;
 
+    /**
+     * Where the source's timestamps started over (a publisher back within the reconnect window starts at 0 again): from
+     * then on its segments are moved by {@code offsetMillis}, so that they continue the ones before it, and every rung's
+     * part of the same time (by wall clock) is moved by the same amount. A replay's timestamps then never run backwards.
+     */
+    public java.util.List<Shift> shifts = new java.util.ArrayList<>();
+
+    /** One shift of the recording's timeline: from the source's slice {@code sourceSeq}, first packet at {@code from}. */
+    public static class Shift {
+        public long sourceSeq;
+        public Instant from;
+        public long offsetMillis;
+    }
+
     /** One thumbnail: stream time of its picture and its region in a sprite sheet. */
     public static class Thumbnail {
         public long startMillis;
@@ -117,6 +131,10 @@ public class Manifest {
         public int lateSlices;
         /** The next packaged segment follows a slice that could not be packaged. */
         public boolean pendingDiscontinuity;
+        /** Added to the timestamps of its slices from its last discontinuity on (see {@link Manifest#shifts}). */
+        public long offsetMillis;
+        /** Where its last packaged packet of any stream ends, on the recording's timeline; null before one is (or in older manifests). */
+        public Long mediaEndMillis;
         /** Why the first slice that could not be packaged could not, if one could not. */
         public String problem;
         /** Slices that could not be packaged (missing, checksum mismatch, undecodable), in the order they came. */

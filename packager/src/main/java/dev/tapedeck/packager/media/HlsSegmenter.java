@@ -32,6 +32,8 @@ import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
 
 import dev.tapedeck.contract.CutGrid;
 import java.io.IOException;
@@ -64,6 +66,7 @@ public final class HlsSegmenter {
         FFmpegLogCallback.set();
     }
 
+    private static final AVRational MILLIS = av_make_q(1, 1000);
     private final long targetMillis;
     private final SegmentFormat format;
 
@@ -91,12 +94,22 @@ public final class HlsSegmenter {
      * slice's thumbnails come from the same read instead of a second one.
      */
     public SegmentedSlice segment(Path slice, Path outDir, long endMillis, Thumbnailer.Pass pictures) throws IOException {
+        return segment(slice, outDir, endMillis, pictures, 0);
+    }
+
+    /**
+     * As {@link #segment(Path, Path, long, Thumbnailer.Pass)}, every timestamp moved by {@code shiftMillis} (the
+     * recording's timeline moved at a restart of the source's timestamps); {@code endMillis} is on the moved timeline.
+     */
+    public SegmentedSlice segment(Path slice, Path outDir, long endMillis, Thumbnailer.Pass pictures, long shiftMillis)
+            throws IOException {
         Files.createDirectories(outDir);
         List<Segment> segments = new ArrayList<>();
         AVFormatContext in = new AVFormatContext(null);
         check(avformat_open_input(in, slice.toString(), null, null), "open " + slice);
         AVPacket pkt = av_packet_alloc();
         Output out = null;
+        Pending previous = null;
         try {
             check(avformat_find_stream_info(in, (PointerPointer<?>) null), "read the streams of " + slice);
             MediaInfo info = info(in);
@@ -123,35 +136,69 @@ public final class HlsSegmenter {
             long segStart = 0;
             long segPts = Long.MIN_VALUE;
             int frames = 0;
+            int written = 0;
+            // The segment before a video cut stays open for the audio shown before the cut's keyframe: with B-frames the
+            // keyframe is read (in decode order) before audio it is shown after, and every rendition, whatever its decode
+            // delay, splits its audio at the same presentation time, so a rung's segments and the source's (a rung's gaps)
+            // follow each other without audio twice or missing.
             CutGrid grid = new CutGrid(targetMillis);
+            long mediaEnd = Long.MIN_VALUE;
             while (av_read_frame(in, pkt) >= 0) {
                 try {
                     int index = pkt.stream_index();
-                    long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
                     // A stream that appears after the stream info was read (index beyond the map) is not kept either.
-                    if (index >= map.length || map[index] < 0 || ts == AV_NOPTS_VALUE) {
+                    if (index >= map.length || map[index] < 0) {
                         continue;
                     }
                     AVStream stream = in.streams(index);
+                    if (shiftMillis != 0) {
+                        long by = av_rescale_q(shiftMillis, MILLIS, stream.time_base());
+                        pkt.pts(pkt.pts() == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pkt.pts() + by);
+                        pkt.dts(pkt.dts() == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pkt.dts() + by);
+                    }
+                    long ts = pkt.dts() != AV_NOPTS_VALUE ? pkt.dts() : pkt.pts();
+                    if (ts == AV_NOPTS_VALUE) {
+                        continue;
+                    }
                     if (pictures != null) {
                         pictures.offer(pkt);
                     }
                     boolean isVideo = index == videoIn;
                     long dts = millis(ts, stream.time_base());
+                    mediaEnd = Math.max(mediaEnd, dts + Math.max(0, millis(pkt.duration(), stream.time_base())));
                     boolean key = isVideo ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
                     long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dts;
                     boolean cut = grid.cutBefore(cutTime, key);
                     if (out == null || cut) {
-                        if (out != null) {
-                            Output done = out;
-                            out = null;
-                            segments.add(finish(done, file, segStart, segPts, dts - segStart, frames));
+                        if (previous != null) {
+                            Pending done = previous;
+                            previous = null; // freed by its finish, whatever happens there: never twice
+                            segments.add(done.finish());
                         }
-                        file = outDir.resolve(segments.size() + "." + format.extension());
+                        if (out != null) {
+                            previous = new Pending(out, file, segStart, segPts, dts - segStart, frames, isVideo ? cutTime : Long.MIN_VALUE);
+                            out = null;
+                            if (!isVideo) {
+                                Pending done = previous;
+                                previous = null;
+                                segments.add(done.finish());
+                            }
+                        }
+                        file = outDir.resolve(written++ + "." + format.extension());
                         out = open(file, in, videoIn, audioIn);
                         segStart = dts;
                         segPts = Long.MIN_VALUE;
                         frames = 0;
+                    }
+                    if (previous != null && !isVideo) {
+                        long shown = pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dts;
+                        if (shown < previous.cutPts) {
+                            previous.out.write(pkt, stream, map[index]);
+                            continue;
+                        }
+                        Pending done = previous;
+                        previous = null;
+                        segments.add(done.finish());
                     }
                     if (segPts == Long.MIN_VALUE && (isVideo && key || !hasVideo)) {
                         segPts = cutTime;
@@ -164,18 +211,54 @@ public final class HlsSegmenter {
                     av_packet_unref(pkt);
                 }
             }
+            if (previous != null) {
+                Pending done = previous;
+                previous = null;
+                segments.add(done.finish());
+            }
             if (out != null) {
                 Output done = out;
                 out = null;
                 segments.add(finish(done, file, segStart, segPts, Math.max(0, endMillis - segStart), frames));
             }
-            return new SegmentedSlice(segments, info);
+            return new SegmentedSlice(segments, info, mediaEnd);
         } finally {
             if (out != null) {
                 out.free();
             }
+            if (previous != null) {
+                previous.out.free();
+            }
             av_packet_free(pkt);
             avformat_close_input(in);
+        }
+    }
+
+    /**
+     * A segment whose successor has begun (at a video keyframe shown at {@code cutPts}) and that still takes the audio
+     * shown before it. Its duration was fixed at the cut.
+     */
+    private final class Pending {
+        final Output out;
+        final Path file;
+        final long start;
+        final long pts;
+        final long duration;
+        final int frames;
+        final long cutPts;
+
+        Pending(Output out, Path file, long start, long pts, long duration, int frames, long cutPts) {
+            this.out = out;
+            this.file = file;
+            this.start = start;
+            this.pts = pts;
+            this.duration = duration;
+            this.frames = frames;
+            this.cutPts = cutPts;
+        }
+
+        Segment finish() throws IOException {
+            return HlsSegmenter.this.finish(out, file, start, pts, duration, frames);
         }
     }
 

@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -376,6 +377,7 @@ public class PackagerService {
      */
     private void packageOne(Manifest m, Manifest.RenditionState r, SliceStored slice) {
         boolean gap;
+        long offset;
         synchronized (m) {
             if (r.closed && slice.seq() > r.closedLastSeq) {
                 // The source was republished within the reconnect window: the recording goes on.
@@ -389,6 +391,7 @@ public class PackagerService {
             }
             gap = r.pendingDiscontinuity || slice.discontinuity()
                     || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
+            offset = gap ? offset(m, r, slice) : r.offsetMillis;
         }
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
         SegmentFormat format = m.segmentFormat != null ? m.segmentFormat : SegmentFormat.TS;
@@ -397,7 +400,7 @@ public class PackagerService {
         try {
             SegmentedSlice out;
             try {
-                out = segment(slice, work, format, pictures);
+                out = segment(slice, work, format, pictures, offset);
             } catch (Damaged e) {
                 // A slice that is gone or damaged is skipped; the next one starts after a discontinuity.
                 synchronized (m) {
@@ -440,7 +443,7 @@ public class PackagerService {
                 e.firstDtsMillis = s.firstDtsMillis();
                 e.startMillis = s.startMillis();
                 e.programDateTime = slice.firstPacketAt() == null ? null
-                        : slice.firstPacketAt().plusMillis(s.firstDtsMillis() - slice.firstDtsMillis());
+                        : slice.firstPacketAt().plusMillis(s.firstDtsMillis() - (slice.firstDtsMillis() + offset));
                 e.durationMillis = s.durationMillis();
                 e.bytes = s.bytes();
                 e.videoFrames = s.videoFrames();
@@ -457,6 +460,8 @@ public class PackagerService {
                 if (sheet != null) {
                     addThumbnails(m, slice, sheet);
                 }
+                shifted(m, r, slice, offset);
+                r.mediaEndMillis = r.mediaEndMillis == null ? out.mediaEndMillis() : Math.max(r.mediaEndMillis, out.mediaEndMillis());
                 commit(m, r, slice, out, added);
                 LOG.debugf("slice %d: download and remux %d ms, segment uploads %d ms, waiting for the recording %d ms, commit %d ms",
                         slice.seq(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
@@ -627,7 +632,7 @@ public class PackagerService {
      * packets to {@code pictures} on the way (when not null). A storage error other than "not found" passes through (the
      * step is retried); anything wrong with the slice itself is {@link Damaged}.
      */
-    private SegmentedSlice segment(SliceStored slice, Path work, SegmentFormat format, Thumbnailer.Pass pictures) {
+    private SegmentedSlice segment(SliceStored slice, Path work, SegmentFormat format, Thumbnailer.Pass pictures, long offset) {
         Path flv = work.resolve("slice.flv");
         try {
             Files.createDirectories(work);
@@ -663,7 +668,7 @@ public class PackagerService {
                 }
             }
             SegmentedSlice out = new HlsSegmenter(config.segmentDuration().toMillis(), format)
-                    .segment(flv, work.resolve("segments"), slice.firstDtsMillis() + slice.durationMillis(), pictures);
+                    .segment(flv, work.resolve("segments"), slice.firstDtsMillis() + offset + slice.durationMillis(), pictures, offset);
             if (out.segments().isEmpty()) {
                 throw new Damaged("undecodable", "it holds no audio or video packets");
             }
@@ -676,6 +681,71 @@ public class PackagerService {
             throw new Damaged("undecodable", e.getMessage());
         } finally {
             attempts.end(slice);
+        }
+    }
+
+    /**
+     * How far the timestamps of {@code slice}, which follows a discontinuity, are moved on the recording's timeline. The
+     * source's: so that it continues its last segment where its timestamps started over (they begin before that segment's
+     * end: a publisher back within the reconnect window starts at 0 again), else as before. A rung's: as the source's part
+     * that was live when the rung's slice began (by wall clock, {@link #SHIFT_SKEW} either way), which may mean waiting for
+     * the source to package that part ({@link SourceBehind}, retried). A replay's timestamps then never run backwards, and
+     * segment N still starts at the same time in every rendition.
+     */
+    private long offset(Manifest m, Manifest.RenditionState r, SliceStored slice) {
+        if (SOURCE.equals(slice.rendition())) {
+            if (r.segments.isEmpty()) {
+                return r.offsetMillis;
+            }
+            Manifest.SegmentEntry last = r.segments.get(r.segments.size() - 1);
+            // Its audio may end after its video, in decode time: the next part begins where the last packet of either ends.
+            long end = Math.max(last.firstDtsMillis + last.durationMillis, r.mediaEndMillis == null ? Long.MIN_VALUE : r.mediaEndMillis);
+            return slice.firstDtsMillis() + r.offsetMillis < end ? end - slice.firstDtsMillis() : r.offsetMillis;
+        }
+        Instant at = slice.firstPacketAt();
+        if (at == null || m.finalStatus != null || r.dropped != null) {
+            return r.offsetMillis;
+        }
+        Manifest.RenditionState source = m.renditions.get(SOURCE);
+        // A source whose recorder does not say when its slices began cannot be matched by wall clock: as before.
+        boolean undated = source != null && !source.sliceRecords.isEmpty() && source.sliceRecords.stream().allMatch(x -> x.firstPacketAt == null);
+        boolean covered = undated || source != null && source.dropped == null && source.sliceRecords.stream()
+                .anyMatch(x -> x.firstPacketAt != null && !x.firstPacketAt.plusMillis(x.durationMillis).isBefore(at));
+        if (!covered && (source == null || source.dropped == null)) {
+            throw new SourceBehind("slice " + slice.seq() + " of " + slice.rendition() + " waits for the source's slice of its time ("
+                    + at + ")");
+        }
+        long offset = 0;
+        for (Manifest.Shift sh : m.shifts) {
+            if (!sh.from.isAfter(at.plus(SHIFT_SKEW))) {
+                offset = sh.offsetMillis;
+            }
+        }
+        return offset;
+    }
+
+    /** How much earlier by wall clock than a rung's slice the source's part it belongs to may have begun, and later. */
+    static final Duration SHIFT_SKEW = Duration.ofSeconds(2);
+
+    /** Keeps a slice's offset: the rendition's from now on and, for the source's new one, the recording's shift. */
+    private void shifted(Manifest m, Manifest.RenditionState r, SliceStored slice, long offset) {
+        if (offset != r.offsetMillis && SOURCE.equals(slice.rendition()) && slice.firstPacketAt() != null
+                && m.shifts.stream().noneMatch(sh -> sh.sourceSeq == slice.seq())) {
+            Manifest.Shift sh = new Manifest.Shift();
+            sh.sourceSeq = slice.seq();
+            sh.from = slice.firstPacketAt();
+            sh.offsetMillis = offset;
+            m.shifts.add(sh);
+            LOG.infof("the source's timestamps start over at slice %d: its segments from here on are moved by %d ms to continue the"
+                    + " replay's timeline", slice.seq(), offset);
+        }
+        r.offsetMillis = offset;
+    }
+
+    /** A rung's slice that must wait until the source has packaged its part of the same time. */
+    static final class SourceBehind extends RuntimeException {
+        SourceBehind(String message) {
+            super(message, null, false, false);
         }
     }
 

@@ -65,6 +65,10 @@ public final class RecordingLanes implements AutoCloseable {
                 .whenException(RecordingLanes::isTransient)
                 .withExponentialBackoff().factor(2).maxDelay(maxDelay.toMillis(), ChronoUnit.MILLIS).done()
                 .beforeRetry(e -> {
+                    if (e.getCause() instanceof PackagerService.SourceBehind) {
+                        LOG.debugf("%s; trying again", e.getMessage()); // waiting, not failing
+                        return;
+                    }
                     onRetry.accept(e);
                     LOG.warnf("%s; retrying", e.getMessage());
                 })
@@ -143,7 +147,7 @@ public final class RecordingLanes implements AutoCloseable {
     /** Storage and broker errors pass; a missing object, bad media or a bug do not. */
     static boolean isTransient(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof Retried) {
+            if (t instanceof Retried || t instanceof PackagerService.SourceBehind) {
                 return true;
             }
             if (t instanceof StorageException s) {

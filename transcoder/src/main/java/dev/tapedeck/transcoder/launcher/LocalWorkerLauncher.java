@@ -72,10 +72,19 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         }
     }
 
+    /**
+     * The source was unpublished: its worker is not started again, and it is asked to finish (SIGTERM): it reads what is in
+     * flight, flushes and closes its rungs, and exits as at the source's end. A media server that keeps its players after
+     * the publisher left (SRS, nginx-rtmp with {@code play_restart off}) would otherwise hold the rungs open until a
+     * timeout.
+     */
     @Override
     public void sessionEnded(String sessionId) {
-        if (sessionId != null && workers.containsKey(sessionId)) {
+        Process p = sessionId == null ? null : workers.get(sessionId);
+        if (p != null) {
             ended.add(sessionId);
+            LOG.infof("the source of worker %s was unpublished: asking it to finish", workerName(sessionId));
+            p.destroy();
         }
     }
 
@@ -160,10 +169,10 @@ public class LocalWorkerLauncher implements WorkerLauncher {
         return KubernetesWorkerLauncher.jobName(sessionId);
     }
 
-    /** Stops the workers with this controller: they are its children. */
+    /** Stops the workers with this controller: they are its children (killed, not finished: their sources go on). */
     void stop() {
         stopping = true;
-        workers.values().forEach(Process::destroy);
+        workers.values().forEach(Process::destroyForcibly);
         for (Process p : workers.values()) {
             try {
                 p.waitFor(10, TimeUnit.SECONDS);

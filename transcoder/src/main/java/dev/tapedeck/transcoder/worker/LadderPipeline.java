@@ -130,10 +130,31 @@ public final class LadderPipeline {
         }
     }
 
+    /** After {@link #finish}: the source counts as ended once no packet came for this long … */
+    static final long FINISH_QUIET_MILLIS = 500;
+    /** … or at the latest this long after {@link #finish}. */
+    static final long FINISH_GRACE_MILLIS = 2_000;
+
     private final String sourceUrl;
     private final Ladder ladder;
     private final Function<String, String> rungUrl;
     private final Settings settings;
+    /** When {@link #finish} was asked ({@link System#nanoTime}), 0 until then. */
+    private volatile long finishNanos;
+    /** When the last source packet was read. */
+    private volatile long lastPacketNanos = System.nanoTime();
+    /**
+     * FFmpeg's interrupt callback on every source input, asked before each network read and about every 100 ms while one
+     * waits: after {@link #finish}, it ends a read that waits for a source that sends nothing more. Kept here so that the
+     * callback lives as long as the pipeline.
+     */
+    private final org.bytedeco.ffmpeg.avformat.AVIOInterruptCB.Callback_Pointer interrupt =
+            new org.bytedeco.ffmpeg.avformat.AVIOInterruptCB.Callback_Pointer() {
+                @Override
+                public int call(org.bytedeco.javacpp.Pointer opaque) {
+                    return finishDue() ? 1 : 0;
+                }
+            };
 
     /**
      * @param sourceUrl  {@code rtmp://…/live/demo} or a file
@@ -150,6 +171,32 @@ public final class LadderPipeline {
         this.ladder = ladder;
         this.rungUrl = rungUrl;
         this.settings = settings;
+    }
+
+    /**
+     * Asks the run to end as if the source had ended (its publisher unpublished, and the media server may keep the
+     * worker's play open and send nothing more: SRS, nginx-rtmp with {@code play_restart off}): the packets in flight are
+     * read until none came for {@value #FINISH_QUIET_MILLIS} ms, at the latest {@value #FINISH_GRACE_MILLIS} ms from now;
+     * then every rung is flushed and its publish closed, and {@link #run} returns as at the source's end. Any thread.
+     */
+    public void finish() {
+        if (finishNanos == 0) {
+            finishNanos = System.nanoTime();
+        }
+    }
+
+    /** Whether {@link #finish} was asked. */
+    public boolean finishing() {
+        return finishNanos != 0;
+    }
+
+    private boolean finishDue() {
+        long asked = finishNanos;
+        if (asked == 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        return now - lastPacketNanos > FINISH_QUIET_MILLIS * 1_000_000 || now - asked > FINISH_GRACE_MILLIS * 1_000_000;
     }
 
     /**
@@ -207,6 +254,7 @@ public final class LadderPipeline {
                 // no picture, and the rebaser sees the packets the recorder sees. So does the source read again.
                 boolean keyRead = false;
                 while ((r = av_read_frame(in, pkt)) >= 0) {
+                    lastPacketNanos = System.nanoTime();
                     try {
                         int index = pkt.stream_index();
                         if (index != vi && (ai < 0 || index != ai)) {
@@ -253,6 +301,10 @@ public final class LadderPipeline {
                 int failure = r != AVERROR_EOF && r != AVERROR_EAGAIN() ? r : ioError != 0 && ioError != AVERROR_EOF ? ioError : 0;
                 if (failure == 0) {
                     break; // the source ended
+                }
+                if (finishing()) {
+                    LOG.infof("source ended (its publisher unpublished); %d frames read", counted.frames);
+                    break;
                 }
                 // The connection failed (reset, stalled past the I/O timeout): the frames the decoder holds go out, then
                 // the source is read again with a fresh decoder, onto the same rungs and the same timeline.
@@ -333,7 +385,8 @@ public final class LadderPipeline {
 
     /** Opens the source and reads its streams; fails with a SOURCE fault. */
     private AVFormatContext open(String url) {
-        AVFormatContext in = new AVFormatContext(null);
+        AVFormatContext in = org.bytedeco.ffmpeg.global.avformat.avformat_alloc_context();
+        in.interrupt_callback().callback(interrupt);
         AVDictionary options = new AVDictionary(null);
         if (url.contains("://")) {
             av_dict_set(options, "rw_timeout", String.valueOf(settings.ioTimeoutMicros()), 0);
@@ -362,6 +415,9 @@ public final class LadderPipeline {
         long delay = retry.firstDelayMillis();
         WorkerException last = null;
         while ((System.nanoTime() - since) / 1_000_000 < retry.windowMillis()) {
+            if (finishing()) {
+                return null; // unpublished meanwhile: nothing comes back
+            }
             try {
                 Thread.sleep(delay);
             } catch (InterruptedException e) {

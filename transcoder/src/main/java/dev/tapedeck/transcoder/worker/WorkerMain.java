@@ -48,8 +48,38 @@ public final class WorkerMain {
             System.err.println(WorkRequest.ENV + " is not set: nothing to do");
             System.exit(3);
         }
-        System.exit(run(WorkRequest.fromJson(json), System.getenv("TAPEDECK_TRANSCODER_TOKEN")));
+        WorkRequest request = WorkRequest.fromJson(json);
+        // SIGTERM (the launcher: the source was unpublished; Kubernetes: the pod is stopped) finishes the run as at the
+        // source's end, every rung flushed and closed, and the process exits with the run's code, not the JVM's 143.
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        int[] code = {0};
+        Thread hook = new Thread(() -> {
+            if (done.getCount() == 0) {
+                return; // the run ended by itself: this is its own exit
+            }
+            LadderPipeline pipeline = current;
+            LOG.infof("%s: asked to stop; finishing the rungs", request.streamKey());
+            if (pipeline != null) {
+                pipeline.finish();
+            }
+            try {
+                done.await(FINISH_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Runtime.getRuntime().halt(done.getCount() == 0 ? code[0] : 143);
+        }, "worker-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        code[0] = run(request, System.getenv("TAPEDECK_TRANSCODER_TOKEN"));
+        done.countDown();
+        System.exit(code[0]);
     }
+
+    /** How long a stopped worker may take to finish its rungs before it exits anyway (within Kubernetes' 30 s grace). */
+    static final int FINISH_WAIT_SECONDS = 20;
+
+    /** The run in progress, for the stop hook. */
+    private static volatile LadderPipeline current;
 
     /**
      * Leaves the reason a run needed no rungs where the launcher reads it: the file named by {@value #OUTCOME_ENV}
@@ -72,6 +102,7 @@ public final class WorkerMain {
     public static int run(WorkRequest request, String token) {
         LadderPipeline pipeline = new LadderPipeline(request.sourceUrl(), request.parsedLadder(),
                 rung -> request.rungUrl(rung, token), 15_000_000);
+        current = pipeline;
         try (WorkerMetrics metrics = new WorkerMetrics(request.streamKey())) {
             String port = System.getenv(WorkerMetrics.PORT_ENV);
             if (port != null && !port.isBlank()) {
