@@ -388,13 +388,16 @@ class PackagerIT extends PackagerTestSupport {
         String good2 = StorageKeys.slice(KEY, id, "source", 2);
         store.putFile(good0, flv, "video/x-flv");
         store.putBytes(bad1, "FLV this is not".getBytes(StandardCharsets.UTF_8), "video/x-flv");
-        store.putFile(good2, flv, "video/x-flv");
+        // Slice 2 at its own time, after slice 1's.
+        Path later = Files.createTempFile("slice", ".flv");
+        FlvTags.write(later, FlvTags.media(FlvTags.read(flv), t -> t + 2 * ms));
+        store.putFile(good2, later, "video/x-flv");
         String key = Topics.sliceKey(id, "source");
 
         send(key, slice(id, 0, good0, 0, ms));
         send(key, slice(id, 0, good0, 0, ms));
         send(key, slice(id, 1, bad1, ms, 4000));
-        send(key, slice(id, 2, good2, 0, ms));
+        send(key, slice(id, 2, good2, 2 * ms, ms));
         send(key, new RecordingClosed(id, KEY.toString(), "source", 2, 3, 2 * ms, RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
 
         try (TopicReader vods = new TopicReader(kafka, Topics.VODS)) {

@@ -52,6 +52,31 @@ class FlvSlicerIT {
         assertThat(Files.size(slices.get(0).file())).isGreaterThan(10_000);
     }
 
+    /**
+     * Picture sizes that real publishers send, odd ones (4:4:4) among them, with B-frames, sliced with glibc's heap checks
+     * on (failsafe sets MALLOC_CHECK_ and MALLOC_PERTURB_): every slice decodes on its own at the size it was sent in.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1002x564", "854x480", "852x480", "638x360", "321x241", "1366x768",
+            "1920x1080"})
+    void oddPictureSizesAreSlicedIntoSlicesThatPlayAtTheirSize(String size, @TempDir Path dir) throws Exception {
+        int width = Integer.parseInt(size.split("x")[0]);
+        int height = Integer.parseInt(size.split("x")[1]);
+        Path input = dir.resolve("in.flv");
+        MediaTools.makeFlv(input, width, height, "25", 4, MediaTools.Encoder.X264_DEFAULTS);
+        List<SliceFile> slices = new ArrayList<>();
+        StreamEnd end = new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), 2000, 0).run(slices::add, t -> null);
+        assertThat(end).isEqualTo(StreamEnd.END_OF_INPUT);
+        assertThat(slices).hasSize(2);
+        for (SliceFile s : slices) {
+            assertThat(MediaTools.decodeErrors(s.file().toString())).as("slice %d decodes on its own", s.seq()).isEmpty();
+            assertThat(MediaTools.probe(s.file().toString(), "-select_streams", "v", "-show_entries", "stream=width,height"))
+                    .containsExactly(width + "," + height);
+            assertThat(s.media().width()).isEqualTo(width);
+            assertThat(s.media().height()).isEqualTo(height);
+        }
+    }
+
     @Test
     void aPullWaitingForItsFirstPacketsDoesNotHoldUpOthers(@TempDir Path dir) throws Exception {
         Path input = dir.resolve("in.flv");

@@ -266,11 +266,49 @@ class KubernetesLauncherIT {
                 testClient.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get() != null);
     }
 
+    static dev.tapedeck.contract.event.StreamUnpublished unpublished(StreamPublished p) {
+        return new dev.tapedeck.contract.event.StreamUnpublished(p.streamKey(), p.vhost(), p.app(), p.stream(), p.sessionId(), false,
+                "srs", "vid-1", Instant.now(), p.recordingId());
+    }
+
+    @Test
+    void anUnpublishedSourceAsksItsWorkerPodToFinishWithTheKeyItsJobCarries() throws Exception {
+        StreamPublished p = published("live", "finish", false);
+        controller.onPublished(p);
+        Job job = testClient.batch().v1().jobs().inNamespace("media").withName("tapedeck-worker-" + p.sessionId()).get();
+        String key = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getName().equals("TAPEDECK_WORKER_FINISH_KEY")).map(EnvVar::getValue).findFirst().orElseThrow();
+        assertThat(key).hasSizeGreaterThan(30);
+        // The worker's metrics port, here: what a Pod of the Job would answer on its IP.
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer worker = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        worker.createContext("/finish", exchange -> {
+            heard.add(exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+            exchange.sendResponseHeaders(202, -1);
+            exchange.close();
+        });
+        worker.start();
+        try {
+            testClient.pods().inNamespace("media").resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+                    .withName("tapedeck-worker-" + p.sessionId() + "-abcde").addToLabels("tapedeck.dev/session", p.sessionId())
+                    .endMetadata().withNewSpec().addNewContainer().withName("worker").withImage(IMAGE).addNewPort().withName("metrics")
+                    .withContainerPort(worker.getAddress().getPort()).endPort().endContainer().endSpec()
+                    .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build()).create();
+            controller.onUnpublished(unpublished(p));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !heard.isEmpty());
+            assertThat(heard).containsExactly("POST Bearer " + key);
+        } finally {
+            worker.stop(0);
+        }
+    }
+
     @Test
     void theRoleInK8sAllowsEveryCallTheLauncherMadeAndNothingElse() throws Exception {
         StreamPublished p = published("live", "rbac", false);
         controller.onPublished(p);
         assertThat(jobs()).isNotEmpty();
+        controller.onUnpublished(unpublished(p));
         // Every request since the application started (the informer's list and watch included), but the test's own.
         Set<String> used = new TreeSet<>();
         for (RecordedRequest r; (r = server.getKubernetesMockServer().takeRequest(1, TimeUnit.SECONDS)) != null; ) {
@@ -289,7 +327,8 @@ class KubernetesLauncherIT {
                 }
             }
         }
-        assertThat(used).as("the launcher's calls").contains("create batch/jobs", "list batch/jobs", "watch batch/jobs", "get pods");
+        assertThat(used).as("the launcher's calls").contains("create batch/jobs", "list batch/jobs", "watch batch/jobs", "get pods",
+                "get batch/jobs", "list pods");
         assertThat(granted).as("the Role in k8s/base/generated/transcoder.yml grants exactly the calls made").isEqualTo(used);
     }
 

@@ -26,4 +26,38 @@ class WorkerMetricsTest {
                     .contains("# TYPE tapedeck_worker_speed gauge");
         }
     }
+
+    @Test
+    void finishIsTakenOnlyWithTheWorkersKey() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+        try (WorkerMetrics metrics = new WorkerMetrics("__defaultVhost__/live/cam")) {
+            metrics.onFinish("k-123", finished::incrementAndGet);
+            int port = metrics.serve(0);
+            HttpClient http = HttpClient.newHttpClient();
+            URI finish = URI.create("http://127.0.0.1:" + port + "/finish");
+            assertThat(http.send(HttpRequest.newBuilder(finish).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).as("no key").isEqualTo(403);
+            assertThat(http.send(HttpRequest.newBuilder(finish).header("Authorization", "Bearer k-12").POST(HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode()).as("another key").isEqualTo(403);
+            assertThat(http.send(HttpRequest.newBuilder(finish).header("Authorization", "Bearer k-123").build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).as("a GET").isEqualTo(405);
+            assertThat(finished).hasValue(0);
+            assertThat(http.send(HttpRequest.newBuilder(finish).header("Authorization", "Bearer k-123").POST(HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(202);
+            assertThat(finished).hasValue(1);
+        }
+    }
+
+    @Test
+    void withoutAKeyNothingFinishesAWorker() throws Exception {
+        try (WorkerMetrics metrics = new WorkerMetrics("__defaultVhost__/live/cam")) {
+            metrics.onFinish(null, () -> {
+                throw new AssertionError("finished without a key");
+            });
+            int port = metrics.serve(0);
+            assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/finish"))
+                    .header("Authorization", "Bearer ").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
+        }
+    }
 }

@@ -12,6 +12,10 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -54,6 +58,52 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
                     + e.getMessage(), e);
         }
     }
+
+    /**
+     * The source was unpublished: the session's worker is asked to finish (it reads what is in flight, ends its rungs as
+     * at the source's end and completes). A pod cannot be signalled through the API, and deleting it would make the Job
+     * start another, so the controller posts to the worker's {@code /finish} (its metrics port) with the key its Job
+     * carries. The API calls run here; the requests to the pods go out on another thread.
+     */
+    @Override
+    public void sessionEnded(String sessionId) {
+        if (sessionId == null) {
+            return;
+        }
+        try {
+            Job job = client.batch().v1().jobs().inNamespace(namespace()).withName(jobName(sessionId)).get();
+            String key = job == null ? null : job.getSpec().getTemplate().getSpec().getContainers().stream()
+                    .flatMap(c -> c.getEnv().stream()).filter(e -> WorkerMetrics.FINISH_KEY_ENV.equals(e.getName()))
+                    .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).findFirst().orElse(null);
+            if (key == null) {
+                return;
+            }
+            for (Pod pod : client.pods().inNamespace(namespace()).withLabel(SESSION_LABEL, sessionId).list().getItems()) {
+                String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+                if (ip == null || ip.isBlank() || !"Running".equals(pod.getStatus().getPhase())) {
+                    continue;
+                }
+                int port = pod.getSpec().getContainers().stream().flatMap(c -> c.getPorts().stream())
+                        .filter(p -> "metrics".equals(p.getName())).map(io.fabric8.kubernetes.api.model.ContainerPort::getContainerPort)
+                        .findFirst().orElse(WorkerMetrics.DEFAULT_PORT);
+                URI uri = URI.create("http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + port + "/finish");
+                HTTP.sendAsync(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(5))
+                        .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                            if (e != null || r.statusCode() != 202) {
+                                LOG.warnf("could not ask worker %s (%s) to finish: %s; it ends at its end of input", pod.getMetadata().getName(),
+                                        uri, e != null ? e.getMessage() : "HTTP " + r.statusCode());
+                            } else {
+                                LOG.infof("asked worker %s to finish: its source was unpublished", pod.getMetadata().getName());
+                            }
+                        });
+            }
+        } catch (KubernetesClientException e) {
+            LOG.warnf("could not find the worker of session %s to ask it to finish: %s", sessionId, e.getMessage());
+        }
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
 
     @Override
     public int running() {
@@ -141,6 +191,8 @@ public class KubernetesWorkerLauncher implements WorkerLauncher {
                                 .addNewEnv().withName(TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef()
                                     .withName(config.tokenSecret()).withKey("token").endSecretKeyRef().endValueFrom().endEnv()
                                 .addNewEnv().withName(WorkerMetrics.PORT_ENV).withValue(String.valueOf(WorkerMetrics.DEFAULT_PORT)).endEnv()
+                                // The key this Job's worker takes a request to finish with (see sessionEnded): its own.
+                                .addNewEnv().withName(WorkerMetrics.FINISH_KEY_ENV).withValue(java.util.UUID.randomUUID().toString()).endEnv()
                                 .addNewPort().withName("metrics").withContainerPort(WorkerMetrics.DEFAULT_PORT).endPort()
                                 .withNewResources()
                                     .addToRequests("cpu", new Quantity(cost.cpuMillis() + "m"))

@@ -96,7 +96,7 @@ public class LocalWorkerLauncher implements WorkerLauncher {
             return;
         }
         ended.remove(request.sessionId());
-        restarts.remove(request.sessionId());
+        Integer restarted = restarts.remove(request.sessionId());
         try {
             if (exit == 0) {
                 String[] outcome = outcome(name);
@@ -105,8 +105,11 @@ public class LocalWorkerLauncher implements WorkerLauncher {
                 events.send(request.sessionId(), request.streamKey(), Status.FAILED, name, Scope.SYSTEM, "WORKER_FAILED",
                         "worker exited with " + exit + "; see " + logDir.resolve(name + ".log"), exit == 2);
             } else {
-                events.send(request.sessionId(), request.streamKey(), Status.ABORTED, name, Scope.SYSTEM, "WORKER_KILLED",
-                        "worker ended with exit code " + exit, true);
+                // A worker that died as often as it may be started again on this stream: its input may be what kills it.
+                boolean gaveUp = restarted != null && restarted >= config.localRestarts() && !stopping;
+                events.send(request.sessionId(), request.streamKey(), Status.ABORTED, name, Scope.SYSTEM, gaveUp ? "WORKER_CRASHED" : "WORKER_KILLED",
+                        gaveUp ? "worker died " + (restarted + 1) + " times on this stream (last exit code " + exit + "); not started again"
+                                : "worker ended with exit code " + exit, !gaveUp);
             }
         } catch (RuntimeException e) {
             LOG.errorf("could not report the end of %s: %s", name, e.getMessage());

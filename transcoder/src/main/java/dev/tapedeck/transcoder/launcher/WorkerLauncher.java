@@ -20,8 +20,9 @@ public interface WorkerLauncher {
     int running();
 
     /**
-     * The session's source was unpublished: its worker is about to see the end of its input, and one that dies
-     * from now on is not started again.
+     * The session's source was unpublished: its worker is asked to finish (it reads what is in flight and ends its rungs as
+     * at the source's end, also where the media server keeps its play open and sends nothing), and one that dies from
+     * now on is not started again.
      */
     default void sessionEnded(String sessionId) {
     }

@@ -104,6 +104,11 @@ public final class WorkerMain {
                 rung -> request.rungUrl(rung, token), 15_000_000);
         current = pipeline;
         try (WorkerMetrics metrics = new WorkerMetrics(request.streamKey())) {
+            // In a pod the controller asks through HTTP (a pod cannot be signalled through the Kubernetes API).
+            metrics.onFinish(System.getenv(WorkerMetrics.FINISH_KEY_ENV), () -> {
+                LOG.infof("%s: the source was unpublished; finishing the rungs", request.streamKey());
+                pipeline.finish();
+            });
             String port = System.getenv(WorkerMetrics.PORT_ENV);
             if (port != null && !port.isBlank()) {
                 try {

@@ -56,9 +56,43 @@ public final class WorkerMetrics implements AutoCloseable {
                 """, l, frames, mediaSeconds, fps, speed);
     }
 
-    /** Serves {@code /metrics} on {@code port} (0 picks a free one); returns the port. */
+    /** Where a launcher reaches a worker that runs in a pod: {@code POST /finish} with this key as a bearer token. */
+    public static final String FINISH_KEY_ENV = "TAPEDECK_WORKER_FINISH_KEY";
+
+    private volatile Runnable onFinish;
+    private volatile String finishKey;
+
+    /**
+     * Also serves {@code POST /finish}: a request that carries {@code key} as its bearer token runs {@code finish} (the
+     * source was unpublished: the worker ends its rungs as at the source's end). Without a key nothing is served there.
+     */
+    public void onFinish(String key, Runnable finish) {
+        this.finishKey = key;
+        this.onFinish = finish;
+    }
+
+    /** Serves {@code /metrics} (and {@code /finish}, see {@link #onFinish}) on {@code port} (0 picks a free one); returns the port. */
     public int serve(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress(port), 0);
+        server.createContext("/finish", exchange -> {
+            String key = finishKey;
+            Runnable finish = onFinish;
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            int status;
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                status = 405;
+            } else if (key == null || key.isEmpty() || finish == null) {
+                status = 404;
+            } else if (auth == null || !java.security.MessageDigest.isEqual(("Bearer " + key).getBytes(StandardCharsets.UTF_8),
+                    auth.getBytes(StandardCharsets.UTF_8))) {
+                status = 403;
+            } else {
+                finish.run();
+                status = 202;
+            }
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
         server.createContext("/metrics", exchange -> {
             byte[] body = render().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
