@@ -104,14 +104,6 @@ public final class StorageKeys {
         return STATE + "packager/" + id(recordingId) + "/" + rendition(rendition) + "/%06d.attempts".formatted(seq);
     }
 
-    /**
-     * {@code state/recorder/{recordingId}/{rendition}.pulls}: the recorder's count of pulls of a rendition that ended
-     * with the replica dying before they completed a slice.
-     */
-    public static String recorderPulls(String recordingId, String rendition) {
-        return STATE + "recorder/" + id(recordingId) + "/" + rendition(rendition) + ".pulls";
-    }
-
     /** {@code vod/{recordingId}/} */
     public static String vodDir(String recordingId) {
         return VOD + id(recordingId) + "/";

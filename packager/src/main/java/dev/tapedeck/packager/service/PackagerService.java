@@ -645,16 +645,34 @@ public class PackagerService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to the work directory " + work, e);
         }
-        // The attempt is recorded before any native work: a slice that killed the process crashLimit times is a gap.
+        // The attempt is recorded before any native work: a slice that killed the process crashLimit times is a gap. A
+        // process that dies takes every slice in work with it, so a slice it died in once is tried again alone (no other
+        // native work at the same time): a death then is its own, and a slice that only shared a death is not blamed.
+        int died;
         try {
-            int died = attempts.begin(slice);
-            if (died > 0) {
-                LOG.warnf("slice %d (%s): the packager died %d time%s while packaging it; trying again", slice.seq(),
-                        slice.objectKey(), died, died == 1 ? "" : "s");
-            }
+            died = attempts.died(slice);
         } catch (SliceAttempts.Exhausted e) {
             throw new Damaged("crashed", e.getMessage() + " (the limit is " + config.crashLimit() + "); it is left out");
         }
+        java.util.concurrent.locks.Lock lock = died > 0 ? nativeWork.writeLock() : nativeWork.readLock();
+        if (died > 0) {
+            LOG.warnf("slice %d (%s): the packager died %d time%s while packaging it; trying it again alone", slice.seq(),
+                    slice.objectKey(), died, died == 1 ? "" : "s");
+        }
+        lock.lock();
+        try {
+            attempts.begin(slice, died);
+            return segmentCounted(slice, work, format, pictures, offset, flv);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Native work in flight: shared by slices, held alone by one the process died in before. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock nativeWork = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    private SegmentedSlice segmentCounted(SliceStored slice, Path work, SegmentFormat format, Thumbnailer.Pass pictures, long offset,
+            Path flv) {
         if (config.haltOnSlice().filter(p -> p.matcher(slice.objectKey()).find()).isPresent()) {
             LOG.errorf("halting on slice %s (tapedeck.packager.halt-on-slice, a test setting)", slice.objectKey());
             Runtime.getRuntime().halt(134);

@@ -21,20 +21,23 @@ final class SliceAttempts {
     }
 
     /**
-     * Records one more attempt at {@code slice}; returns how many earlier ones the process died in, or throws
-     * {@link Exhausted} (nothing recorded) when they reached the limit. A storage error passes through (the step is retried).
+     * How many earlier attempts at {@code slice} the process died in; throws {@link Exhausted} when they reached the
+     * limit. A storage error passes through (the step is retried).
      */
-    int begin(SliceStored slice) {
-        String key = key(slice);
-        int died = store.getBytes(key).map(b -> parse(new String(b, StandardCharsets.UTF_8))).orElse(0);
+    int died(SliceStored slice) {
+        int died = store.getBytes(key(slice)).map(b -> parse(new String(b, StandardCharsets.UTF_8))).orElse(0);
         if (died >= limit) {
             throw new Exhausted(died);
         }
-        store.putBytes(key, String.valueOf(died + 1).getBytes(StandardCharsets.UTF_8), "text/plain");
         return died;
     }
 
-    /** The attempt that {@link #begin} recorded ended without the process dying. */
+    /** Records one more attempt at {@code slice}, after {@code died} that the process died in. */
+    void begin(SliceStored slice, int died) {
+        store.putBytes(key(slice), String.valueOf(died + 1).getBytes(StandardCharsets.UTF_8), "text/plain");
+    }
+
+    /** The attempt that {@link #begin(SliceStored, int)} recorded ended without the process dying. */
     void end(SliceStored slice) {
         store.delete(key(slice));
     }

@@ -102,17 +102,4 @@ public interface RecorderConfig {
     /** Longest delay between two retries of a failed upload or announcement. */
     @WithDefault("30s")
     Duration retryMaxDelay();
-
-    /**
-     * How many pulls of one rendition may end with their replica dying before they complete a slice before the recording
-     * is closed FAILED instead of pulled again: no input can crash-loop the pool.
-     */
-    @WithDefault("2")
-    int crashLimit();
-
-    /**
-     * Test only: a replica halts (as a crash in native code would) when it begins a pull of a stream whose key matches this
-     * regular expression. Unset in every deployment.
-     */
-    java.util.Optional<java.util.regex.Pattern> haltOnStream();
 }

@@ -52,11 +52,6 @@ public final class RecorderMetrics implements Uploader.Listener {
     }
 
     /** A slice was cut at the maximum duration or size, off the grid (keyframes too rare). */
-    /** A rendition whose pulls killed their replicas as often as allowed was closed FAILED instead of pulled again. */
-    public void quarantinedInput() {
-        registry.counter("tapedeck.recorder.inputs.quarantined").increment();
-    }
-
     public void oversizeSlice() {
         registry.counter("tapedeck.recorder.slice.oversize").increment();
     }

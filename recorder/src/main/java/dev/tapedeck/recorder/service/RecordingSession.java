@@ -131,19 +131,11 @@ public final class RecordingSession implements Runnable {
                 try {
                     ctx.spool().begin(new SpoolSession(published.recordingId(), published.sessionId(), source.toString(),
                             published.rendition(), resume.nextSeq(), resume.resumed()));
-                    ctx.guard().begin(published.recordingId(), published.rendition(), published.streamKey());
                     End outcome = pullUntilEnd(url);
                     if (outcome != null) {
                         reason = outcome.reason();
                         message = outcome.message();
                     }
-                    ctx.guard().forget(published.recordingId(), published.rendition());
-                } catch (PullGuard.Exhausted e) {
-                    LOG.errorf("recording %s is closed without pulling: %s", published.streamKey(), e.getMessage());
-                    metricsQuarantined();
-                    reason = RecordingClosed.Reason.FAILED;
-                    message = "pull of " + url + " not started: " + e.getMessage() + " (the limit is reached; its input is taken to"
-                            + " crash the recorder)";
                 } catch (IOException | RuntimeException e) {
                     if (!handover) {
                         LOG.errorf("recording %s failed: %s", published.streamKey(), e.getMessage());
@@ -303,9 +295,6 @@ public final class RecordingSession implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot spool slice " + slice.seq() + ": " + e.getMessage(), e);
         }
-        if (produced == 0) {
-            ctx.guard().forget(published.recordingId(), published.rendition()); // this pull did not kill a replica before a slice
-        }
         produced++;
         lastSliceEndedAt = ctx.clock().instant();
         lastSeq = slice.seq();
@@ -313,10 +302,6 @@ public final class RecordingSession implements Runnable {
         recordedMillis += slice.durationMillis();
         ctx.metrics().sliceRecorded(slice.durationMillis());
         uploads.add(ctx.uploader().upload(entry));
-    }
-
-    private void metricsQuarantined() {
-        ctx.metrics().quarantinedInput();
     }
 
     /** Queues the end behind this pull's uploads: RecordingClosed when the stream ended, nothing on a handover. */
