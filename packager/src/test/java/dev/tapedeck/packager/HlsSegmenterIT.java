@@ -146,11 +146,10 @@ class HlsSegmenterIT {
      * MALLOC_PERTURB_): nothing aborts, every segment decodes, every picture decodes at its size and shows the frame.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"1002x564", "854x480", "852x480", "638x360", "321x241", "1366x768",
-            "1920x1080"})
-    void oddPictureSizesAreSegmentedAndPicturedAtTheirSize(String size, @TempDir Path dir) throws Exception {
-        int width = Integer.parseInt(size.split("x")[0]);
-        int height = Integer.parseInt(size.split("x")[1]);
+    @org.junit.jupiter.params.provider.MethodSource("dev.tapedeck.testkit.MediaTools#pictureSizes")
+    void oddPictureSizesAreSegmentedAndPicturedAtTheirSize(int[] size, @TempDir Path dir) throws Exception {
+        int width = size[0];
+        int height = size[1];
         Path flv = dir.resolve("slice.flv");
         MediaTools.makeFlv(flv, width, height, "25", 4, MediaTools.Encoder.X264_DEFAULTS);
         Thumbnailer.Sheet sheet;

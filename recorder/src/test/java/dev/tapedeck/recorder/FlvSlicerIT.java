@@ -57,11 +57,10 @@ class FlvSlicerIT {
      * on (failsafe sets MALLOC_CHECK_ and MALLOC_PERTURB_): every slice decodes on its own at the size it was sent in.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"1002x564", "854x480", "852x480", "638x360", "321x241", "1366x768",
-            "1920x1080"})
-    void oddPictureSizesAreSlicedIntoSlicesThatPlayAtTheirSize(String size, @TempDir Path dir) throws Exception {
-        int width = Integer.parseInt(size.split("x")[0]);
-        int height = Integer.parseInt(size.split("x")[1]);
+    @org.junit.jupiter.params.provider.MethodSource("dev.tapedeck.testkit.MediaTools#pictureSizes")
+    void oddPictureSizesAreSlicedIntoSlicesThatPlayAtTheirSize(int[] size, @TempDir Path dir) throws Exception {
+        int width = size[0];
+        int height = size[1];
         Path input = dir.resolve("in.flv");
         MediaTools.makeFlv(input, width, height, "25", 4, MediaTools.Encoder.X264_DEFAULTS);
         List<SliceFile> slices = new ArrayList<>();

@@ -113,6 +113,15 @@ public final class MediaTools {
         return a;
     }
 
+    /**
+     * Picture sizes that real publishers send, odd ones among them, as {@code width, height} pairs: the sizes every
+     * media module's native path is tested over ({@code @MethodSource("dev.tapedeck.testkit.MediaTools#pictureSizes")}).
+     */
+    public static java.util.stream.Stream<int[]> pictureSizes() {
+        return java.util.stream.Stream.of(new int[] {1002, 564}, new int[] {854, 480}, new int[] {852, 480}, new int[] {638, 360},
+                new int[] {321, 241}, new int[] {1366, 768}, new int[] {1920, 1080});
+    }
+
     /** Writes a test-source FLV file (not real time) at {@code fps} (FFmpeg's notation), encoded as {@code encoder} says. */
     public static void makeFlv(Path file, int width, int height, String fps, double seconds, Encoder encoder) {
         List<String> a = testSource(width, height, fps, seconds, false, encoder);
