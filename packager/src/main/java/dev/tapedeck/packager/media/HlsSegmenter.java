@@ -165,9 +165,12 @@ public final class HlsSegmenter {
                     }
                     boolean isVideo = index == videoIn;
                     long dts = millis(ts, stream.time_base());
-                    mediaEnd = Math.max(mediaEnd, dts + Math.max(0, millis(pkt.duration(), stream.time_base())));
+                    // Where its last picture ends, not its last decode: a P-frame shown after B-frames that never came (a
+                    // killed publisher) is presented later than any decode time, and the next part must not begin before it.
+                    long pts = pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dts;
+                    mediaEnd = Math.max(mediaEnd, Math.max(dts, pts) + Math.max(0, millis(pkt.duration(), stream.time_base())));
                     boolean key = isVideo ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
-                    long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dts;
+                    long cutTime = key ? pts : dts;
                     boolean cut = grid.cutBefore(cutTime, key);
                     if (out == null || cut) {
                         if (previous != null) {
@@ -191,8 +194,7 @@ public final class HlsSegmenter {
                         frames = 0;
                     }
                     if (previous != null && !isVideo) {
-                        long shown = pkt.pts() != AV_NOPTS_VALUE ? millis(pkt.pts(), stream.time_base()) : dts;
-                        if (shown < previous.cutPts) {
+                        if (pts < previous.cutPts) {
                             previous.out.write(pkt, stream, map[index]);
                             continue;
                         }

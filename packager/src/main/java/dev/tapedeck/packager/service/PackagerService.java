@@ -716,7 +716,8 @@ public class PackagerService {
                 return r.offsetMillis;
             }
             Manifest.SegmentEntry last = r.segments.get(r.segments.size() - 1);
-            // Its audio may end after its video, in decode time: the next part begins where the last packet of either ends.
+            // Its audio may end after its video, and its last picture after its last decode: the next part begins where the
+            // last packet of either ends as shown.
             long end = Math.max(last.firstDtsMillis + last.durationMillis, r.mediaEndMillis == null ? Long.MIN_VALUE : r.mediaEndMillis);
             return slice.firstDtsMillis() + r.offsetMillis < end ? end - slice.firstDtsMillis() : r.offsetMillis;
         }
