@@ -34,6 +34,7 @@ class AdaptivePipelineIT extends StackTest {
     static void start() throws Exception {
         // Players kept after the publisher leaves and told nothing, as SRS does: the worker is asked to finish when its
         // source is unpublished, so every rung still ends with the source.
+        // Its own stack: the only one that transcodes with the media server's play_restart off.
         startStack(s -> s.playRestart(false));
     }
 

@@ -20,6 +20,7 @@ class HookReplicasIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: it kills a hook replica.
         startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1).secondHook());
     }
 

@@ -20,6 +20,7 @@ class LateRungPipelineIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: its hook holds only the recorder's pull (attach roles), so that rungs join late.
         startStack(s -> s.env("TAPEDECK_HOOK_ATTACH_ROLES", "recorder"));
     }
 

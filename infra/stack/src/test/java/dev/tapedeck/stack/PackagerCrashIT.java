@@ -14,6 +14,7 @@ class PackagerCrashIT extends StackTest {
     @BeforeAll
     static void start() throws Exception {
         // The packager halts (exit 134, as a crash in native code) whenever it starts on slice 1 of live/poison's source.
+        // Its own stack: it kills the packager.
         startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1)
                 .env("TAPEDECK_PACKAGER_HALT_ON_SLICE", "/live/poison/[^/]+/source/000001\\.flv$"));
     }

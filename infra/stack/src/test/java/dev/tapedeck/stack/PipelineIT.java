@@ -35,6 +35,7 @@ class PipelineIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: the only one with the default 10 s slices and two recorders, without transcoding.
         startStack(s -> s.transcode(false));
     }
 

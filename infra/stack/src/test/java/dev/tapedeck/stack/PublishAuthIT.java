@@ -20,6 +20,7 @@ class PublishAuthIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: publishing needs a signed URL (an HMAC secret).
         startStack(s -> s.transcode(false).recorders(1).sliceLength(Duration.ofSeconds(2)).hmacSecret(SECRET));
     }
 

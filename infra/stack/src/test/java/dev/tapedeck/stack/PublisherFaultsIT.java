@@ -23,6 +23,7 @@ class PublisherFaultsIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: a short recorder idle timeout and play_restart off.
         startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1).playRestart(false)
                 .env("TAPEDECK_RECORDER_IDLE_TIMEOUT", "5s"));
     }

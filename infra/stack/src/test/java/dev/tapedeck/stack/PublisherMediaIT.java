@@ -26,7 +26,7 @@ class PublisherMediaIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
-        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
+        sharedStack(RECORDING_ONLY, StackTest::recordingOnly);
     }
 
     /** Publishes a file as it is, in real time, and returns the recording's stored slices once its replay is READY. */

@@ -26,6 +26,7 @@ class ReconnectWindowIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: its own reconnect window, and it kills a publisher that must not be mistaken for another's.
         startStack(s -> s.sliceLength(Duration.ofSeconds(4)).recorders(1).env("TAPEDECK_HOOK_RECONNECT_WINDOW", "10s"));
     }
 

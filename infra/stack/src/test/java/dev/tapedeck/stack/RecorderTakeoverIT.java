@@ -23,6 +23,7 @@ class RecorderTakeoverIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: it kills recorders and stops the S3 server.
         startStack(s -> s.transcode(false).sliceLength(SLICE).recorders(2));
     }
 

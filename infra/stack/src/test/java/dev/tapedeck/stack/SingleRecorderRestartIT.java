@@ -19,6 +19,7 @@ class SingleRecorderRestartIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: it kills its only recorder.
         startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
     }
 

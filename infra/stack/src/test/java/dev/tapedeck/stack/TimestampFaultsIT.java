@@ -33,7 +33,7 @@ class TimestampFaultsIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
-        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
+        sharedStack(RECORDING_ONLY, StackTest::recordingOnly);
         Path file = data.resolve("clip.flv");
         MediaTools.makeFlv(file, 640, 360, 30, 6);
         clip = FlvTags.media(FlvTags.read(file), t -> t);

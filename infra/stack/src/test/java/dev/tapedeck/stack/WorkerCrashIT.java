@@ -21,6 +21,7 @@ class WorkerCrashIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // Its own stack: it kills transcoder workers.
         startStack(s -> s.sliceLength(Duration.ofSeconds(4)).recorders(1));
     }
 
