@@ -4,7 +4,7 @@
 # starts). With a Maven log as argument (./mvnw -B verify | tee build.log), the reactor's wall time per module as well.
 #
 #   infra/ci/durations.sh [build.log] [N]      N: how many classes and methods to list (20)
-set -euo pipefail
+set -eu  # no pipefail: head ends the sorted lists early on purpose
 cd "$(dirname "$0")/../.."
 log="${1:-}"
 n="${2:-20}"
@@ -47,6 +47,6 @@ echo "$rows" | awk -F'\t' '$1 == "suite" { s += $3 } END { printf "%9.1f  all\n"
 if [ -n "$log" ]; then
   echo
   echo "== wall time per module (Maven's reactor summary in $log)"
-  sed -n '/Reactor Summary/,/BUILD/p' "$log" | grep -E '(SUCCESS|FAILURE|SKIPPED) \[' | sed -E 's/^\[INFO\] //'
-  grep -E 'Total time:' "$log" | sed -E 's/^\[INFO\] //' | tail -1
+  sed -n '/Reactor Summary/,/BUILD/p' "$log" | tr -d '\r' | grep -a -E '(SUCCESS|FAILURE|SKIPPED) \[' | sed -E 's/^\[INFO\] //'
+  grep -a -E 'Total time:' "$log" | sed -E 's/^\[INFO\] //' | tail -1
 fi
