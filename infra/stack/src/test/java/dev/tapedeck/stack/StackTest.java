@@ -50,8 +50,11 @@ abstract class StackTest {
         if (s == null) {
             Path dir = Path.of("target", "stacks", name).toAbsolutePath();
             if (Files.exists(dir)) {
+                // A previous run's broker and bucket must not leak into this one: a file that cannot be deleted fails here.
                 try (var files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(f);
+                    }
                 }
             }
             Files.createDirectories(dir);
