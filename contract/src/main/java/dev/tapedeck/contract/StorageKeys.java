@@ -104,6 +104,27 @@ public final class StorageKeys {
         return STATE + "packager/" + id(recordingId) + "/" + rendition(rendition) + "/%06d.attempts".formatted(seq);
     }
 
+    /**
+     * {@code state/recorder/{recordingId}/{rendition}.pull}: the recorder's note of a pull of a rendition that has not
+     * yet run its crash window: the replica's life that began it and how many replicas such pulls killed before.
+     */
+    public static String recorderPull(String recordingId, String rendition) {
+        return STATE + "recorder/" + id(recordingId) + "/" + rendition(rendition) + ".pull";
+    }
+
+    /**
+     * {@code state/recorder/lives/{life}/}: one object per pull that a recorder replica's life (one process start)
+     * began and that has not yet run its crash window; what is left of a life that died says which pulls it died with.
+     */
+    public static String recorderLife(String life) {
+        return STATE + "recorder/lives/" + id(life) + "/";
+    }
+
+    /** {@code state/recorder/lives/{life}/{recordingId}.{rendition}} */
+    public static String recorderLifePull(String life, String recordingId, String rendition) {
+        return recorderLife(life) + id(recordingId) + "." + rendition(rendition);
+    }
+
     /** {@code vod/{recordingId}/} */
     public static String vodDir(String recordingId) {
         return VOD + id(recordingId) + "/";

@@ -28,8 +28,10 @@ class RecorderTakeoverIT extends StackTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // Its own stack: it kills recorders and stops the S3 server.
-        startStack(s -> s.transcode(false).sliceLength(SLICE).recorders(2));
+        // Its own stack: it kills recorders and stops the S3 server. A replica halts (exit 134, as a crash in native
+        // code) whenever it begins a pull of live/poison; a pull is at risk for 3 s after it begins.
+        startStack(s -> s.transcode(false).sliceLength(SLICE).recorders(2)
+                .env("TAPEDECK_RECORDER_HALT_ON_STREAM", "/live/poison$").env("TAPEDECK_RECORDER_CRASH_WINDOW", "3s"));
     }
 
     @AfterEach
@@ -127,6 +129,31 @@ class RecorderTakeoverIT extends StackTest {
             ReplayCheck.Result r = ReplayCheck.check(stack, id, 0);
             assertThat(r.replaySeconds()).as("complete, no gap").isGreaterThanOrEqualTo(80 - 1.0);
             System.out.printf(Locale.ROOT, "[S3 down 60 s] spool peaked at %.0f bytes; replay %.1f s of 80 s, no gap%n", peak, r.replaySeconds());
+        }
+    }
+
+    @Test
+    void aStreamWhosePullKillsTwoReplicasIsClosedFailedAndAStreamBegunBesideItIsNotBlamed() throws Exception {
+        int restartsBefore = stack.recorders().stream().mapToInt(ServiceProcess::restarts).sum();
+        // Begun together: wherever the assignor puts them, the first death may be shared, and must not count against
+        // the bystander.
+        try (LiveStream bystander = new LiveStream(stack, data, "bystander", 30); LiveStream poison = new LiveStream(stack, data, "poison", 30)) {
+            CatalogEntry failed = (CatalogEntry) poison.vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(poison.id()) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(150)).value().data();
+            assertThat(failed.status()).as(failed.message()).isEqualTo(CatalogEntry.Status.FAILED);
+            assertThat(failed.message()).contains("stopped the recorder 2 times while no other pull there was at risk");
+            int restarts = stack.recorders().stream().mapToInt(ServiceProcess::restarts).sum() - restartsBefore;
+            // Two deaths of its own; one more where the first was shared with the bystander.
+            assertThat(restarts).as("replicas that died on it before it was given up").isBetween(2, 3);
+            bystander.awaitPublisher();
+            CatalogEntry ready = (CatalogEntry) bystander.vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
+                    && c.recordingId().equals(bystander.id()) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(120))
+                    .value().data();
+            assertThat(ready.status()).as("the stream recorded beside it: %s", ready.message()).isEqualTo(CatalogEntry.Status.READY);
+            String replay = stack.apiUrl() + "/vod/" + bystander.id() + "/source/index.m3u8";
+            assertThat(dev.tapedeck.testkit.MediaTools.decodeErrors(replay)).isEmpty();
+            System.out.printf(Locale.ROOT, "[a stream that kills the recorder] %d restarts; %s: %s; the stream begun beside it %s, %.1f s of 30 s%n",
+                    restarts, failed.status(), failed.message(), ready.status(), dev.tapedeck.testkit.MediaTools.duration(replay));
         }
     }
 }

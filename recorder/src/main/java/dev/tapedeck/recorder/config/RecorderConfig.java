@@ -102,4 +102,21 @@ public interface RecorderConfig {
     /** Longest delay between two retries of a failed upload or announcement. */
     @WithDefault("30s")
     Duration retryMaxDelay();
+
+    /**
+     * How many times a rendition's pulls may kill their replica, each while no other pull there was at risk, before its
+     * recording is closed FAILED instead of pulled again: no input can crash-loop the pool.
+     */
+    @WithDefault("2")
+    int crashLimit();
+
+    /** How long after it begins a pull is at risk: a replica that dies meanwhile may have died of it. */
+    @WithDefault("10s")
+    Duration crashWindow();
+
+    /**
+     * Test only: a replica halts (as a crash in native code would) when it begins a pull of a stream whose key matches this
+     * regular expression. Unset in every deployment.
+     */
+    java.util.Optional<java.util.regex.Pattern> haltOnStream();
 }

@@ -10,5 +10,5 @@ import java.time.Clock;
 
 /** What every recording session of a replica shares. */
 public record RecorderContext(RecorderSettings settings, Spool spool, Uploader uploader, SliceStore store, Announcer announcer,
-        PullFactory pulls, Retrier retrier, Clock clock, RecorderMetrics metrics) {
+        PullFactory pulls, Retrier retrier, Clock clock, RecorderMetrics metrics, PullGuard guard) {
 }

@@ -72,7 +72,10 @@ public class RecorderLifecycle {
         left.forEach(uploader::upload);
         RecorderSettings settings = new RecorderSettings(config.mediaServerUrl(), config.sliceLength(), config.readTimeout(),
                 config.stopGrace(), config.maxRecordings(), config.handoverTimeout(), config.idleTimeout(), config.reconnectDelay());
-        recorder = new RecorderService(new RecorderContext(settings, spool, uploader, slices, events, pulls, retrier, clock, metrics));
+        String life = java.util.UUID.randomUUID().toString();
+        LOG.infof("this replica's life is %s (its pulls at risk are noted under state/recorder/lives/%s/)", life, life);
+        recorder = new RecorderService(new RecorderContext(settings, spool, uploader, slices, events, pulls, retrier, clock, metrics,
+                new PullGuard(slices, life, config.crashLimit(), config.crashWindow(), config.haltOnStream().orElse(null))));
         ownership = new LiveOwnership(new LiveOwnership.Settings(bootstrapServers, config.groupId(), config.sessionTimeout(),
                 config.handoverTimeout()), recorder);
         ownership.start();

@@ -51,6 +51,11 @@ public final class RecorderMetrics implements Uploader.Listener {
         registry.counter("tapedeck.recorder.timestamp.faults", "kind", kind).increment(n);
     }
 
+    /** A rendition whose pulls killed their replicas as often as allowed was closed FAILED instead of pulled again. */
+    public void quarantinedInput() {
+        registry.counter("tapedeck.recorder.inputs.quarantined").increment();
+    }
+
     /** A slice was cut at the maximum duration or size, off the grid (keyframes too rare). */
     public void oversizeSlice() {
         registry.counter("tapedeck.recorder.slice.oversize").increment();

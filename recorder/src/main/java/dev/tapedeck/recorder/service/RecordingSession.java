@@ -57,6 +57,8 @@ public final class RecordingSession implements Runnable {
     private final Map<String, Integer> timestampFaults = new java.util.TreeMap<>();
     /** Each end of the input in this session, in order: the ones it was opened again after, then the last. */
     private final List<RecordingClosed.Ending> endings = new ArrayList<>();
+    /** The pull's crash guard, while it is at risk. */
+    private PullGuard.Ticket ticket;
 
     /**
      * @param pull false for a recording whose stream already ended while no replica held it: it is closed
@@ -131,11 +133,27 @@ public final class RecordingSession implements Runnable {
                 try {
                     ctx.spool().begin(new SpoolSession(published.recordingId(), published.sessionId(), source.toString(),
                             published.rendition(), resume.nextSeq(), resume.resumed()));
-                    End outcome = pullUntilEnd(url);
+                    ticket = ctx.guard().begin(published.recordingId(), published.rendition(), published.streamKey(), () -> handover);
+                    End outcome;
+                    try {
+                        outcome = handover ? null : pullUntilEnd(url);
+                    } finally {
+                        ticket.end();
+                    }
                     if (outcome != null) {
                         reason = outcome.reason();
                         message = outcome.message();
                     }
+                } catch (PullGuard.Exhausted e) {
+                    LOG.errorf("recording %s is closed without pulling: %s", published.streamKey(), e.getMessage());
+                    ctx.metrics().quarantinedInput();
+                    reason = RecordingClosed.Reason.FAILED;
+                    message = "pull of " + url + " not started: " + e.getMessage() + " (the limit is reached; its input is taken to"
+                            + " crash the recorder)";
+                } catch (InterruptedException e) {
+                    // The replica shuts down while the pull waited to begin: the stream is someone else's to continue.
+                    Thread.currentThread().interrupt();
+                    handover = true;
                 } catch (IOException | RuntimeException e) {
                     if (!handover) {
                         LOG.errorf("recording %s failed: %s", published.streamKey(), e.getMessage());
@@ -249,6 +267,7 @@ public final class RecordingSession implements Runnable {
      * no media came for the idle timeout.
      */
     private StreamEnd check(long lastPacketNanos) {
+        ticket.check();
         long now = System.nanoTime();
         if (lastPacketNanos != Long.MIN_VALUE && lastPacketNanos > lastMediaNanos) {
             lastMediaNanos = lastPacketNanos;

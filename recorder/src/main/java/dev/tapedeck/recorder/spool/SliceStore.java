@@ -14,11 +14,39 @@ public interface SliceStore {
     /** Every object under a prefix, in key order. */
     List<StoredObject> list(String prefix);
 
+    /** A small note's bytes ({@code state/…}), empty when there is none. */
+    default java.util.Optional<byte[]> readNote(String key) {
+        return java.util.Optional.empty();
+    }
+
+    /** Writes a small note ({@code state/…}), over any before it. */
+    default void writeNote(String key, byte[] data) {
+    }
+
+    /** Removes a note; none there is no error. */
+    default void deleteNote(String key) {
+    }
+
     static SliceStore of(ObjectStore store) {
         return new SliceStore() {
             @Override
             public StoredObject putOnce(String key, Path file, String sha256) {
                 return store.putFileOnce(key, file, "video/x-flv", sha256);
+            }
+
+            @Override
+            public java.util.Optional<byte[]> readNote(String key) {
+                return store.getBytes(key);
+            }
+
+            @Override
+            public void writeNote(String key, byte[] data) {
+                store.putBytes(key, data, "text/plain");
+            }
+
+            @Override
+            public void deleteNote(String key) {
+                store.delete(key);
             }
 
             @Override

@@ -82,7 +82,7 @@ final class Harness implements AutoCloseable {
         RecorderSettings settings = new RecorderSettings("rtmp://media", Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Duration.ofMillis(50), maxRecordings, Duration.ofSeconds(5), idleTimeout, Duration.ofMillis(20));
         this.recorder = new RecorderService(new RecorderContext(settings, spool, uploader, store, events, pulls, retrier,
-                Clock.systemUTC(), metrics));
+                Clock.systemUTC(), metrics, PullGuard.NONE));
     }
 
     static StreamPublished published(String sessionId) {
