@@ -104,7 +104,7 @@ public final class PullGuard {
                 store.deleteNote(StorageKeys.recorderPull(recordingId, rendition));
                 store.deleteNote(StorageKeys.recorderLifePull(life, recordingId, rendition));
             } catch (RuntimeException e) {
-                LOG.debugf("cannot remove the pull notes of %s/%s: %s", recordingId, rendition, e.getMessage());
+                LOG.warnf("cannot remove the pull notes of %s/%s (%s): if this replica dies, the next owner may count a death against it", recordingId, rendition, e.getMessage());
             }
         }
     }
