@@ -167,9 +167,24 @@ class PackagerIT extends PackagerTestSupport {
     @Test
     void aSourceWhoseTimestampsStartOverContinuesTheTimelineAndItsRungsMoveWithIt(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
+        // As a publisher back within the reconnect window gives: the second part's timestamps start at 0 again.
+        continuesTheTimelineAfterADiscontinuity(dir, 0);
+    }
+
+    @Test
+    void aSourceWhoseTimestampsJumpAheadContinuesTheTimelineAndItsRungsMoveWithIt(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // As a recorder killed with both renditions gives: 15 s lost, the second part's timestamps 15 s after the first's
+        // end. FFmpeg's reader rebases a jump of 10 s or more onto the DTS it expected next and then repeats DTS.
+        continuesTheTimelineAfterADiscontinuity(dir, 27_000);
+    }
+
+    /**
+     * Two parts of 12 s and 8 s, the second 20 s later by the wall clock, its timestamps from {@code secondPartMillis} on.
+     * x264's defaults (B-frames); each rung made from its part as the transcoder makes one.
+     */
+    private void continuesTheTimelineAfterADiscontinuity(Path dir, long secondPartMillis) throws Exception {
         String id = Ids.uuid7();
-        // Two parts, as a publisher back within the reconnect window gives: 12 s, then 8 s whose timestamps start at 0 again,
-        // 20 s later by the wall clock. x264's defaults (B-frames); each rung made from its part as the transcoder makes one.
         Instant t0 = Instant.now().minusSeconds(60);
         double[] seconds = {12, 8};
         long partOneShown = 0;
@@ -202,6 +217,9 @@ class PackagerIT extends PackagerTestSupport {
                     MediaTools.makeRung(made, file, 320, 180);
                 }
                 List<FlvTags.Tag> tags = FlvTags.read(file);
+                if (part == 1 && secondPartMillis > 0) {
+                    tags = FlvTags.media(tags, t -> t + secondPartMillis);
+                }
                 long end = tags.stream().filter(t -> t.type() == FlvTags.VIDEO).mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
                 long[] cuts = part == 0 ? new long[] {keyframeDtsAtOrAfter(tags, 0), keyframeDtsAtOrAfter(tags, 6_000), end + 200}
                         : new long[] {keyframeDtsAtOrAfter(tags, 0), end + 200};

@@ -704,8 +704,8 @@ public class PackagerService {
 
     /**
      * How far the timestamps of {@code slice}, which follows a discontinuity, are moved on the recording's timeline. The
-     * source's: so that it continues its last segment where its timestamps started over (they begin before that segment's
-     * end: a publisher back within the reconnect window starts at 0 again), else as before. A rung's: as the source's part
+     * source's: so that it continues its last segment, whether its timestamps started over (a publisher back within the
+     * reconnect window starts at 0 again) or jumped ahead (media lost). A rung's: as the source's part
      * that was live when the rung's slice began (by wall clock, {@link #SHIFT_SKEW} either way), which may mean waiting for
      * the source to package that part ({@link SourceBehind}, retried). A replay's timestamps then never run backwards, and
      * segment N still starts at the same time in every rendition.
@@ -717,9 +717,12 @@ public class PackagerService {
             }
             Manifest.SegmentEntry last = r.segments.get(r.segments.size() - 1);
             // Its audio may end after its video, and its last picture after its last decode: the next part begins where the
-            // last packet of either ends as shown.
+            // last packet of either ends as shown. Whether its timestamps start over or jump ahead (media lost to a recorder
+            // that died): FFmpeg's reader takes a jump of 10 s or more for a fault and rebases it onto the next DTS it
+            // expected, which repeats DTS; players place a part after a discontinuity by the playlist anyway. The wall
+            // clock stays in PROGRAM-DATE-TIME.
             long end = Math.max(last.firstDtsMillis + last.durationMillis, r.mediaEndMillis == null ? Long.MIN_VALUE : r.mediaEndMillis);
-            return slice.firstDtsMillis() + r.offsetMillis < end ? end - slice.firstDtsMillis() : r.offsetMillis;
+            return end - slice.firstDtsMillis();
         }
         Instant at = slice.firstPacketAt();
         if (at == null || m.finalStatus != null || r.dropped != null) {
@@ -755,7 +758,7 @@ public class PackagerService {
             sh.from = slice.firstPacketAt();
             sh.offsetMillis = offset;
             m.shifts.add(sh);
-            LOG.infof("the source's timestamps start over at slice %d: its segments from here on are moved by %d ms to continue the"
+            LOG.infof("the source's timestamps do not continue at slice %d: its segments from here on are moved by %d ms to continue the"
                     + " replay's timeline", slice.seq(), offset);
         }
         r.offsetMillis = offset;
