@@ -99,7 +99,9 @@ public final class HlsSegmenter {
 
     /**
      * As {@link #segment(Path, Path, long, Thumbnailer.Pass)}, every timestamp moved by {@code shiftMillis} (the
-     * recording's timeline moved at a restart of the source's timestamps); {@code endMillis} is on the moved timeline.
+     * recording's timeline moved where the source's timestamps do not continue); {@code endMillis} is on the moved timeline.
+     * Segments are still cut on the grid of the slice's own timestamps: the recorder cut its slices there, so a moved
+     * slice's segments stay whole instead of a grid line of the moved timeline splitting a short segment off each slice.
      */
     public SegmentedSlice segment(Path slice, Path outDir, long endMillis, Thumbnailer.Pass pictures, long shiftMillis)
             throws IOException {
@@ -171,7 +173,7 @@ public final class HlsSegmenter {
                     mediaEnd = Math.max(mediaEnd, Math.max(dts, pts) + Math.max(0, millis(pkt.duration(), stream.time_base())));
                     boolean key = isVideo ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
                     long cutTime = key ? pts : dts;
-                    boolean cut = grid.cutBefore(cutTime, key);
+                    boolean cut = grid.cutBefore(cutTime - shiftMillis, key);
                     if (out == null || cut) {
                         if (previous != null) {
                             Pending done = previous;
