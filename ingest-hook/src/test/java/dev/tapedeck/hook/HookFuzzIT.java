@@ -15,9 +15,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +37,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(TapedeckTestResource.class)
 class HookFuzzIT {
     static final int BODIES = 10_000;
+    static final int CLIENTS = 4;
     /** Stream names that are never valid, so no mutation of the rest can make a callback acceptable. */
     static final String[] BAD_NAMES = {"..%2Fetc", "a%20b", "x%00y", "%E2%80%AEevil", "a".repeat(65), "-lead", "semi%3Bcolon"};
     static final String[] BAD_JSON_NAMES = {"../etc", "a b", "x\\u0000y", "\\u202eevil", "a".repeat(65), "-lead", "semi;colon"};
@@ -49,9 +56,33 @@ class HookFuzzIT {
         try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
             before = streams.readToEnd().size();
         }
-        Random random = new Random(20261122);
-        Map<String, Integer> answers = new TreeMap<>();
-        for (int i = 0; i < BODIES; i++) {
+        Map<String, Integer> answers = new ConcurrentHashMap<>();
+        // Sent by a few clients at once, each with its own seeded share of the bodies (the same bodies on every run).
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            List<Future<?>> sent = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                Random random = new Random(20261122 + c);
+                sent.add(clients.submit(() -> {
+                    fuzz(random, BODIES / CLIENTS, answers);
+                    return null;
+                }));
+            }
+            for (Future<?> f : sent) {
+                f.get();
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
+            assertThat(streams.readToEnd()).as("no event from any of them").hasSize((int) before);
+        }
+        System.out.println("fuzzed answers: " + new TreeMap<>(answers));
+    }
+
+    /** {@code bodies} bodies per endpoint, each checked as it is answered. */
+    void fuzz(Random random, int bodies, Map<String, Integer> answers) throws Exception {
+        for (int i = 0; i < bodies; i++) {
             String name = BAD_NAMES[random.nextInt(BAD_NAMES.length)];
             String jsonName = BAD_JSON_NAMES[random.nextInt(BAD_JSON_NAMES.length)];
             String call = random.nextBoolean() ? "publish" : random.nextBoolean() ? "publish_done" : "play";
@@ -79,10 +110,6 @@ class HookFuzzIT {
                              "port":65284,"schema":"rtmp","stream":"%s","vhost":"__defaultVhost__","regist":false}"""
                             .formatted(random.nextInt(), jsonName), jsonName)))));
         }
-        try (TopicReader streams = new TopicReader(kafka, Topics.STREAMS)) {
-            assertThat(streams.readToEnd()).as("no event from any of them").hasSize((int) before);
-        }
-        System.out.println("fuzzed answers: " + answers);
     }
 
     /**
