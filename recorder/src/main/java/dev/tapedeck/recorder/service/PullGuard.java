@@ -63,7 +63,7 @@ public final class PullGuard {
         final int strikes;
         final boolean suspect;
         private final long since = System.nanoTime();
-        private boolean over;
+        private volatile boolean over;
 
         Ticket(String recordingId, String rendition, int strikes, boolean suspect) {
             this.recordingId = recordingId;
@@ -72,24 +72,31 @@ public final class PullGuard {
             this.suspect = suspect;
         }
 
-        /** Called as the pull reads: once the crash window has passed, the pull is no longer at risk (its notes go off this thread). */
+        /**
+         * Called as the pull reads: once the crash window has passed, the pull is no longer at risk. Its notes go off this
+         * thread, and only then does it stop counting as at risk here: a suspect waiting for it begins once its note is
+         * gone, so that a death right after is judged the suspect's own, not shared with a pull that was already safe.
+         */
         void check() {
             if (!over && System.nanoTime() - since >= windowNanos) {
-                release();
-                CompletableFuture.runAsync(this::forget);
+                over = true;
+                CompletableFuture.runAsync(() -> {
+                    forget();
+                    release();
+                });
             }
         }
 
         /** The pull ended without killing its replica: its notes go before this returns, so that its next owner sees no death. */
         void end() {
             if (!over) {
-                release();
+                over = true;
                 forget();
+                release();
             }
         }
 
         private void release() {
-            over = true;
             synchronized (PullGuard.this) {
                 atRisk--;
                 PullGuard.this.notifyAll();
@@ -130,9 +137,10 @@ public final class PullGuard {
             return track(new Ticket(recordingId, rendition, 0, false));
         }
         if (ticket.suspect) {
-            awaitAlone(streamKey, cancelled);
+            awaitAloneAndTrack(ticket, streamKey, cancelled);
+        } else {
+            track(ticket);
         }
-        track(ticket);
         try {
             store.writeNote(StorageKeys.recorderLifePull(life, recordingId, rendition), streamKey.getBytes(StandardCharsets.UTF_8));
             store.writeNote(key, (life + " " + ticket.strikes).getBytes(StandardCharsets.UTF_8));
@@ -161,30 +169,35 @@ public final class PullGuard {
         int atRiskThere = store.list(StorageKeys.recorderLife(died)).size();
         if (atRiskThere <= 1) {
             strikes++;
+            LOG.warnf("the replica that pulled %s (life %s) died while it was the only pull at risk there (%d of %d): %s", streamKey, died,
+                    strikes, limit, strikes >= limit ? "it is not pulled again" : "it is pulled again alone");
             if (strikes >= limit) {
                 throw new Exhausted(strikes);
             }
-            LOG.warnf("the replica that pulled %s died while it was the only pull at risk there (%d of %d): it is pulled again alone",
-                    streamKey, strikes, limit);
         } else {
-            LOG.warnf("the replica that pulled %s died while %d pulls were at risk there: no strike; it is pulled again alone", streamKey,
-                    atRiskThere);
+            LOG.warnf("the replica that pulled %s (life %s) died while %d pulls were at risk there: no strike; it is pulled again alone",
+                    streamKey, died, atRiskThere);
         }
         return new Ticket(recordingId, rendition, strikes, true);
     }
 
-    /** A suspect waits until no other pull of this replica is at risk, at most three crash windows or until cancelled. */
-    private synchronized void awaitAlone(String streamKey, BooleanSupplier cancelled) throws InterruptedException {
+    /**
+     * A suspect waits until no other pull of this replica is at risk, at most three crash windows or until cancelled, and
+     * is at risk from the same moment: two suspects that begin together on one replica take turns instead of both
+     * finding nobody at risk and dying together again.
+     */
+    private synchronized void awaitAloneAndTrack(Ticket ticket, String streamKey, BooleanSupplier cancelled) throws InterruptedException {
         long until = System.nanoTime() + 3 * windowNanos;
         while (atRisk > 0 && !cancelled.getAsBoolean()) {
             long left = until - System.nanoTime();
             if (left <= 0) {
                 LOG.warnf("%d pulls are still at risk here after %d ms: %s begins beside them", atRisk, 3 * windowNanos / 1_000_000,
                         streamKey);
-                return;
+                break;
             }
             wait(Math.max(1, Math.min(left / 1_000_000, 100)));
         }
+        track(ticket);
     }
 
     private synchronized Ticket track(Ticket ticket) {

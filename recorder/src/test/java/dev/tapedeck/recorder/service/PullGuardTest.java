@@ -29,6 +29,8 @@ class PullGuardTest {
     static final class Notes implements SliceStore {
         final Map<String, byte[]> notes = new ConcurrentSkipListMap<>();
         volatile boolean down;
+        /** How long a removal takes, as on a slow object store. */
+        volatile long deleteMillis;
 
         @Override
         public StoredObject putOnce(String key, Path file, String sha256) {
@@ -56,6 +58,11 @@ class PullGuardTest {
 
         @Override
         public void deleteNote(String key) {
+            try {
+                Thread.sleep(deleteMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             notes.remove(key);
         }
     }
@@ -115,6 +122,29 @@ class PullGuardTest {
         assertThat(alone.strikes).isEqualTo(1);
         assertThat(store.list(StorageKeys.recorderLife("b"))).extracting(StoredObject::key)
                 .containsExactly(StorageKeys.recorderLifePull("b", "rec1", "source"));
+    }
+
+    @Test
+    void aSuspectBeginsOnlyOnceTheNotesOfAPullThatRanItsWindowAreGone() throws Exception {
+        life("a").begin("rec1", "source", "v/live/a", () -> false); // a dies with it
+        PullGuard b = life("b");
+        PullGuard.Ticket other = b.begin("rec2", "source", "v/live/other", () -> false);
+        store.deleteMillis = 200;
+        CompletableFuture<PullGuard.Ticket> suspect = CompletableFuture.supplyAsync(() -> {
+            try {
+                return b.begin("rec1", "source", "v/live/a", () -> false);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            other.check();
+            return suspect.isDone();
+        });
+        // Were b to die now, its life must show the suspect alone: the other pull was past its window.
+        assertThat(store.list(StorageKeys.recorderLife("b"))).extracting(StoredObject::key)
+                .containsExactly(StorageKeys.recorderLifePull("b", "rec1", "source"));
+        assertThat(suspect.get().strikes).isEqualTo(1);
     }
 
     @Test
