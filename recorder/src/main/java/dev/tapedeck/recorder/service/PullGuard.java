@@ -96,6 +96,11 @@ public final class PullGuard {
             }
         }
 
+        /** True once the pull is past its window or ended (its notes may still be going). */
+        boolean over() {
+            return over;
+        }
+
         private void release() {
             synchronized (PullGuard.this) {
                 atRisk--;

@@ -29,8 +29,8 @@ class PullGuardTest {
     static final class Notes implements SliceStore {
         final Map<String, byte[]> notes = new ConcurrentSkipListMap<>();
         volatile boolean down;
-        /** How long a removal takes, as on a slow object store. */
-        volatile long deleteMillis;
+        /** While set and not open, removals wait for it, as on a slow object store. */
+        volatile java.util.concurrent.CountDownLatch deletes;
 
         @Override
         public StoredObject putOnce(String key, Path file, String sha256) {
@@ -58,10 +58,13 @@ class PullGuardTest {
 
         @Override
         public void deleteNote(String key) {
-            try {
-                Thread.sleep(deleteMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            java.util.concurrent.CountDownLatch gate = deletes;
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             notes.remove(key);
         }
@@ -129,7 +132,7 @@ class PullGuardTest {
         life("a").begin("rec1", "source", "v/live/a", () -> false); // a dies with it
         PullGuard b = life("b");
         PullGuard.Ticket other = b.begin("rec2", "source", "v/live/other", () -> false);
-        store.deleteMillis = 200;
+        store.deletes = new java.util.concurrent.CountDownLatch(1);
         CompletableFuture<PullGuard.Ticket> suspect = CompletableFuture.supplyAsync(() -> {
             try {
                 return b.begin("rec1", "source", "v/live/a", () -> false);
@@ -137,10 +140,15 @@ class PullGuardTest {
                 throw new IllegalStateException(e);
             }
         });
+        // The other pull runs past its window; its notes are being removed and are not gone yet.
         Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> {
             other.check();
-            return suspect.isDone();
+            return other.over();
         });
+        Awaitility.await().pollDelay(Duration.ofMillis(50)).during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+                .until(() -> !suspect.isDone());
+        store.deletes.countDown();
+        suspect.get(5, TimeUnit.SECONDS);
         // Were b to die now, its life must show the suspect alone: the other pull was past its window.
         assertThat(store.list(StorageKeys.recorderLife("b"))).extracting(StoredObject::key)
                 .containsExactly(StorageKeys.recorderLifePull("b", "rec1", "source"));
