@@ -6,9 +6,16 @@ import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,8 +153,8 @@ class RecorderTakeoverIT extends StackTest {
             // Every death is judged by the stream's next owner: its own (a strike) when it was the only pull at risk there,
             // shared (no strike) when another was, as when both streams began on one replica. Which deaths are shared
             // depends on where the assignor puts the streams; that each is accounted for and only the poison is struck does not.
-            java.util.Set<String> ownDeaths = deathsJudged("poison", "the only pull at risk");
-            java.util.Set<String> sharedDeaths = deathsJudged("poison", "pulls were at risk");
+            Set<String> ownDeaths = deathsJudged("poison", "the only pull at risk");
+            Set<String> sharedDeaths = deathsJudged("poison", "pulls were at risk");
             assertThat(ownDeaths).as("deaths of its own before it was given up").hasSize(2);
             assertThat(restarts).as("replicas that died, each a death judged by the poison's next owner: own %s, shared %s", ownDeaths,
                     sharedDeaths).isEqualTo(ownDeaths.size() + sharedDeaths.size());
@@ -165,13 +172,13 @@ class RecorderTakeoverIT extends StackTest {
     }
 
     /** The replica lives whose death the next owner of {@code live/name} judged, from the recorders' logs. */
-    private static java.util.Set<String> deathsJudged(String name, String judgement) throws java.io.IOException {
-        java.util.regex.Pattern line = java.util.regex.Pattern.compile("the replica that pulled \\S*/live/" + name + " \\(life (\\S+)\\) died while .*"
-                + java.util.regex.Pattern.quote(judgement));
-        java.util.Set<String> lives = new java.util.TreeSet<>();
+    private static Set<String> deathsJudged(String name, String judgement) throws IOException {
+        Pattern line = Pattern.compile("the replica that pulled \\S*/live/" + name + " \\(life (\\S+)\\) died while .*"
+                + Pattern.quote(judgement));
+        Set<String> lives = new TreeSet<>();
         for (ServiceProcess recorder : stack.recorders()) {
-            for (String l : java.nio.file.Files.readAllLines(recorder.log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
-                java.util.regex.Matcher m = line.matcher(l);
+            for (String l : Files.readAllLines(recorder.log, StandardCharsets.ISO_8859_1)) {
+                Matcher m = line.matcher(l);
                 if (m.find()) {
                     lives.add(m.group(1));
                 }
