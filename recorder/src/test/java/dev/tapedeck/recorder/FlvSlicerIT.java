@@ -53,6 +53,54 @@ class FlvSlicerIT {
     }
 
     /**
+     * With B-frames a cut's keyframe is read before audio that is shown ahead of it. That audio belongs to the slice before
+     * the cut, so a source with B-frames and its rung without them (audio copied, as the transcoder makes one) split their
+     * audio at the same presentation time: where a rung's hole is filled with the source's slices, no audio is there twice.
+     */
+    @Test
+    void audioShownBeforeACutsKeyframeStaysInTheSliceBeforeItWhateverTheDecodeDelay(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("source.flv");
+        MediaTools.makeFlv(source, 640, 360, "30", 7, MediaTools.Encoder.X264_DEFAULTS);
+        Path rung = dir.resolve("rung.flv");
+        MediaTools.makeRung(source, rung, 320, 180);
+        List<SliceFile> sourceSlices = new ArrayList<>();
+        new FlvSlicer(source.toString(), Map.of(), dir.resolve("spool-source"), 2000, 0).run(sourceSlices::add, t -> null);
+        List<SliceFile> rungSlices = new ArrayList<>();
+        new FlvSlicer(rung.toString(), Map.of(), dir.resolve("spool-rung"), 2000, 0).run(rungSlices::add, t -> null);
+
+        assertThat(sourceSlices).hasSize(4).hasSameSizeAs(rungSlices);
+        int audio = 0;
+        for (int i = 0; i < sourceSlices.size(); i++) {
+            List<String> sourceAudio = audioTimes(sourceSlices.get(i).file());
+            double keyframe = firstKeyframeTime(sourceSlices.get(i).file());
+            assertThat(firstKeyframeTime(rungSlices.get(i).file())).as("slice %d's keyframe is shown at the same time", i)
+                    .isEqualTo(keyframe);
+            if (i > 0) {
+                assertThat(Double.parseDouble(sourceAudio.get(0))).as("slice %d's first audio", i).isGreaterThanOrEqualTo(keyframe);
+                assertThat(audioTimes(rungSlices.get(i).file())).as("slice %d's audio in both", i).isEqualTo(sourceAudio);
+            }
+            if (i + 1 < sourceSlices.size()) {
+                assertThat(Double.parseDouble(sourceAudio.get(sourceAudio.size() - 1))).as("slice %d's last audio", i)
+                        .isLessThan(firstKeyframeTime(sourceSlices.get(i + 1).file()));
+            }
+            assertThat(sourceSlices.get(i).media().audioPackets()).isEqualTo(sourceAudio.size());
+            audio += sourceAudio.size();
+        }
+        assertThat(audio).as("every audio packet in one slice").isEqualTo(audioTimes(source).size());
+    }
+
+    /** The PTS (seconds, as ffprobe prints them) of a file's audio packets, in order. */
+    static List<String> audioTimes(Path file) {
+        return MediaTools.probe(file.toString(), "-select_streams", "a", "-show_entries", "packet=pts_time");
+    }
+
+    /** The PTS of a file's first video keyframe, in seconds. */
+    static double firstKeyframeTime(Path file) {
+        return MediaTools.probe(file.toString(), "-select_streams", "v", "-show_entries", "packet=pts_time,flags").stream()
+                .filter(l -> l.contains("K")).map(l -> Double.parseDouble(l.substring(0, l.indexOf(',')))).findFirst().orElseThrow();
+    }
+
+    /**
      * Picture sizes that real publishers send, odd ones (4:4:4) among them, with B-frames, sliced with glibc's heap checks
      * on (failsafe sets MALLOC_CHECK_ and MALLOC_PERTURB_): every slice decodes on its own at the size it was sent in.
      */

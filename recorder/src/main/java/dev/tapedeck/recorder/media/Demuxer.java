@@ -129,6 +129,10 @@ final class Demuxer implements AutoCloseable {
         return first(AVMEDIA_TYPE_VIDEO) != null;
     }
 
+    boolean hasAudio() {
+        return first(AVMEDIA_TYPE_AUDIO) != null;
+    }
+
     int audioChannels() {
         AVCodecParameters a = first(AVMEDIA_TYPE_AUDIO);
         return a == null ? 0 : a.ch_layout().nb_channels();

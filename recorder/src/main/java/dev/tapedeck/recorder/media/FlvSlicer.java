@@ -113,6 +113,11 @@ public final class FlvSlicer implements MediaPull {
             TimestampRebaser rebaser = new TimestampRebaser(jumpMillis);
             StreamInfo[] streams = StreamInfo.of(in);
             Slice current = null;
+            // The slice before an on-grid cut, still open for the audio shown before the cut's keyframe: with B-frames
+            // the keyframe is read (in decode order) before audio it is shown after. Every rendition, whatever its
+            // decode delay, then splits its audio at the same presentation time, so a rung's slices and the source's
+            // (which stand in for the rung's holes) follow each other without audio twice or missing.
+            Closing closing = null;
             long seq = firstSeq;
             boolean started = false;
             // A timestamp fault or a codec change waiting for the next cut point to start a new slice.
@@ -177,6 +182,18 @@ public final class FlvSlicer implements MediaPull {
                     long dtsMillis = r.dtsMillis();
                     long endMillis = dtsMillis + Math.max(0, info.millis(pkt.duration()));
                     long cutTime = key && pkt.pts() != AV_NOPTS_VALUE ? info.millis(pkt.pts()) : dtsMillis;
+                    if (closing != null) {
+                        long shown = pkt.pts() != AV_NOPTS_VALUE ? info.millis(pkt.pts()) : dtsMillis;
+                        if (type == AVMEDIA_TYPE_AUDIO && shown < closing.cutPts) {
+                            closing.slice.write(pkt, dtsMillis, endMillis, false, false);
+                            continue;
+                        }
+                        if (type == AVMEDIA_TYPE_AUDIO || dtsMillis >= closing.cutPts + HOLD_MILLIS) {
+                            Closing done = closing;
+                            closing = null; // finished once, whatever happens there
+                            listener.sliceFinished(done.finish());
+                        }
+                    }
                     if (current == null) {
                         policy.cutBefore(cutTime, key);
                         current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
@@ -203,7 +220,16 @@ public final class FlvSlicer implements MediaPull {
                             cut = false;
                         }
                         if (cut) {
-                            listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
+                            if (closing != null) {
+                                Closing done = closing;
+                                closing = null;
+                                listener.sliceFinished(done.finish());
+                            }
+                            if (cause == null && demuxer.hasAudio() && cutTime > dtsMillis) {
+                                closing = new Closing(current, dtsMillis, new java.util.EnumMap<>(faultsInSlice), cutTime);
+                            } else {
+                                listener.sliceFinished(current.close(dtsMillis, faultsInSlice));
+                            }
                             faultsInSlice.clear();
                             if (offGrid) {
                                 policy = new CutGrid(sliceMillis);
@@ -220,8 +246,16 @@ public final class FlvSlicer implements MediaPull {
                     current.write(pkt, dtsMillis, endMillis, key && type == AVMEDIA_TYPE_VIDEO, type == AVMEDIA_TYPE_VIDEO);
                 }
             } finally {
-                if (current != null) {
-                    listener.sliceFinished(current.close(-1, faultsInSlice));
+                try {
+                    if (closing != null) {
+                        Closing done = closing;
+                        closing = null;
+                        listener.sliceFinished(done.finish());
+                    }
+                } finally {
+                    if (current != null) {
+                        listener.sliceFinished(current.close(-1, faultsInSlice));
+                    }
                 }
             }
             return asked.get() != null ? asked.get() : StreamEnd.END_OF_INPUT;
@@ -235,6 +269,19 @@ public final class FlvSlicer implements MediaPull {
     }
 
     private static final AVRational MILLIS = av_make_q(1, 1000);
+
+    /**
+     * How far past a cut's keyframe (in decode time) the slice before it waits for audio shown before that keyframe; a
+     * stream whose audio stops is not held longer.
+     */
+    static final long HOLD_MILLIS = 1000;
+
+    /** A slice whose successor has begun and that still takes the audio shown before the successor's first keyframe. */
+    private record Closing(Slice slice, long nextDts, Map<TimestampRebaser.Fault, Integer> faults, long cutPts) {
+        SliceFile finish() throws IOException {
+            return slice.close(nextDts, faults);
+        }
+    }
 
     /**
      * Whether the packet carries a sequence header unlike its stream's (a new SPS/PPS, a resolution change): it is
