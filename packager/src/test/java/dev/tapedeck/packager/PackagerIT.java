@@ -164,26 +164,34 @@ class PackagerIT extends PackagerTestSupport {
                 .isBetween(60L, 70L);
     }
 
-    @Test
-    void aSourceWhoseTimestampsStartOverContinuesTheTimelineAndItsRungsMoveWithIt(@org.junit.jupiter.api.io.TempDir Path dir)
-            throws Exception {
+    /** At 30 fps and 640x360, and at 29.97 fps and an odd size (the moved slices' timestamps are not whole frames). */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}x{1} at {2} fps")
+    @org.junit.jupiter.params.provider.CsvSource({"640,360,30", "1002,564,30000/1001"})
+    void aSourceWhoseTimestampsStartOverContinuesTheTimelineAndItsRungsMoveWithIt(int width, int height, String fps,
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         // As a publisher back within the reconnect window gives: the second part's timestamps start at 0 again.
-        continuesTheTimelineAfterADiscontinuity(dir, 0);
+        continuesTheTimelineAfterADiscontinuity(dir, 0, width, height, fps);
     }
 
-    @Test
-    void aSourceWhoseTimestampsJumpAheadContinuesTheTimelineAndItsRungsMoveWithIt(@org.junit.jupiter.api.io.TempDir Path dir)
-            throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}x{1} at {2} fps")
+    @org.junit.jupiter.params.provider.CsvSource({"640,360,30", "1002,564,30000/1001"})
+    void aSourceWhoseTimestampsJumpAheadContinuesTheTimelineAndItsRungsMoveWithIt(int width, int height, String fps,
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         // As a recorder killed with both renditions gives: 15 s lost, the second part's timestamps 15 s after the first's
         // end. FFmpeg's reader rebases a jump of 10 s or more onto the DTS it expected next and then repeats DTS.
-        continuesTheTimelineAfterADiscontinuity(dir, 27_000);
+        continuesTheTimelineAfterADiscontinuity(dir, 27_000, width, height, fps);
     }
 
     /**
      * Two parts of 12 s and 8 s, the second 20 s later by the wall clock, its timestamps from {@code secondPartMillis} on.
-     * x264's defaults (B-frames); each rung made from its part as the transcoder makes one.
+     * x264's defaults (B-frames) at {@code fps} (FFmpeg's notation); each rung made from its part as the transcoder makes one.
      */
-    private void continuesTheTimelineAfterADiscontinuity(Path dir, long secondPartMillis) throws Exception {
+    private void continuesTheTimelineAfterADiscontinuity(Path dir, long secondPartMillis, int width, int height, String fps)
+            throws Exception {
+        String[] rate = fps.split("/");
+        double frameMillis = rate.length == 2 ? 1000.0 * Double.parseDouble(rate[1]) / Double.parseDouble(rate[0])
+                : 1000.0 / Double.parseDouble(fps);
+        long frame = Math.round(frameMillis);
         String id = Ids.uuid7();
         Instant t0 = Instant.now().minusSeconds(60);
         double[] seconds = {12, 8};
@@ -195,7 +203,7 @@ class PackagerIT extends PackagerTestSupport {
             for (int part = 0; part < 2; part++) {
                 Path made = dir.resolve("part" + part + ".flv");
                 if (rendition.equals("source")) {
-                    MediaTools.makeFlv(made, 640, 360, "30", seconds[part], MediaTools.Encoder.X264_DEFAULTS);
+                    MediaTools.makeFlv(made, width, height, fps, seconds[part], MediaTools.Encoder.X264_DEFAULTS);
                     if (part == 0) {
                         // Killed, not ended: its last picture is a P-frame shown 5 frames after it is decoded, whose
                         // B-frames never came. The next part must begin after that picture, not after its decode time.
@@ -209,7 +217,7 @@ class PackagerIT extends PackagerTestSupport {
                         FlvTags.write(made, all.subList(0, lastP + 1));
                         List<FlvTags.Tag> kept = FlvTags.read(made);
                         partOneShown = kept.stream().filter(t -> t.type() == FlvTags.VIDEO)
-                                .mapToLong(t -> t.timestamp() + t.compositionTime()).max().orElseThrow() + 33;
+                                .mapToLong(t -> t.timestamp() + t.compositionTime()).max().orElseThrow() + frame;
                     }
                 }
                 Path file = rendition.equals("source") ? made : dir.resolve("rung" + part + ".flv");
@@ -220,7 +228,7 @@ class PackagerIT extends PackagerTestSupport {
                 if (part == 1 && secondPartMillis > 0) {
                     tags = FlvTags.media(tags, t -> t + secondPartMillis);
                 }
-                long end = tags.stream().filter(t -> t.type() == FlvTags.VIDEO).mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
+                long end = tags.stream().filter(t -> t.type() == FlvTags.VIDEO).mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + frame;
                 long[] cuts = part == 0 ? new long[] {keyframeDtsAtOrAfter(tags, 0), keyframeDtsAtOrAfter(tags, 6_000), end + 200}
                         : new long[] {keyframeDtsAtOrAfter(tags, 0), end + 200};
                 for (int k = 0; k + 1 < cuts.length; k++, seq++) {
@@ -231,7 +239,7 @@ class PackagerIT extends PackagerTestSupport {
                     long duration = Math.min(cuts[k + 1], end) - cuts[k];
                     // The rung's recorder hears each part a little after the source's.
                     Instant at = t0.plusSeconds(part * 20L).plusMillis(cuts[k] + (rendition.equals("source") ? 0 : 300));
-                    events.add(new SliceStored(id, id, KEY.toString(), rendition, seq, key, cuts[k], cuts[k] + duration - 33, duration,
+                    events.add(new SliceStored(id, id, KEY.toString(), rendition, seq, key, cuts[k], cuts[k] + duration - frame, duration,
                             Files.size(slice), dev.tapedeck.storage.Sha256.of(slice), 4, part == 1 && k == 0, 0, Instant.now(), null, at));
                 }
             }
@@ -282,11 +290,11 @@ class PackagerIT extends PackagerTestSupport {
         // timestamps (where the recorder cuts slices), not on the moved timeline's, which would split a short one off.
         assertThat(sourceStarts).as("two segments of the first part, two of the second").hasSize(4);
         assertThat(sourceStarts.get(2)).as("the second part begins after the first's last picture and its B-frames' delay")
-                .isCloseTo((partOneShown + 67) / 1000.0, org.assertj.core.data.Offset.offset(0.002));
+                .isCloseTo((partOneShown + 2 * frameMillis) / 1000.0, org.assertj.core.data.Offset.offset(0.002));
         assertThat(starts.get("180p")).hasSameSizeAs(sourceStarts);
         for (int n = 0; n < sourceStarts.size(); n++) {
             assertThat(starts.get("180p").get(n)).as("segment %d starts at the same time in both", n)
-                    .isCloseTo(sourceStarts.get(n), org.assertj.core.data.Offset.offset(1 / 30.0 + 0.001));
+                    .isCloseTo(sourceStarts.get(n), org.assertj.core.data.Offset.offset(frameMillis / 1000 + 0.001));
         }
         Manifest m = EventCodec.mapper().readValue(store.getBytes(StorageKeys.manifest(id)).orElseThrow(), Manifest.class);
         assertThat(m.shifts).singleElement().satisfies(sh -> assertThat(sh.sourceSeq).isEqualTo(2));
