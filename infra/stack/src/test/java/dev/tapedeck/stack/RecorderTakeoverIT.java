@@ -32,13 +32,17 @@ class RecorderTakeoverIT extends StackTest {
      * some slices after it.
      */
     static final int SECONDS = 28;
+    /** The stream the storage outage happens in. */
+    static final int OUTAGE_STREAM_SECONDS = 48;
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: it kills recorders and stops the S3 server. A replica halts (exit 134, as a crash in native
-        // code) whenever it begins a pull of live/poison; a pull is at risk for 3 s after it begins.
+        // code) whenever it begins a pull of live/poison; a pull is at risk for 3 s after it begins. Uploads are retried
+        // at most 4 s apart (30 s by default), so an outage of 30 s still spans several retries at the longest delay.
         startStack(s -> s.transcode(false).sliceLength(SLICE).recorders(2)
-                .env("TAPEDECK_RECORDER_HALT_ON_STREAM", "/live/poison$").env("TAPEDECK_RECORDER_CRASH_WINDOW", "3s"));
+                .env("TAPEDECK_RECORDER_HALT_ON_STREAM", "/live/poison$").env("TAPEDECK_RECORDER_CRASH_WINDOW", "3s")
+                .env("TAPEDECK_RECORDER_RETRY_MAX_DELAY", "4s"));
     }
 
     @AfterEach
@@ -104,8 +108,9 @@ class RecorderTakeoverIT extends StackTest {
     }
 
     @Test
-    void aSixtySecondStorageOutageDelaysSlicesAndLosesNothing() throws Exception {
-        try (LiveStream live = new LiveStream(stack, data, "s3down", 80)) {
+    void aThirtySecondStorageOutageDelaysSlicesAndLosesNothing() throws Exception {
+        // The outage begins about 8 s in and ends about 38 s in: slices before, during and after it.
+        try (LiveStream live = new LiveStream(stack, data, "s3down", OUTAGE_STREAM_SECONDS)) {
             String id = live.id();
             int holder = live.holderAfterSlice(0);
             // The outage begins once the packager has packaged the first slice and waits for the next: this test is
@@ -117,7 +122,7 @@ class RecorderTakeoverIT extends StackTest {
             long down = System.nanoTime();
             double peak = 0;
             try {
-                while (System.nanoTime() - down < Duration.ofSeconds(60).toNanos()) {
+                while (System.nanoTime() - down < Duration.ofSeconds(30).toNanos()) {
                     peak = Math.max(peak, ReplayCheck.metric(stack, holder, "tapedeck_recorder_spool_bytes"));
                     Thread.sleep(1000);
                 }
@@ -134,8 +139,9 @@ class RecorderTakeoverIT extends StackTest {
 
             live.awaitPublisher();
             ReplayCheck.Result r = ReplayCheck.check(stack, id, 0);
-            assertThat(r.replaySeconds()).as("complete, no gap").isGreaterThanOrEqualTo(80 - 1.0);
-            System.out.printf(Locale.ROOT, "[S3 down 60 s] spool peaked at %.0f bytes; replay %.1f s of 80 s, no gap%n", peak, r.replaySeconds());
+            assertThat(r.replaySeconds()).as("complete, no gap").isGreaterThanOrEqualTo(OUTAGE_STREAM_SECONDS - 1.0);
+            System.out.printf(Locale.ROOT, "[S3 down 30 s] spool peaked at %.0f bytes; replay %.1f s of %d s, no gap%n", peak,
+                    r.replaySeconds(), OUTAGE_STREAM_SECONDS);
         }
     }
 
