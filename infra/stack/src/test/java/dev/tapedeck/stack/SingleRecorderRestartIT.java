@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CloudEvent;
+import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.testkit.TopicReader;
 import dev.tapedeck.testkit.TopicWriter;
@@ -40,6 +41,7 @@ class SingleRecorderRestartIT extends StackTest {
             TopicWriter.send(stack.kafkaBootstrap(), Topics.LIVE, record.key(), record.value());
 
             ServiceProcess recorder = stack.recorders().get(0);
+            Instant killed = Instant.now();
             Instant restarted = ReplayCheck.killAndAwaitRestart(recorder);
             ReplayCheck.awaitHolder(stack, published.streamKey(), -1, Duration.ofSeconds(30));
             long resumeMillis = Duration.between(restarted, Instant.now()).toMillis();
@@ -47,10 +49,16 @@ class SingleRecorderRestartIT extends StackTest {
 
             stream.awaitPublisher();
             ReplayCheck.Result r = ReplayCheck.check(stack, id, 1);
-            assertThat(r.gaps().get(0)).as("media lost to the kill").isLessThanOrEqualTo(10_000);
+            // What is lost is the time no replica pulled the stream (from the kill until the resumed pull's first packet,
+            // which depends on how fast the machine restarts a JVM) and at most a keyframe interval before the next
+            // keyframe, plus what of the slice in progress had not reached the disk: no slice stored or salvaged is lost.
+            SliceStored resumed = r.slices().stream().filter(SliceStored::discontinuity).findFirst().orElseThrow();
+            long awayMillis = Duration.between(killed, resumed.firstPacketAt()).toMillis();
+            assertThat(r.gaps().get(0)).as("media lost to the kill, %d ms without a pull", awayMillis)
+                    .isLessThanOrEqualTo(awayMillis + 2_000);
             assertThat(recorder.restarts()).isEqualTo(1);
-            System.out.printf(Locale.ROOT, "[kill -9 of the only recorder] resumed %d ms after its restart; media gap %d ms; replay %.1f s of %d s%n",
-                    resumeMillis, r.gaps().get(0), r.replaySeconds(), SECONDS);
+            System.out.printf(Locale.ROOT, "[kill -9 of the only recorder] resumed %d ms after its restart, %d ms after the kill; media gap %d ms;"
+                    + " replay %.1f s of %d s%n", resumeMillis, awayMillis, r.gaps().get(0), r.replaySeconds(), SECONDS);
         }
     }
 }
