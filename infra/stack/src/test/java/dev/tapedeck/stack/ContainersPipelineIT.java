@@ -56,30 +56,7 @@ class ContainersPipelineIT extends StackTest {
 
     /** SRS as in k8s/base and infra/compose: hooks on ingest-hook (here on the host), the source's timestamps kept. */
     static String srsConfig(int hookPort) {
-        String hook = "http://host.testcontainers.internal:" + hookPort + "/hooks/srs";
-        return """
-                listen              1935;
-                max_connections     1000;
-                daemon              off;
-                srs_log_tank        console;
-                vhost __defaultVhost__ {
-                    play {
-                        atc             on;
-                        gop_cache       on;
-                        # Every packet sent at once: with merged writes a player that stays after the publisher left
-                        # never gets the stream's last few hundred ms (see ingest-hook's README).
-                        mw_latency      0;
-                        mw_msgs         0;
-                    }
-                    http_hooks {
-                        enabled         on;
-                        on_publish      %1$s;
-                        on_unpublish    %1$s;
-                        on_play         %1$s;
-                        on_stop         %1$s;
-                    }
-                }
-                """.formatted(hook);
+        return SrsTest.srsConfig(1935, "http://host.testcontainers.internal:" + hookPort + "/hooks/srs", "/tmp/srs.pid");
     }
 
     @BeforeAll

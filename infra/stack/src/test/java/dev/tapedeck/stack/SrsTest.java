@@ -53,9 +53,11 @@ abstract class SrsTest extends StackTest {
     static EmbeddedS3 s3;
     static ServiceProcess srs;
 
-    /** SRS as in k8s/base and infra/compose, on this machine: hooks on ingest-hook, the source's timestamps kept. */
-    static String srsConfig(int rtmpPort, int hookPort, Path dir) {
-        String hook = "http://127.0.0.1:" + hookPort + "/hooks/srs";
+    /**
+     * SRS as in k8s/base and infra/compose: listening on {@code listen}, hooks on {@code hookUrl} (ingest-hook's
+     * {@code /hooks/srs}), the source's timestamps kept, its pid file at {@code pidFile}. Also ContainersPipelineIT's.
+     */
+    static String srsConfig(int listen, String hookUrl, String pidFile) {
         return """
                 listen              %2$d;
                 max_connections     1000;
@@ -79,7 +81,7 @@ abstract class SrsTest extends StackTest {
                         on_stop         %1$s;
                     }
                 }
-                """.formatted(hook, rtmpPort, dir.resolve("srs.pid"));
+                """.formatted(hookUrl, listen, pidFile);
     }
 
     /** Whether ingest-hook holds SRS publishes for their players ({@code srs} in its {@code attach-servers}). */
@@ -96,7 +98,8 @@ abstract class SrsTest extends StackTest {
         kafka = EmbeddedKafka.start(data.resolve("kafka"), Ports.free());
         s3 = EmbeddedS3.start(data.resolve("s3"), Ports.free());
         Path dir = Files.createDirectories(data.resolve("srs"));
-        Path conf = Files.writeString(dir.resolve("srs.conf"), srsConfig(settings.rtmpPort(), settings.hookPort(), dir));
+        String hook = "http://127.0.0.1:" + settings.hookPort() + "/hooks/srs";
+        Path conf = Files.writeString(dir.resolve("srs.conf"), srsConfig(settings.rtmpPort(), hook, dir.resolve("srs.pid").toString()));
         Files.createDirectories(data.resolve("logs"));
         // Its own: SRS reads files relative to where it runs.
         srs = ServiceProcess.start("srs", List.of(BINARY, "-c", conf.toString()), java.util.Map.of(), data.resolve("logs").resolve("srs.log"));
