@@ -33,31 +33,56 @@ final class ServiceProcess implements AutoCloseable {
     final Path log;
     private final List<String> command;
     private final Map<String, String> env;
+    /** The service's class-data archive ({@link ClassDataArchive}), or null for a process that is not a JVM. */
+    private final ClassDataArchive archive;
     private final AtomicInteger restarts = new AtomicInteger();
     private volatile Process process;
     private volatile Instant startedAt;
     private volatile boolean stopping;
     private volatile Instant restartNotBefore = Instant.EPOCH;
 
-    private ServiceProcess(String name, List<String> command, Map<String, String> env, Path log) {
+    private ServiceProcess(String name, List<String> command, Map<String, String> env, Path log, ClassDataArchive archive) {
         this.name = name;
         this.command = command;
         this.env = env;
         this.log = log;
+        this.archive = archive;
     }
 
     static ServiceProcess start(String name, List<String> command, Map<String, String> env, Path log) throws IOException {
+        return start(name, command, env, log, null);
+    }
+
+    private static ServiceProcess start(String name, List<String> command, Map<String, String> env, Path log, ClassDataArchive archive)
+            throws IOException {
         Files.createDirectories(log.getParent());
-        ServiceProcess p = new ServiceProcess(name, command, env, log);
+        ServiceProcess p = new ServiceProcess(name, command, env, log, archive);
         p.launch();
         return p;
     }
 
     private void launch() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        List<String> cmd = command;
+        ClassDataArchive.Use use = null;
+        if (archive != null) {
+            use = archive.use();
+            cmd = new ArrayList<>(command);
+            cmd.addAll(1, use.jvmOptions());
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         Instant at = Instant.now();
-        process = pb.start();
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            if (use != null) {
+                use.abandoned();
+            }
+            throw e;
+        }
+        if (use != null) {
+            use.startedAs(process);
+        }
         // Published after the process: whoever sees the new start time (a test awaiting the restart) sees the new process.
         startedAt = at;
     }
@@ -73,7 +98,7 @@ final class ServiceProcess implements AutoCloseable {
                 "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         Path log = logDir.resolve(name + ".log");
         Files.deleteIfExists(log);
-        return start(name, cmd, env, log);
+        return start(name, cmd, env, log, ClassDataArchive.of(jar));
     }
 
     /** Restarts the process whenever it exits unasked; {@code progress} hears of each restart. */

@@ -38,10 +38,15 @@ class AdaptivePipelineIT extends StackTest {
         startStack(s -> s.playRestart(false));
     }
 
+    /** The machine's cores: the encoder cases share them two at a time, the 1080p ladder takes them alone. */
+    static final String CORES = "cores";
+
     /** Long enough for three slices (10 s) and two of them whole, the last one short. */
     static final int FULL_HD_SECONDS = 24;
 
+    /** The 1080p ladder (three rungs) runs alone: no encoder case beside it. */
     @Test
+    @org.junit.jupiter.api.parallel.ResourceLock(value = CORES, mode = org.junit.jupiter.api.parallel.ResourceAccessMode.READ_WRITE)
     void fullHdSourceBecomesAnAdaptiveReplayWithAlignedRenditions() throws Exception {
         String id = publishAndAwaitReady("fullhd", 1920, 1080, FULL_HD_SECONDS);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
@@ -96,7 +101,11 @@ class AdaptivePipelineIT extends StackTest {
      * High profile with a strict B-pyramid, OBS's x264 defaults (2 B-frames, 2 s GOP, CBR, AAC at 44.1 kHz) and
      * zerolatency (no B-frames). Each replay lists the source and its rung, with no gap, segment N at the same
      * presentation time (within a frame) in both, each decoding fully and lasting as long as the source (within a GOP).
+     * Two cases at a time (junit-platform.properties), each with its own stream: one 480p ladder leaves the machine
+     * half idle while it waits on real time.
      */
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
+    @org.junit.jupiter.api.parallel.ResourceLock(value = CORES, mode = org.junit.jupiter.api.parallel.ResourceAccessMode.READ)
     @org.junit.jupiter.params.ParameterizedTest(name = "{0} at {1} fps")
     @org.junit.jupiter.params.provider.CsvSource({"X264_DEFAULTS,25", "X264_DEFAULTS,30000/1001", "X264_DEFAULTS,30",
             "X264_DEFAULTS,60", "HIGH_PYRAMID,30", "OBS,30", "ZEROLATENCY,30"})
