@@ -300,6 +300,94 @@ class PackagerIT extends PackagerTestSupport {
         assertThat(m.shifts).singleElement().satisfies(sh -> assertThat(sh.sourceSeq).isEqualTo(2));
     }
 
+    /**
+     * Only the source has a hole (its recorder died alone: 8 s of it lost, its timestamps jump ahead there) while its
+     * rung, recorded by another replica, has media throughout. The source's timeline closes the hole; the rung's media of
+     * that time has no place on it and is left out, so after the hole segment N still starts at the same time in both.
+     */
+    @Test
+    void aRungWithMediaWhereOnlyTheSourceHasAHoleStaysOnTheSourcesTimeline(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String id = Ids.uuid7();
+        Instant t0 = Instant.now().minusSeconds(60);
+        Path whole = dir.resolve("whole.flv");
+        MediaTools.makeFlv(whole, 640, 360, "30", 28, MediaTools.Encoder.X264_DEFAULTS);
+        MediaTools.makeRung(whole, dir.resolve("rung.flv"), 320, 180);
+        List<FlvTags.Tag> sourceTags = FlvTags.read(whole);
+        List<FlvTags.Tag> rungTags = FlvTags.read(dir.resolve("rung.flv"));
+        long sourceEnd = sourceTags.stream().filter(t -> t.type() == FlvTags.VIDEO).mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
+        long rungEnd = rungTags.stream().filter(t -> t.type() == FlvTags.VIDEO).mapToLong(FlvTags.Tag::timestamp).max().orElseThrow() + 33;
+        // The source: 0-6, 6-12, then (lost 12-20) 20-24 and 24-28, the first after the hole marked. The rung: every 6 s.
+        long[][] sourceCuts = {{0, 6_000}, {6_000, 12_000}, {20_000, 24_000}, {24_000, -1}};
+        long[][] rungCuts = {{0, 6_000}, {6_000, 12_000}, {12_000, 18_000}, {18_000, 24_000}, {24_000, -1}};
+        send(Topics.STREAMS, KEY.toString(), published(id, false, "source"));
+        send(Topics.STREAMS, KEY.toString(), published(id, true, "180p"));
+        for (String rendition : List.of("180p", "source")) {
+            boolean src = rendition.equals("source");
+            List<FlvTags.Tag> tags = src ? sourceTags : rungTags;
+            long[][] cuts = src ? sourceCuts : rungCuts;
+            long end = src ? sourceEnd : rungEnd;
+            for (int seq = 0; seq < cuts.length; seq++) {
+                long from = keyframeDtsAtOrAfter(tags, cuts[seq][0]);
+                long to = cuts[seq][1] < 0 ? end + 200 : keyframeDtsAtOrAfter(tags, cuts[seq][1]);
+                Path slice = dir.resolve(rendition + seq + ".flv");
+                FlvTags.write(slice, cut(tags, from, to));
+                String key = StorageKeys.slice(KEY, id, rendition, seq);
+                store.putFile(key, slice, "video/x-flv");
+                long duration = Math.min(to, end) - from;
+                Instant at = t0.plusMillis(from + (src ? 0 : 300));
+                send(Topics.sliceKey(id, rendition), new SliceStored(id, id, KEY.toString(), rendition, seq, key, from, from + duration - 33,
+                        duration, Files.size(slice), dev.tapedeck.storage.Sha256.of(slice), 4, src && seq == 2, 0, Instant.now(), null, at));
+            }
+            send(Topics.sliceKey(id, rendition), new RecordingClosed(id, KEY.toString(), rendition, cuts.length - 1, cuts.length,
+                    end, RecordingClosed.Reason.UNPUBLISHED, null, Instant.now()));
+        }
+        CatalogEntry ready = awaitComplete(id);
+        assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+        var parser = new io.lindstrom.m3u8.parser.MediaPlaylistParser();
+        java.util.Map<String, List<io.lindstrom.m3u8.model.MediaSegment>> lists = new java.util.LinkedHashMap<>();
+        Path local = Files.createDirectories(dir.resolve("vod"));
+        for (String rendition : List.of("source", "180p")) {
+            String text = new String(store.getBytes(StorageKeys.mediaPlaylist(id, rendition)).orElseThrow(), StandardCharsets.UTF_8);
+            Path playlist = Files.createDirectories(local.resolve(rendition)).resolve("index.m3u8");
+            Files.writeString(playlist, text);
+            List<io.lindstrom.m3u8.model.MediaSegment> segments = parser.readPlaylist(text).mediaSegments();
+            for (var seg : segments) {
+                Path file = playlist.getParent().resolve(seg.uri()).normalize();
+                String key = StorageKeys.mediaPlaylist(id, "x").replace("x/index.m3u8", local.relativize(file).toString().replace('\\', '/'));
+                store.download(key, file);
+            }
+            lists.put(rendition, segments);
+        }
+        for (String rendition : List.of("source", "180p")) {
+            assertThat(MediaTools.decodeErrors(local.resolve(rendition).resolve("index.m3u8").toString()))
+                    .as("%s read whole through its playlist", rendition).isEmpty();
+        }
+        List<io.lindstrom.m3u8.model.MediaSegment> source = lists.get("source");
+        List<io.lindstrom.m3u8.model.MediaSegment> rung = lists.get("180p");
+        assertThat(source).as("two segments before the hole, two after").hasSize(4);
+        assertThat(rung).as("the rung has the source's segments, its own or gaps").hasSameSizeAs(source);
+        double sourceAt = 0;
+        double rungAt = 0;
+        int own = 0;
+        for (int n = 0; n < source.size(); n++) {
+            assertThat(rungAt).as("cumulative time at segment %d", n).isCloseTo(sourceAt, org.assertj.core.data.Offset.offset(0.034));
+            if (!rung.get(n).gap()) {
+                own++;
+                double sourceStart = videoStart(dir, StorageKeys.mediaPlaylist(id, "source").replace("index.m3u8", source.get(n).uri()));
+                double rungStart = videoStart(dir, StorageKeys.mediaPlaylist(id, "180p").replace("index.m3u8", rung.get(n).uri()));
+                assertThat(rungStart).as("the rung's segment %d starts where the source's does: %s %s", n, source, rung)
+                        .isCloseTo(sourceStart, org.assertj.core.data.Offset.offset(1 / 30.0 + 0.001));
+            }
+            sourceAt += source.get(n).duration();
+            rungAt += rung.get(n).duration();
+        }
+        assertThat(own).as("the rung's own segments: both before the hole and the last after it").isGreaterThanOrEqualTo(3);
+        assertThat(rung.stream().map(io.lindstrom.m3u8.model.MediaSegment::discontinuity).toList())
+                .as("the rung's discontinuities are the source's").isEqualTo(source.stream().map(io.lindstrom.m3u8.model.MediaSegment::discontinuity).toList())
+                .contains(true);
+    }
+
     @Test
     void aRungThatStartsLateHasAHoleAndEndsEarlyIsPlacedOnTheSourcesTimelineSoThatSegmentNStartsAtTheSameTimeInEveryRendition()
             throws Exception {

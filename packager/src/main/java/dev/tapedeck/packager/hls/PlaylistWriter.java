@@ -38,19 +38,21 @@ public final class PlaylistWriter {
                 .playlistType(r.closed && !r.awaitingSourceEnd ? PlaylistType.VOD : PlaylistType.EVENT)
                 .ongoing(!r.closed || r.awaitingSourceEnd);
         String map = null;
-        map = gaps(b, r, -1, map);
-        boolean discontinuity = false;
+        // A left-out segment's discontinuity (a worker started again, a hole of the source's) goes to the next own segment
+        // listed, unless a gap before it has one (the source's): one discontinuity where the source has one, so that every
+        // rendition counts the same discontinuity sequence.
+        boolean[] discontinuity = {false};
+        map = gaps(b, r, -1, map, discontinuity);
         for (Manifest.SegmentEntry s : r.segments.subList(0, Math.max(0, r.segments.size() - r.unplaced))) {
             if (r.skippedSegments.contains(s.index)) {
-                // A left-out segment's discontinuity (a worker started again) goes to the next one listed.
-                discontinuity |= s.discontinuity;
+                discontinuity[0] |= s.discontinuity;
             } else {
-                MediaSegment.Builder segment = segment(s, "").discontinuity(s.discontinuity || discontinuity);
-                discontinuity = false;
+                MediaSegment.Builder segment = segment(s, "").discontinuity(s.discontinuity || discontinuity[0]);
+                discontinuity[0] = false;
                 map = map(segment, s, "", map);
                 b.addMediaSegments(segment.build());
             }
-            map = gaps(b, r, s.index, map);
+            map = gaps(b, r, s.index, map, discontinuity);
         }
         return MEDIA.writePlaylistAsString(b.build());
     }
@@ -60,10 +62,11 @@ public final class PlaylistWriter {
      * that honours EXT-X-GAP plays another rendition there, and one that does not plays the source's segment, which
      * covers the same time (with the source's initialization section).
      */
-    private static String gaps(MediaPlaylist.Builder b, Manifest.RenditionState r, long follows, String map) {
+    private static String gaps(MediaPlaylist.Builder b, Manifest.RenditionState r, long follows, String map, boolean[] discontinuity) {
         for (Manifest.SegmentEntry s : r.gapSegments) {
             if (s.follows != null && s.follows == follows) {
                 MediaSegment.Builder segment = segment(s, SOURCE_DIR).gap(true);
+                discontinuity[0] &= !s.discontinuity;
                 map = map(segment, s, SOURCE_DIR, map);
                 b.addMediaSegments(segment.build());
             }

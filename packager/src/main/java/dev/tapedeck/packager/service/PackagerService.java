@@ -391,7 +391,11 @@ public class PackagerService {
             }
             gap = r.pendingDiscontinuity || slice.discontinuity()
                     || !r.slices.isEmpty() && slice.seq() != r.slices.get(r.slices.size() - 1) + 1;
-            offset = gap ? offset(m, r, slice) : r.offsetMillis;
+            // A rung's slice that continues its last one may still begin in a hole of the source alone (the source's
+            // recorder died, the rung's did not): every rung slice is matched with the source's part of its time, and
+            // one whose part moved is a discontinuity of the rung as of the source.
+            offset = gap || !SOURCE.equals(slice.rendition()) ? offset(m, r, slice, !gap) : r.offsetMillis;
+            gap |= offset != r.offsetMillis;
         }
         Path work = config.workDir().resolve(slice.recordingId() + "-" + slice.rendition() + "-" + slice.seq());
         SegmentFormat format = m.segmentFormat != null ? m.segmentFormat : SegmentFormat.TS;
@@ -708,9 +712,11 @@ public class PackagerService {
      * reconnect window starts at 0 again) or jumped ahead (media lost). A rung's: as the source's part
      * that was live when the rung's slice began (by wall clock, {@link #SHIFT_SKEW} either way), which may mean waiting for
      * the source to package that part ({@link SourceBehind}, retried). A replay's timestamps then never run backwards, and
-     * segment N still starts at the same time in every rendition.
+     * segment N still starts at the same time in every rendition. A rung's slice that continues its last one
+     * ({@code continuing}) takes a part's offset only from that part's own start on, or where it begins in the hole the
+     * part closes: its last part's media may run up to the next part by wall clock.
      */
-    private long offset(Manifest m, Manifest.RenditionState r, SliceStored slice) {
+    private long offset(Manifest m, Manifest.RenditionState r, SliceStored slice, boolean continuing) {
         if (SOURCE.equals(slice.rendition())) {
             if (r.segments.isEmpty()) {
                 return r.offsetMillis;
@@ -731,16 +737,34 @@ public class PackagerService {
         Manifest.RenditionState source = m.renditions.get(SOURCE);
         // A source whose recorder does not say when its slices began cannot be matched by wall clock: as before.
         boolean undated = source != null && !source.sliceRecords.isEmpty() && source.sliceRecords.stream().allMatch(x -> x.firstPacketAt == null);
+        // Covered: the source has packaged media past this slice's start. Where it has a hole (its recorder died alone)
+        // its last slice before the hole ends where the hole begins, so the slice waits until the source's next part
+        // says where its timeline goes on.
         boolean covered = undated || source != null && source.dropped == null && source.sliceRecords.stream()
-                .anyMatch(x -> x.firstPacketAt != null && !x.firstPacketAt.plusMillis(x.durationMillis).isBefore(at));
-        if (!covered && (source == null || source.dropped == null)) {
+                .anyMatch(x -> x.firstPacketAt != null && x.firstPacketAt.plusMillis(x.durationMillis).isAfter(at));
+        if (!covered && (source == null || source.dropped == null && !source.closed)) {
             throw new SourceBehind("slice " + slice.seq() + " of " + slice.rendition() + " waits for the source's slice of its time ("
                     + at + ")");
         }
         long offset = 0;
+        Manifest.Shift next = null;
+        Duration skew = continuing ? Duration.ZERO : SHIFT_SKEW;
         for (Manifest.Shift sh : m.shifts) {
-            if (!sh.from.isAfter(at.plus(SHIFT_SKEW))) {
+            if (!sh.from.isAfter(at.plus(skew))) {
                 offset = sh.offsetMillis;
+                next = null;
+            } else if (next == null) {
+                next = sh;
+            }
+        }
+        if (next != null && next.offsetMillis < offset) {
+            // The source lost media before its next part (its timestamps jump ahead there, on the same clock as this
+            // rung's) and its timeline closes that hole. A rung's slice that begins in the hole belongs to the next
+            // part: what of it lies in the hole has no place on the timeline and is left out when it is placed.
+            long nextSeq = next.sourceSeq;
+            Long begins = source.sliceRecords.stream().filter(x -> x.seq == nextSeq).map(x -> x.firstDtsMillis).findFirst().orElse(null);
+            if (begins != null && slice.firstDtsMillis() >= begins - (offset - next.offsetMillis) - LATE_RUNG_MILLIS) {
+                return next.offsetMillis;
             }
         }
         return offset;
@@ -1066,6 +1090,14 @@ public class PackagerService {
                 if (timeline.get(i).start() <= t + LATE_RUNG_MILLIS) {
                     at = i;
                 }
+            }
+            if (r.placedEndMillis != null && t < r.placedEndMillis - LATE_RUNG_MILLIS) {
+                // Behind what is placed: media of a time the source's timeline does not have (a hole in the source that
+                // its timeline closed; see offset). The source's segments it would overlap become gaps where needed.
+                r.skippedSegments.add(own.index);
+                skipped++;
+                r.unplaced--;
+                continue;
             }
             long follows = k == 0 ? -1 : r.segments.get(k - 1).index;
             Manifest.SegmentEntry s = at < 0 ? null : timeline.get(at);
