@@ -34,19 +34,20 @@ class AdaptivePipelineIT extends StackTest {
     static void start() throws Exception {
         // Players kept after the publisher leaves and told nothing, as SRS does: the worker is asked to finish when its
         // source is unpublished, so every rung still ends with the source.
-        // Its own stack: the only one that transcodes with the media server's play_restart off.
-        startStack(s -> s.playRestart(false));
+        sharedStack(PLAY_RESTART_OFF, AdaptivePipelineIT::playRestartOff);
     }
 
-    /** The machine's cores: the encoder cases share them two at a time, the 1080p ladder takes them alone. */
-    static final String CORES = "cores";
+    /** The shared stack that transcodes with the media server's play_restart off: this class and {@link EncoderMatrixIT}. */
+    static final String PLAY_RESTART_OFF = "play-restart-off";
+
+    static Stack.Settings playRestartOff(Stack.Settings s) {
+        return s.playRestart(false);
+    }
 
     /** Long enough for three slices (10 s) and two of them whole, the last one short. */
     static final int FULL_HD_SECONDS = 24;
 
-    /** The 1080p ladder (three rungs) runs alone: no encoder case beside it. */
     @Test
-    @org.junit.jupiter.api.parallel.ResourceLock(value = CORES, mode = org.junit.jupiter.api.parallel.ResourceAccessMode.READ_WRITE)
     void fullHdSourceBecomesAnAdaptiveReplayWithAlignedRenditions() throws Exception {
         String id = publishAndAwaitReady("fullhd", 1920, 1080, FULL_HD_SECONDS);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
@@ -94,34 +95,6 @@ class AdaptivePipelineIT extends StackTest {
         assertThat(ReplayCheck.variants(master)).as(master).containsExactly("source", "360p");
         assertThat(master).contains("RESOLUTION=854x480").contains("RESOLUTION=640x360");
         assertThat(MediaTools.decodeErrors(stack.apiUrl() + "/vod/" + id + "/360p/index.m3u8")).isEmpty();
-    }
-
-    /**
-     * What encoders send, each published as a file in real time: x264's defaults (B-frames) at 25, 29.97, 30 and 60 fps,
-     * High profile with a strict B-pyramid, OBS's x264 defaults (2 B-frames, 2 s GOP, CBR, AAC at 44.1 kHz) and
-     * zerolatency (no B-frames). Each replay lists the source and its rung, with no gap, segment N at the same
-     * presentation time (within a frame) in both, each decoding fully and lasting as long as the source (within a GOP).
-     * Two cases at a time (junit-platform.properties), each with its own stream: one 480p ladder leaves the machine
-     * half idle while it waits on real time.
-     */
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
-    @org.junit.jupiter.api.parallel.ResourceLock(value = CORES, mode = org.junit.jupiter.api.parallel.ResourceAccessMode.READ)
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0} at {1} fps")
-    @org.junit.jupiter.params.provider.CsvSource({"X264_DEFAULTS,25", "X264_DEFAULTS,30000/1001", "X264_DEFAULTS,30",
-            "X264_DEFAULTS,60", "HIGH_PYRAMID,30", "OBS,30", "ZEROLATENCY,30"})
-    void whatEncodersSendBecomesAReplayWithItsWholeLadder(MediaTools.Encoder encoder, String fps) throws Exception {
-        String stream = ("enc-" + encoder + "-" + fps).toLowerCase(java.util.Locale.ROOT).replace('/', '-').replace('_', '-');
-        double seconds = 12;
-        String id = publishAndAwaitReady(stream, 854, 480, fps, seconds, encoder);
-        String[] rate = fps.split("/");
-        double frame = rate.length == 2 ? Double.parseDouble(rate[1]) / Double.parseDouble(rate[0]) : 1 / Double.parseDouble(fps);
-        List<String> renditions = ReplayCheck.ladder(stack, id, frame);
-        assertThat(renditions).as("854x480: the source and 360p").containsExactly("source", "360p");
-        double source = MediaTools.duration(data.resolve(stream + ".flv").toString());
-        for (String rendition : renditions) {
-            assertThat(MediaTools.duration(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8"))
-                    .as("%s lasts as long as the source", rendition).isCloseTo(source, within(encoder.keyframeSeconds()));
-        }
     }
 
     /**

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** What real publishers send that is not a steady 16:9 stream with audio: a resolution change, audio only, video only. */
+@org.junit.jupiter.api.Order(2) // right after SharedStackLeftoversIT, on what it left in the shared stack
 class PublisherMediaIT extends StackTest {
 
     @BeforeAll

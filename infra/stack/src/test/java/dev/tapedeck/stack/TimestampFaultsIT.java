@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * go out as they are ({@link RtmpPublisher}; FFmpeg's muxer would correct them), in real time; each replay must be
  * READY, decode without an error line, and last what was published, within 1 s.
  */
+@org.junit.jupiter.api.Order(2) // right after SharedStackLeftoversIT, on what it left in the shared stack
 class TimestampFaultsIT extends StackTest {
     private static List<FlvTags.Tag> clip;
 

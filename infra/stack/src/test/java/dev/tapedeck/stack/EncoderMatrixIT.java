@@ -1,0 +1,46 @@
+package dev.tapedeck.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tapedeck.testkit.MediaTools;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * What real encoders send, through the adaptive pipeline: each case a replay with its whole ladder. Shares
+ * {@link AdaptivePipelineIT}'s stack (play_restart off); its cases run two at a time, each with its own stream.
+ */
+class EncoderMatrixIT extends StackTest {
+    @BeforeAll
+    static void start() throws Exception {
+        sharedStack(AdaptivePipelineIT.PLAY_RESTART_OFF, AdaptivePipelineIT::playRestartOff);
+    }
+
+    /**
+     * What encoders send, each published as a file in real time: x264's defaults (B-frames) at 25, 29.97, 30 and 60 fps,
+     * High profile with a strict B-pyramid, OBS's x264 defaults (2 B-frames, 2 s GOP, CBR, AAC at 44.1 kHz) and
+     * zerolatency (no B-frames). Each replay lists the source and its rung, with no gap, segment N at the same
+     * presentation time (within a frame) in both, each decoding fully and lasting as long as the source (within a GOP).
+     * Two cases at a time (junit-platform.properties), each with its own stream: one 480p ladder leaves the machine
+     * half idle while it waits on real time. Only this method runs concurrently; the 1080p ladder is in another class.
+     */
+    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} at {1} fps")
+    @org.junit.jupiter.params.provider.CsvSource({"X264_DEFAULTS,25", "X264_DEFAULTS,30000/1001", "X264_DEFAULTS,30",
+            "X264_DEFAULTS,60", "HIGH_PYRAMID,30", "OBS,30", "ZEROLATENCY,30"})
+    void whatEncodersSendBecomesAReplayWithItsWholeLadder(MediaTools.Encoder encoder, String fps) throws Exception {
+        String stream = ("enc-" + encoder + "-" + fps).toLowerCase(java.util.Locale.ROOT).replace('/', '-').replace('_', '-');
+        double seconds = 12;
+        String id = AdaptivePipelineIT.publishAndAwaitReady(stream, 854, 480, fps, seconds, encoder);
+        String[] rate = fps.split("/");
+        double frame = rate.length == 2 ? Double.parseDouble(rate[1]) / Double.parseDouble(rate[0]) : 1 / Double.parseDouble(fps);
+        List<String> renditions = ReplayCheck.ladder(stack, id, frame);
+        assertThat(renditions).as("854x480: the source and 360p").containsExactly("source", "360p");
+        double source = MediaTools.duration(data.resolve(stream + ".flv").toString());
+        for (String rendition : renditions) {
+            assertThat(MediaTools.duration(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8"))
+                    .as("%s lasts as long as the source", rendition).isCloseTo(source, within(encoder.keyframeSeconds()));
+        }
+    }
+}
