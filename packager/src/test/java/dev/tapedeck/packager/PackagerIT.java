@@ -305,13 +305,14 @@ class PackagerIT extends PackagerTestSupport {
      * rung, recorded by another replica, has media throughout. The source's timeline closes the hole; the rung's media of
      * that time has no place on it and is left out, so after the hole segment N still starts at the same time in both.
      */
-    @Test
-    void aRungWithMediaWhereOnlyTheSourceHasAHoleStaysOnTheSourcesTimeline(@org.junit.jupiter.api.io.TempDir Path dir)
-            throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}x{1} at {2} fps")
+    @org.junit.jupiter.params.provider.CsvSource({"640,360,30", "1002,564,30000/1001"})
+    void aRungWithMediaWhereOnlyTheSourceHasAHoleStaysOnTheSourcesTimeline(int width, int height, String fps,
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String id = Ids.uuid7();
         Instant t0 = Instant.now().minusSeconds(60);
         Path whole = dir.resolve("whole.flv");
-        MediaTools.makeFlv(whole, 640, 360, "30", 28, MediaTools.Encoder.X264_DEFAULTS);
+        MediaTools.makeFlv(whole, width, height, fps, 28, MediaTools.Encoder.X264_DEFAULTS);
         MediaTools.makeRung(whole, dir.resolve("rung.flv"), 320, 180);
         List<FlvTags.Tag> sourceTags = FlvTags.read(whole);
         List<FlvTags.Tag> rungTags = FlvTags.read(dir.resolve("rung.flv"));
