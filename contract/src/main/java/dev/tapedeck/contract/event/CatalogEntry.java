@@ -25,6 +25,12 @@ import java.util.List;
  *                       one; null before (and from packagers before it was added)
  * @param thumbnails     object key of the WebVTT thumbnail track, {@code vod/{recordingId}/thumbnails.vtt}, once the
  *                       replay is complete; null before
+ * @param bytes          the replay's size: every rendition's segments together
+ * @param gaps           the source's gaps: parts of its time with no media (a hole, a segment that could not be made)
+ * @param discontinuities the source's discontinuities: where its media restarts (a republish, a takeover)
+ * @param version        grows with every entry the packager writes for this recording (at least its write time in
+ *                       microseconds since the epoch), so that of two entries the newer wins wherever they meet; 0 from
+ *                       packagers before it was added (then {@code updatedAt} is the version)
  */
 public record CatalogEntry(
         String recordingId,
@@ -41,10 +47,30 @@ public record CatalogEntry(
         Instant updatedAt,
         String manifest,
         String poster,
-        String thumbnails) implements TapedeckEvent {
+        String thumbnails,
+        long bytes,
+        int gaps,
+        int discontinuities,
+        long version) implements TapedeckEvent {
 
     public CatalogEntry {
         renditions = renditions == null ? List.of() : List.copyOf(renditions);
+    }
+
+    /** Without sizes, counts and version (older packagers, tests). */
+    public CatalogEntry(String recordingId, String streamKey, String app, String stream, Status status, Instant startedAt,
+            Instant endedAt, long durationMillis, String masterPlaylist, List<Rendition> renditions, String message, Instant updatedAt,
+            String manifest, String poster, String thumbnails) {
+        this(recordingId, streamKey, app, stream, status, startedAt, endedAt, durationMillis, masterPlaylist, renditions, message,
+                updatedAt, manifest, poster, thumbnails, 0, 0, 0, 0);
+    }
+
+    /** The version that orders this entry against others of its recording: {@link #version}, else {@link #updatedAt}'s. */
+    public long effectiveVersion() {
+        if (version > 0) {
+            return version;
+        }
+        return updatedAt == null ? 0 : updatedAt.getEpochSecond() * 1_000_000 + updatedAt.getNano() / 1_000;
     }
 
     /** Without pictures (older packagers, tests). */

@@ -29,6 +29,8 @@ public class Manifest {
     /** The status last written to the catalog, and why when it is not plainly LIVE or READY. */
     public String status;
     public String message;
+    /** The version of the catalog entry last written: each entry's is greater (see {@code CatalogEntry.version}). */
+    public long catalogVersion;
     /** The poster's object key once written (from the source's first thumbnail picture). */
     public String poster;
     /** The thumbnail track's object key once written (when the replay is complete). */

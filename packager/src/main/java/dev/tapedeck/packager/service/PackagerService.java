@@ -1194,10 +1194,16 @@ public class PackagerService {
                         .reduce((a, b) -> a + "; " + b).orElse(null);
         m.status = status.name();
         m.message = problem;
+        Instant now = clock.instant();
+        m.catalogVersion = Math.max(m.catalogVersion + 1, now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000);
+        long bytes = m.renditions.values().stream().flatMap(r -> r.listedSegments().stream()).mapToLong(s -> s.bytes).sum();
+        Manifest.RenditionState source = m.renditions.get("source");
+        int gaps = source == null ? 0 : source.gaps.size();
+        int discontinuities = source == null ? 0 : (int) source.listedSegments().stream().filter(s -> s.discontinuity).count();
         return new CatalogEntry(m.recordingId, m.streamKey, m.app, m.stream, status, m.startedAt,
                 status == CatalogEntry.Status.LIVE ? null : m.endedAt, duration,
-                renditions.isEmpty() ? null : StorageKeys.master(m.recordingId), renditions, problem, clock.instant(),
-                StorageKeys.manifest(m.recordingId), m.poster, m.thumbnailTrack);
+                renditions.isEmpty() ? null : StorageKeys.master(m.recordingId), renditions, problem, now,
+                StorageKeys.manifest(m.recordingId), m.poster, m.thumbnailTrack, bytes, gaps, discontinuities, m.catalogVersion);
     }
 
     /** A new manifest; the first slice was stored when it ended, so the recording began one slice earlier. */
