@@ -6,6 +6,7 @@ import dev.tapedeck.contract.Topics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -102,7 +103,7 @@ class ManifestsTest {
             }
         });
         assertThat(dev.all(Secret.class)).extracting(s -> s.getMetadata().getName())
-                .containsExactlyInAnyOrder("ingest-hook", "tapedeck-transcoder", "storage", "minio");
+                .containsExactlyInAnyOrder("ingest-hook", "tapedeck-transcoder", "storage", "minio", "catalog-app", "vod-api");
         assertThat(prod.all(Secret.class)).as("prod expects the Secrets from the operator").isEmpty();
     }
 
@@ -122,6 +123,27 @@ class ManifestsTest {
                 }
             }
         }));
+        // Every single value taken from a Secret is there in dev, under its key.
+        dev.podTemplates().forEach((workload, template) -> {
+            for (Container c : template.getSpec().getContainers()) {
+                for (EnvVar env : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+                    if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+                        var ref = env.getValueFrom().getSecretKeyRef();
+                        Secret secret = dev.named(Secret.class, ref.getName()).orElseThrow(
+                                () -> new AssertionError(workload + " reads the missing Secret " + ref.getName()));
+                        Map<String, String> keys = new java.util.HashMap<>();
+                        if (secret.getData() != null) {
+                            keys.putAll(secret.getData());
+                        }
+                        if (secret.getStringData() != null) {
+                            keys.putAll(secret.getStringData());
+                        }
+                        assertThat(keys).as("%s reads %s from the Secret %s", workload, ref.getKey(), ref.getName())
+                                .containsKey(ref.getKey());
+                    }
+                }
+            }
+        });
         // The transcoder's Jobs read the credential from the Secret its ConfigMap names.
         String tokenSecret = dev.named(ConfigMap.class, "transcoder").orElseThrow().getData().get("TAPEDECK_TRANSCODER_KUBERNETES_TOKEN_SECRET");
         assertThat(dev.named(Secret.class, tokenSecret).orElseThrow().getStringData() == null
@@ -244,6 +266,44 @@ class ManifestsTest {
             assertThat(recorder.getSpec().getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(80L);
             String spool = r.named(ConfigMap.class, "recorder").orElseThrow().getData().get("TAPEDECK_RECORDER_SPOOL_DIR");
             assertThat(recorder.getSpec().getContainers().get(0).getVolumeMounts()).anyMatch(v -> v.getMountPath().equals(spool));
+        });
+    }
+
+    @Test
+    void theCatalogIsAPostgresClusterThatOnlyVodApiReachesWithItsOwnersCredentials() {
+        both().forEach(r -> {
+            GenericKubernetesResource cluster = r.custom("Cluster").stream().filter(c -> c.getMetadata().getName().equals("catalog"))
+                    .findFirst().orElseThrow();
+            assertThat(cluster.getApiVersion()).isEqualTo("postgresql.cnpg.io/v1");
+            assertThat(((Number) spec(cluster).get("instances")).intValue()).as(r.overlay).isEqualTo(r == prod ? 3 : 1);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> initdb = (Map<String, Object>) ((Map<String, Object>) spec(cluster).get("bootstrap")).get("initdb");
+            @SuppressWarnings("unchecked")
+            String secret = (String) ((Map<String, Object>) initdb.get("secret")).get("name");
+
+            // vod-api connects to the cluster's read-write Service, to the database the cluster made, as its owner.
+            String url = r.named(ConfigMap.class, "vod-api").orElseThrow().getData().get("QUARKUS_DATASOURCE_JDBC_URL");
+            assertThat(url).isEqualTo("jdbc:postgresql://catalog-rw:5432/" + initdb.get("database"));
+            Container api = r.named(Deployment.class, "vod-api").orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
+            for (String key : List.of("QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD")) {
+                EnvVar env = api.getEnv().stream().filter(e -> e.getName().equals(key)).findFirst().orElseThrow();
+                assertThat(env.getValueFrom().getSecretKeyRef().getName()).as("%s %s", r.overlay, key).isEqualTo(secret);
+            }
+            if (r == dev) {
+                Secret owner = dev.named(Secret.class, secret).orElseThrow();
+                assertThat(owner.getType()).isEqualTo("kubernetes.io/basic-auth");
+                String user = new String(Base64.getDecoder().decode(owner.getData().get("username")), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(user).isEqualTo(initdb.get("owner"));
+            }
+
+            // Of the services, only vod-api reaches the database's port.
+            NetworkPolicy policy = r.all(NetworkPolicy.class).stream()
+                    .filter(np -> Map.of("cnpg.io/cluster", "catalog").equals(np.getSpec().getPodSelector().getMatchLabels()))
+                    .findFirst().orElseThrow();
+            List<String> services = policy.getSpec().getIngress().stream().flatMap(i -> i.getFrom().stream())
+                    .filter(p -> p.getPodSelector() != null && p.getPodSelector().getMatchLabels().containsKey("app.kubernetes.io/name"))
+                    .map(p -> p.getPodSelector().getMatchLabels().get("app.kubernetes.io/name")).toList();
+            assertThat(services).as(r.overlay).containsExactly("vod-api");
         });
     }
 

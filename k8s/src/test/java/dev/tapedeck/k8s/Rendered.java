@@ -80,10 +80,16 @@ final class Rendered {
         return templates;
     }
 
-    /** Whether some pod this overlay runs carries all of {@code labels}. */
+    /**
+     * Whether some pod this overlay runs carries all of {@code labels}: a workload's, or an instance of a CloudNativePG
+     * {@code Cluster} (its operator labels each instance {@code cnpg.io/cluster: <name>}).
+     */
     boolean selectsPods(Map<String, String> labels) {
-        return podTemplates().values().stream().anyMatch(t -> t.getMetadata().getLabels() != null
+        boolean workload = podTemplates().values().stream().anyMatch(t -> t.getMetadata().getLabels() != null
                 && t.getMetadata().getLabels().entrySet().containsAll(labels.entrySet()));
+        boolean database = custom("Cluster").stream().anyMatch(c -> c.getApiVersion().startsWith("postgresql.cnpg.io/")
+                && Map.of("cnpg.io/cluster", c.getMetadata().getName()).equals(labels));
+        return workload || database;
     }
 
     static String read(Path file) throws IOException {
