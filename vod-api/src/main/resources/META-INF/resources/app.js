@@ -1,4 +1,4 @@
-// Lists recordings from the API and plays the chosen one with hls.js (or natively where HLS is built in).
+// Lists the newest recordings from the API (one page) and plays the chosen one with hls.js (or natively where HLS is built in).
 const video = document.getElementById('video');
 const list = document.getElementById('list');
 const info = document.getElementById('info');
@@ -12,8 +12,9 @@ function describe(r) {
 
 async function refresh() {
   try {
-    const res = await fetch('/api/v1/recordings');
-    const recordings = await res.json();
+    const res = await fetch('/api/v1/recordings?limit=50');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const recordings = (await res.json()).items;
     list.replaceChildren(...recordings.map(r => {
       const li = document.createElement('li');
       li.dataset.id = r.id;

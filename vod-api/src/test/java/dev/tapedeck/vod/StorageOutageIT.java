@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
 import dev.tapedeck.testkit.Ports;
+import dev.tapedeck.testkit.PostgresTestResource;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @QuarkusTestResource(TapedeckTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
 @TestProfile(StorageOutageIT.NoStorage.class)
 class StorageOutageIT {
     @ConfigProperty(name = "tapedeck.storage.endpoint")

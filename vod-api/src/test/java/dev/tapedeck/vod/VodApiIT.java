@@ -11,6 +11,7 @@ import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
 import dev.tapedeck.contract.kafka.CloudEventSerializer;
 import dev.tapedeck.storage.ObjectStore;
+import dev.tapedeck.testkit.PostgresTestResource;
 import dev.tapedeck.testkit.TapedeckTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @QuarkusTestResource(TapedeckTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
 class VodApiIT {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -50,7 +52,7 @@ class VodApiIT {
         String older = Ids.uuid7(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC));
         String newer = Ids.uuid7();
         for (String id : List.of(older, newer)) {
-            send(id, CloudEvent.of("test", new CatalogEntry(id, "__defaultVhost__/live/t", "live", "t", CatalogEntry.Status.READY,
+            send(id, CloudEvent.of("test", new CatalogEntry(id, "__defaultVhost__/vodapi/t", "vodapi", "t", CatalogEntry.Status.READY,
                     Instant.now(), Instant.now(), 12_345, "vod/" + id + "/master.m3u8",
                     List.of(new CatalogEntry.Rendition("source", "vod/" + id + "/source/index.m3u8", 1280, 720, 30, 2_000_000,
                             1_800_000, "avc1.64001f,mp4a.40.2", 2, 12_345)), null, Instant.now(), "vod/" + id + "/manifest.json",
@@ -65,8 +67,8 @@ class VodApiIT {
                 .body("thumbnailsUrl", equalTo("/vod/" + newer + "/thumbnails.vtt")));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings/" + older)
                 .then().statusCode(200).body("posterUrl", org.hamcrest.Matchers.nullValue()));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings")
-                .then().body("id[0]", equalTo(newer)).body("id", org.hamcrest.Matchers.hasItem(older)));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/recordings?app=vodapi")
+                .then().body("items.id[0]", equalTo(newer)).body("items.id", org.hamcrest.Matchers.hasItem(older)));
 
         store.putBytes("vod/" + newer + "/master.m3u8", "#EXTM3U\n".getBytes(StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
         given().get("/vod/" + newer + "/master.m3u8").then().statusCode(200)

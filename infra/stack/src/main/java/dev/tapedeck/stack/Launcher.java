@@ -5,6 +5,7 @@ import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.testkit.EmbeddedPostgres;
 import dev.tapedeck.testkit.TopicReader;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,7 @@ public final class Launcher {
         System.out.println("  API:                  " + stack.apiUrl() + "/api/v1/recordings");
         System.out.println("  S3 endpoint:          " + stack.s3Endpoint() + " (bucket " + Stack.BUCKET + ")");
         System.out.println("  Kafka:                " + stack.kafkaBootstrap());
+        System.out.println("  PostgreSQL:           " + stack.database().jdbcUrl() + " (user " + EmbeddedPostgres.USER + ")");
         System.out.println("  recorders:            " + String.join(", ", java.util.stream.IntStream.range(0, recorders)
                 .mapToObj(i -> stack.recorderUrl(i) + "/v1/recordings").toList()));
         System.out.println("Slices are " + slice.toSeconds() + " s long. A service that exits is restarted. Ctrl-C stops everything.");

@@ -1,6 +1,7 @@
 package dev.tapedeck.stack;
 
 import dev.tapedeck.testkit.EmbeddedKafka;
+import dev.tapedeck.testkit.EmbeddedPostgres;
 import dev.tapedeck.testkit.EmbeddedS3;
 import dev.tapedeck.testkit.Ports;
 import dev.tapedeck.testkit.TapedeckTopics;
@@ -16,8 +17,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The whole pipeline on one machine: a real Kafka broker (KRaft) and a real S3 server in this JVM,
- * nginx with the RTMP module as the media server, and every service as its own JVM.
+ * The whole pipeline on one machine: a real Kafka broker (KRaft) and a real S3 server in this JVM, a PostgreSQL
+ * server for the catalog's index, nginx with the RTMP module as the media server, and every service as its own JVM.
  */
 public final class Stack implements AutoCloseable {
     /** Bucket of the local stack. */
@@ -37,6 +38,7 @@ public final class Stack implements AutoCloseable {
      * @param home          the repository root (services run from {@code <module>/target/quarkus-app})
      * @param dataDir       survives restarts: Kafka's log, the S3 server's objects, logs, spools
      * @param recorderPorts one HTTP port per recorder replica: the pool has as many replicas
+     * @param databasePort  the catalog's PostgreSQL (vod-api's query index), started by the stack
      * @param sliceLength   recorder slice length
      * @param transcode     whether the transcoder runs (rungs, adaptive replays) or only the source is recorded
      * @param hmacSecret    when set, publishers need a signed URL ({@code auth=hmac}, {@code ./tapedeck publish-url})
@@ -48,27 +50,34 @@ public final class Stack implements AutoCloseable {
      * @param env           extra settings for every service, e.g. {@code TAPEDECK_RECORDER_IDLE_TIMEOUT}
      */
     public record Settings(Path home, Path dataDir, int kafkaPort, int s3Port, int rtmpPort, int hookPort, List<Integer> recorderPorts,
-            int packagerPort, int apiPort, int transcoderPort, Duration sliceLength, boolean transcode, String hmacSecret,
+            int packagerPort, int apiPort, int databasePort, int transcoderPort, Duration sliceLength, boolean transcode, String hmacSecret,
             int endHookPort, boolean playRestart, Map<String, String> env) {
+
+        /**
+         * The catalog's PostgreSQL in the local stack: 5433, so that a PostgreSQL the machine runs already (5432) is
+         * left alone.
+         */
+        public static final int DATABASE_PORT = 5433;
 
         /** Replicas of the recorder pool unless told otherwise: takeover is what a person sees locally too. */
         public static final int DEFAULT_RECORDERS = 2;
 
         /** The fixed ports people expect: RTMP 1935, API 8080, S3 9000, Kafka 9092; recorders on 8082, 8085, 8086 …; the transcoder runs. */
         public static Settings defaults(Path home, Path dataDir, Duration sliceLength) {
-            return new Settings(home, dataDir, 9092, 9000, 1935, 8081, fixedRecorderPorts(DEFAULT_RECORDERS), 8083, 8080, 8084,
+            return new Settings(home, dataDir, 9092, 9000, 1935, 8081, fixedRecorderPorts(DEFAULT_RECORDERS), 8083, 8080,
+                    DATABASE_PORT, 8084,
                     sliceLength, true, null, 0, true, Map.of());
         }
 
         /** Free ports everywhere, for tests; the transcoder runs. */
         public static Settings freePorts(Path home, Path dataDir, Duration sliceLength) {
             return new Settings(home, dataDir, Ports.free(), Ports.free(), Ports.free(), Ports.free(), freeRecorderPorts(DEFAULT_RECORDERS),
-                    Ports.free(), Ports.free(), Ports.free(), sliceLength, true, null, 0, true, Map.of());
+                    Ports.free(), Ports.free(), Ports.free(), Ports.free(), sliceLength, true, null, 0, true, Map.of());
         }
 
         /** The same settings with the transcoder on or off. */
         public Settings transcode(boolean on) {
-            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort, databasePort,
                     transcoderPort, sliceLength, on, hmacSecret, endHookPort, playRestart, env);
         }
 
@@ -79,30 +88,30 @@ public final class Stack implements AutoCloseable {
             }
             boolean fixed = !recorderPorts.isEmpty() && recorderPorts.get(0) == 8082;
             return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, fixed ? fixedRecorderPorts(n) : freeRecorderPorts(n),
-                    packagerPort, apiPort, transcoderPort, sliceLength, transcode, hmacSecret, endHookPort, playRestart, env);
+                    packagerPort, apiPort, databasePort, transcoderPort, sliceLength, transcode, hmacSecret, endHookPort, playRestart, env);
         }
 
         /** The same settings with another slice length. */
         public Settings sliceLength(Duration length) {
-            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort, databasePort,
                     transcoderPort, length, transcode, hmacSecret, endHookPort, playRestart, env);
         }
 
         /** The same settings with publishers authenticated by signed URLs ({@code auth=hmac}); null for none. */
         public Settings hmacSecret(String secret) {
-            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort, databasePort,
                     transcoderPort, sliceLength, transcode, secret, endHookPort, playRestart, env);
         }
 
         /** The same settings with a second ingest-hook replica that answers every {@code on_publish_done}. */
         public Settings secondHook() {
-            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort, databasePort,
                     transcoderPort, sliceLength, transcode, hmacSecret, Ports.free(), playRestart, env);
         }
 
         /** The same settings with nginx-rtmp's {@code play_restart} on or off. */
         public Settings playRestart(boolean on) {
-            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort, databasePort,
                     transcoderPort, sliceLength, transcode, hmacSecret, endHookPort, on, env);
         }
 
@@ -110,7 +119,7 @@ public final class Stack implements AutoCloseable {
         public Settings env(String name, String value) {
             Map<String, String> more = new HashMap<>(env);
             more.put(name, value);
-            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort,
+            return new Settings(home, dataDir, kafkaPort, s3Port, rtmpPort, hookPort, recorderPorts, packagerPort, apiPort, databasePort,
                     transcoderPort, sliceLength, transcode, hmacSecret, endHookPort, playRestart, Map.copyOf(more));
         }
 
@@ -159,6 +168,7 @@ public final class Stack implements AutoCloseable {
     private ServiceProcess packager;
     private EmbeddedKafka kafka;
     private volatile EmbeddedS3 s3;
+    private EmbeddedPostgres database;
 
     private Stack(Settings settings, External external, Consumer<String> progress) {
         this.settings = settings;
@@ -208,6 +218,10 @@ public final class Stack implements AutoCloseable {
             common.put("TAPEDECK_STORAGE_ACCESS_KEY", external.s3AccessKey());
             common.put("TAPEDECK_STORAGE_SECRET_KEY", external.s3SecretKey());
         }
+        progress.accept("starting PostgreSQL on 127.0.0.1:" + settings.databasePort() + " (the catalog's index, data under "
+                + data.resolve("postgres") + ")");
+        database = EmbeddedPostgres.start(data.resolve("postgres"), settings.databasePort(), true);
+        running.add(database);
         TapedeckTopics.create(kafkaBootstrap(), 3);
         common.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap());
         common.put("TAPEDECK_STORAGE_ENDPOINT", s3Endpoint());
@@ -274,7 +288,9 @@ public final class Stack implements AutoCloseable {
                 "TAPEDECK_PACKAGER_WORK_DIR", data.resolve("packager-work").toString()));
         progress.accept("starting vod-api on :" + settings.apiPort());
         ports.put("vod-api", settings.apiPort());
-        service("vod-api", common, Map.of("QUARKUS_HTTP_PORT", "" + settings.apiPort()));
+        service("vod-api", common, Map.of("QUARKUS_HTTP_PORT", "" + settings.apiPort(),
+                "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", EmbeddedPostgres.USER));
         if (settings.transcode()) {
             progress.accept("starting transcoder on :" + settings.transcoderPort() + " (local workers, logs in "
                     + logs.resolve("workers") + ")");
@@ -338,7 +354,7 @@ public final class Stack implements AutoCloseable {
 
     private void checkPortsFree() {
         Map<String, Integer> ports = new HashMap<>(Map.of("ingest-hook", settings.hookPort(),
-                "packager", settings.packagerPort(), "vod-api", settings.apiPort()));
+                "packager", settings.packagerPort(), "vod-api", settings.apiPort(), "PostgreSQL", settings.databasePort()));
         if (external == null) {
             ports.putAll(Map.of("Kafka", settings.kafkaPort(), "S3", settings.s3Port(), "RTMP", settings.rtmpPort()));
         }
@@ -410,6 +426,11 @@ public final class Stack implements AutoCloseable {
         return "http://127.0.0.1:" + settings.apiPort();
     }
 
+    /** The catalog's PostgreSQL. */
+    public EmbeddedPostgres database() {
+        return database;
+    }
+
     public String hookUrl() {
         return "http://127.0.0.1:" + settings.hookPort();
     }
@@ -453,7 +474,7 @@ public final class Stack implements AutoCloseable {
         s3.restart();
     }
 
-    /** Stops nginx first (publishers end, hooks fire), then the services (they finish their work), then Kafka and S3. */
+    /** Stops nginx first (publishers end, hooks fire), then the services (they finish their work), then PostgreSQL, Kafka and S3. */
     @Override
     public void close() {
         // SIGTERM every child at once (each finishes its work), then wait for them in reverse start order.

@@ -3,6 +3,8 @@ package dev.tapedeck.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.CloudEvent;
@@ -103,7 +105,21 @@ class PipelineIT extends StackTest {
             assertThat(sum).as("sum of segment durations").isCloseTo(PUBLISHED_SECONDS, within(0.5));
             assertThat(ready.durationMillis() / 1000.0).isCloseTo(PUBLISHED_SECONDS, within(0.5));
             assertThat(get(master)).contains("RESOLUTION=1280x720").contains("CODECS=\"avc1.").contains("FRAME-RATE=");
-            assertThat(get(stack.apiUrl() + "/api/v1/recordings/" + id)).contains("\"status\":\"READY\"");
+            // The catalog's index has it READY; a title set by PATCH is in its stream's listing.
+            String recording = stack.apiUrl() + "/api/v1/recordings/" + id;
+            long indexed = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!get(recording).contains("\"status\":\"READY\"") && System.nanoTime() < indexed) {
+                Thread.sleep(100);
+            }
+            assertThat(get(recording)).contains("\"status\":\"READY\"");
+            HttpResponse<String> patched = HTTP.send(HttpRequest.newBuilder(URI.create(recording)).header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"title\": \"End to end\", \"tags\": [\"e2e\"]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+            JsonNode listing = new ObjectMapper().readTree(get(stack.apiUrl() + "/api/v1/recordings?stream=live/e2e&status=READY"));
+            assertThat(listing.path("items").findValuesAsText("id")).containsExactly(id);
+            assertThat(listing.path("items").get(0).path("title").asText()).isEqualTo("End to end");
+            assertThat(listing.path("items").get(0).path("durationMillis").asLong()).isEqualTo(ready.durationMillis());
             assertThat(stack.bucketDir().resolve("vod").resolve(id).resolve("master.m3u8")).exists();
         }
     }

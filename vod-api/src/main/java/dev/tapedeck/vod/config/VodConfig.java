@@ -19,6 +19,20 @@ public interface VodConfig {
     @WithDefault("1h")
     Duration presignExpiry();
 
+    /** The default of {@link #cursorSecret()}: for the local stack and tests. */
+    String LOCAL_CURSOR_SECRET = "tapedeck-local-cursor-secret";
+
+    /**
+     * Signs listing cursors, so that a client cannot alter one; the same on every replica (any replica answers any
+     * page). Set your own in production (the k8s manifests take it from the Secret vod-api).
+     */
+    @WithDefault(LOCAL_CURSOR_SECRET)
+    String cursorSecret();
+
+    /** How long a listing cursor stays valid. */
+    @WithDefault("24h")
+    Duration cursorLifetime();
+
     /** Delivery modes. */
     enum Delivery { PROXY, REDIRECT }
 }

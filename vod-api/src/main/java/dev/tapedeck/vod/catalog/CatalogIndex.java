@@ -1,0 +1,210 @@
+package dev.tapedeck.vod.catalog;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tapedeck.contract.event.CatalogEntry;
+import dev.tapedeck.contract.event.EventCodec;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The catalog's query index in PostgreSQL: one row per recording written from {@code tapedeck.vods} (an older entry
+ * never overwrites a newer one; a tombstone deletes the row), and what users edit, kept apart. Every failure to reach
+ * the database is a {@link CatalogUnavailableException}.
+ */
+@ApplicationScoped
+public class CatalogIndex {
+    private static final String COLUMNS = "r.entry, r.created_at, e.title, e.tags, e.passthrough";
+
+    private final DataSource db;
+
+    CatalogIndex(DataSource db) {
+        this.db = db;
+    }
+
+    /** A recording as indexed, with its edits. */
+    public record Row(CatalogEntry entry, Instant createdAt, Edits edits) {
+    }
+
+    /** What users edit; tags never null. */
+    public record Edits(String title, List<String> tags, String passthrough) {
+        public static final Edits NONE = new Edits(null, List.of(), null);
+
+        public Edits {
+            tags = tags == null ? List.of() : List.copyOf(tags);
+        }
+    }
+
+    /** Writes {@code entry} unless the stored one is as new or newer; true when it was written. */
+    public boolean put(CatalogEntry entry) {
+        String json;
+        try {
+            json = EventCodec.mapper().writeValueAsString(entry);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("catalog entry of " + entry.recordingId() + " cannot be written as JSON", e);
+        }
+        String sql = """
+                insert into recording (id, stream_key, app, stream, status, started_at, version, entry, updated_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+                on conflict (id) do update set stream_key = excluded.stream_key, app = excluded.app, stream = excluded.stream,
+                    status = excluded.status, started_at = excluded.started_at, version = excluded.version,
+                    entry = excluded.entry, updated_at = excluded.updated_at
+                where recording.version < excluded.version""";
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, entry.recordingId());
+            s.setString(2, entry.streamKey());
+            s.setString(3, entry.app());
+            s.setString(4, entry.stream());
+            s.setString(5, entry.status().name());
+            setInstant(s, 6, entry.startedAt());
+            s.setLong(7, entry.effectiveVersion());
+            s.setString(8, json);
+            setInstant(s, 9, entry.updatedAt() == null ? Instant.now() : entry.updatedAt());
+            return s.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    /** Removes the recording and its edits (a tombstone on the topic). */
+    public void remove(String recordingId) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            for (String table : List.of("recording", "recording_edit")) {
+                try (PreparedStatement s = c.prepareStatement("delete from " + table + " where id = ?")) {
+                    s.setString(1, recordingId);
+                    s.executeUpdate();
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    public Optional<Row> get(String recordingId) {
+        String sql = "select " + COLUMNS + " from recording r left join recording_edit e on e.id = r.id where r.id = ?";
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, recordingId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    /** Up to {@code query.limit()} rows after the query's cursor position, in its order. */
+    public List<Row> list(ListQuery query, int limit) {
+        StringBuilder sql = new StringBuilder("select ").append(COLUMNS)
+                .append(" from recording r left join recording_edit e on e.id = r.id where r.status <> 'DELETED'");
+        List<Object> args = new ArrayList<>();
+        if (query.app() != null) {
+            sql.append(" and r.app = ?");
+            args.add(query.app());
+        }
+        if (query.stream() != null) {
+            sql.append(" and r.stream = ?");
+            args.add(query.stream());
+        }
+        if (!query.statuses().isEmpty()) {
+            sql.append(" and r.status = any(?)");
+            args.add(query.statuses().stream().map(Enum::name).toArray(String[]::new));
+        }
+        if (query.startedAfter() != null) {
+            sql.append(" and r.started_at >= ?");
+            args.add(query.startedAfter());
+        }
+        if (query.startedBefore() != null) {
+            sql.append(" and r.started_at < ?");
+            args.add(query.startedBefore());
+        }
+        if (query.tag() != null) {
+            sql.append(" and e.tags @> array[?]::text[]");
+            args.add(query.tag());
+        }
+        if (query.q() != null) {
+            sql.append(" and (e.title ilike ? escape '\\' or to_tsvector('simple', coalesce(e.title, '')) @@ plainto_tsquery('simple', ?))");
+            args.add(query.q().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+            args.add(query.q());
+        }
+        boolean newest = query.order() == ListQuery.Order.NEWEST;
+        if (query.after() != null) {
+            sql.append(newest ? " and r.id < ?" : " and r.id > ?");
+            args.add(query.after());
+        }
+        sql.append(" order by r.id ").append(newest ? "desc" : "asc").append(" limit ?");
+        args.add(limit);
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                Object a = args.get(i);
+                if (a instanceof String[] strings) {
+                    s.setArray(i + 1, c.createArrayOf("text", strings));
+                } else if (a instanceof Instant t) {
+                    setInstant(s, i + 1, t);
+                } else {
+                    s.setObject(i + 1, a);
+                }
+            }
+            List<Row> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row(rs));
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    /** Stores a recording's edits whole; false when there is no such recording. */
+    public boolean edit(String recordingId, Edits edits) {
+        String sql = """
+                insert into recording_edit (id, title, tags, passthrough, updated_at)
+                select id, ?, ?, ?, now() from recording where id = ?
+                on conflict (id) do update set title = excluded.title, tags = excluded.tags,
+                    passthrough = excluded.passthrough, updated_at = excluded.updated_at""";
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, edits.title());
+            s.setArray(2, c.createArrayOf("text", edits.tags().toArray()));
+            s.setString(3, edits.passthrough());
+            s.setString(4, recordingId);
+            return s.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    private static Row row(ResultSet rs) throws SQLException {
+        CatalogEntry entry;
+        try {
+            entry = EventCodec.mapper().readValue(rs.getString(1), CatalogEntry.class);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("a stored catalog entry is not readable: " + e.getOriginalMessage(), e);
+        }
+        Array tags = rs.getArray(4);
+        Edits edits = new Edits(rs.getString(3), tags == null ? List.of() : Arrays.asList((String[]) tags.getArray()), rs.getString(5));
+        return new Row(entry, rs.getTimestamp(2).toInstant(), edits);
+    }
+
+    private static void setInstant(PreparedStatement s, int i, Instant t) throws SQLException {
+        if (t == null) {
+            s.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            s.setObject(i, OffsetDateTime.ofInstant(t, ZoneOffset.UTC));
+        }
+    }
+}
