@@ -1,17 +1,13 @@
 package dev.tapedeck.hook.service;
 
+import dev.tapedeck.contract.KeysFile;
 import dev.tapedeck.contract.PublishTokens;
 import dev.tapedeck.contract.StreamKey;
 import dev.tapedeck.hook.config.HookConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,31 +18,20 @@ public class PublishAuthorizer {
     private final Clock clock;
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PublishAuthorizer.class);
 
-    /** The keys file as last read, with what identified its version. */
-    private record Keys(Map<String, String> keys, java.nio.file.attribute.FileTime modified, long size) {
-    }
-
-    private volatile Keys staticKeys;
+    /** The static keys ({@code app/stream} or {@code app/*} → token), read again when the file changes; null unless static. */
+    private final KeysFile staticKeys;
 
     public PublishAuthorizer(HookConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
-        this.staticKeys = config.auth() == HookConfig.AuthMode.STATIC ? loadKeys(config) : new Keys(Map.of(), null, -1);
+        this.staticKeys = config.auth() != HookConfig.AuthMode.STATIC ? null : new KeysFile(config.keysFile()
+                .orElseThrow(() -> new IllegalStateException("tapedeck.hook.keys-file must be set when auth=static")),
+                "app/stream token", LOG::info, LOG::error);
     }
 
     /** The static keys, read again when the file changed (an edit or a replaced Secret); a broken edit keeps the old keys. */
     private Map<String, String> keys() {
-        Keys k = staticKeys;
-        var file = config.keysFile().orElseThrow();
-        try {
-            if (!Files.getLastModifiedTime(file).equals(k.modified()) || Files.size(file) != k.size()) {
-                staticKeys = k = loadKeys(config);
-                LOG.infof("keys file %s reloaded: %d entries", file, k.keys().size());
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.errorf("keys file %s could not be reloaded, keeping the %d keys read before: %s", file, k.keys().size(), e.getMessage());
-        }
-        return k.keys();
+        return staticKeys.pairs();
     }
 
     /** Empty when allowed, else the refusal. */
@@ -98,30 +83,5 @@ public class PublishAuthorizer {
 
     private static Optional<Decision.Deny> deny(String code, String message) {
         return Optional.of(new Decision.Deny(code, message, false));
-    }
-
-    private static Keys loadKeys(HookConfig config) {
-        var file = config.keysFile().orElseThrow(() -> new IllegalStateException("tapedeck.hook.keys-file must be set when auth=static"));
-        Map<String, String> keys = new HashMap<>();
-        try {
-            var modified = Files.getLastModifiedTime(file);
-            long size = Files.size(file);
-            List<String> lines = Files.readAllLines(file);
-            for (int n = 0; n < lines.size(); n++) {
-                String l = lines.get(n).strip();
-                if (l.isEmpty() || l.startsWith("#")) {
-                    continue;
-                }
-                String[] parts = l.split("\\s+");
-                if (parts.length != 2) {
-                    // The line holds a key: say where, never what.
-                    throw new IllegalStateException("keys file " + file + ": line " + (n + 1) + " is not 'app/stream token'");
-                }
-                keys.put(parts[0], parts[1]);
-            }
-            return new Keys(Map.copyOf(keys), modified, size);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read keys file " + file, e);
-        }
     }
 }
