@@ -89,7 +89,7 @@ class ManifestsTest {
             // Every value a Secret holds (user names included) is nowhere in a ConfigMap.
             List<String> secretValues = r.all(Secret.class).stream().flatMap(s -> Stream.concat(
                     s.getData() == null ? Stream.empty() : s.getData().values().stream()
-                            .map(v -> new String(Base64.getDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8)),
+                            .map(v -> new String(Base64.getMimeDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8)),
                     s.getStringData() == null ? Stream.empty() : s.getStringData().values().stream())).toList();
             assertThat(secretValues).as(r.overlay).allMatch(v -> v.length() >= 8);
             for (ConfigMap cm : r.all(ConfigMap.class)) {
@@ -103,7 +103,7 @@ class ManifestsTest {
             }
         });
         assertThat(dev.all(Secret.class)).extracting(s -> s.getMetadata().getName())
-                .containsExactlyInAnyOrder("ingest-hook", "tapedeck-transcoder", "storage", "minio", "catalog-app", "vod-api");
+                .containsExactlyInAnyOrder("ingest-hook", "tapedeck-transcoder", "storage", "minio", "catalog-app", "vod-api", "vod-api-keys");
         assertThat(prod.all(Secret.class)).as("prod expects the Secrets from the operator").isEmpty();
     }
 
@@ -292,7 +292,7 @@ class ManifestsTest {
             if (r == dev) {
                 Secret owner = dev.named(Secret.class, secret).orElseThrow();
                 assertThat(owner.getType()).isEqualTo("kubernetes.io/basic-auth");
-                String user = new String(Base64.getDecoder().decode(owner.getData().get("username")), java.nio.charset.StandardCharsets.UTF_8);
+                String user = new String(Base64.getMimeDecoder().decode(owner.getData().get("username")), java.nio.charset.StandardCharsets.UTF_8);
                 assertThat(user).isEqualTo(initdb.get("owner"));
             }
 
@@ -304,6 +304,27 @@ class ManifestsTest {
                     .filter(p -> p.getPodSelector() != null && p.getPodSelector().getMatchLabels().containsKey("app.kubernetes.io/name"))
                     .map(p -> p.getPodSelector().getMatchLabels().get("app.kubernetes.io/name")).toList();
             assertThat(services).as(r.overlay).containsExactly("vod-api");
+        });
+    }
+
+    @Test
+    void everyApiCallNeedsAKeyFromTheMountedSecret() {
+        both().forEach(r -> {
+            Map<String, String> config = r.named(ConfigMap.class, "vod-api").orElseThrow().getData();
+            assertThat(config).as(r.overlay).containsEntry("TAPEDECK_VOD_API_AUTH", "keys");
+            java.nio.file.Path file = java.nio.file.Path.of(config.get("TAPEDECK_VOD_API_KEYS_FILE"));
+            var pod = r.named(Deployment.class, "vod-api").orElseThrow().getSpec().getTemplate().getSpec();
+            var mount = pod.getContainers().get(0).getVolumeMounts().stream()
+                    .filter(m -> m.getMountPath().equals(file.getParent().toString())).findFirst().orElseThrow();
+            var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+            assertThat(volume.getSecret().getSecretName()).isEqualTo("vod-api-keys");
+            if (r == dev) {
+                Secret keys = dev.named(Secret.class, "vod-api-keys").orElseThrow();
+                String text = new String(Base64.getMimeDecoder().decode(keys.getData().get(file.getFileName().toString())),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(text.lines().filter(l -> !l.isBlank() && !l.startsWith("#")))
+                        .allMatch(l -> l.matches("\\S{16,} (read|admin)")).anyMatch(l -> l.endsWith(" admin"));
+            }
         });
     }
 

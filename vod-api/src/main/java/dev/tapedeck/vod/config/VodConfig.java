@@ -2,7 +2,9 @@ package dev.tapedeck.vod.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** vod-api settings ({@code tapedeck.vod.*}). */
 @ConfigMapping(prefix = "tapedeck.vod")
@@ -33,6 +35,22 @@ public interface VodConfig {
     @WithDefault("24h")
     Duration cursorLifetime();
 
+    /**
+     * Who may call {@code /api/*}: {@code none} (anyone who reaches the port: the local stack, with a warning at
+     * start) or {@code keys} (a bearer key from {@link #apiKeysFile()}; the Kubernetes manifests set it).
+     */
+    @WithDefault("none")
+    ApiAuth apiAuth();
+
+    /**
+     * With {@code api-auth=keys}: lines {@code <key> read|admin}, read again when the file changes. {@code read} may
+     * list and read; {@code admin} may also change (PATCH, DELETE).
+     */
+    Optional<Path> apiKeysFile();
+
     /** Delivery modes. */
     enum Delivery { PROXY, REDIRECT }
+
+    /** API authentication modes. */
+    enum ApiAuth { NONE, KEYS }
 }

@@ -6,6 +6,13 @@ import dev.tapedeck.storage.StorageException;
 import dev.tapedeck.vod.config.VodConfig;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
@@ -14,6 +21,15 @@ import java.net.URI;
 import java.util.regex.Pattern;
 
 /** Playlists and segments of replays, from object storage: proxied, or redirected to a presigned URL. */
+@Tag(name = "replays", description = "The files of a replay: playlists, segments, pictures, the integrity report")
+@APIResponse(responseCode = "200", description = "the file (proxied)")
+@APIResponse(responseCode = "302", description = "a presigned URL of the file (delivery=redirect)")
+@APIResponse(responseCode = "400", description = "INVALID_ID or INVALID_PATH: not a file of the object layout",
+        content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class)))
+@APIResponse(responseCode = "404", description = "NOT_FOUND", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+        schema = @Schema(implementation = ApiError.Body.class)))
+@APIResponse(responseCode = "503", description = "STORAGE_UNAVAILABLE", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+        schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "503", value = ApiDocs.STORAGE_UNAVAILABLE)))
 @Path("/vod/{id}")
 public class PlaybackResource {
     private static final Pattern FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\.(m3u8|ts|m4s|mp4|jpg|vtt|json)");
@@ -30,6 +46,7 @@ public class PlaybackResource {
     @GET
     @Path("/{file}")
     @Blocking
+    @Operation(summary = "A file of a replay", description = "master.m3u8, manifest.json, poster.jpg or thumbnails.vtt")
     public Response top(@PathParam("id") String id, @PathParam("file") String file) {
         return serve(id, null, file);
     }
@@ -37,6 +54,7 @@ public class PlaybackResource {
     @GET
     @Path("/{rendition}/{file}")
     @Blocking
+    @Operation(summary = "A file of a rendition", description = "index.m3u8 and segments (.ts, or init.mp4 and .m4s), or sprites/{seq}.jpg")
     public Response rendition(@PathParam("id") String id, @PathParam("rendition") String rendition, @PathParam("file") String file) {
         return serve(id, rendition, file);
     }

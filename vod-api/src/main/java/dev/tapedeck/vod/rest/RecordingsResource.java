@@ -7,6 +7,17 @@ import dev.tapedeck.vod.catalog.CatalogIndex;
 import dev.tapedeck.vod.catalog.Cursors;
 import dev.tapedeck.vod.catalog.ListQuery;
 import io.smallrye.common.annotation.Blocking;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
@@ -23,6 +34,15 @@ import java.util.Iterator;
 import java.util.List;
 
 /** What can be replayed: pages of recordings from the catalog's index, one recording, and its edits. */
+@Tag(name = "recordings", description = "What was recorded and can be replayed")
+@SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "An API key (tapedeck.vod.api-auth=keys): read keys list and read, admin keys also change")
+@SecurityRequirement(name = "apiKey")
+@APIResponse(responseCode = "401", description = "no known API key (api-auth=keys)", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+        schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED)))
+@APIResponse(responseCode = "503", description = "the catalog's database is not reachable (Retry-After: 5)",
+        content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class),
+                examples = @ExampleObject(name = "503", value = ApiDocs.UNAVAILABLE)))
 @Path("/api/v1/recordings")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -45,10 +65,29 @@ public class RecordingsResource {
 
     /** Recordings newest (or oldest) first, filtered, a page at a time. */
     @GET
-    public Page list(@QueryParam("stream") String stream, @QueryParam("app") String app, @QueryParam("status") List<String> status,
-            @QueryParam("startedAfter") String startedAfter, @QueryParam("startedBefore") String startedBefore,
-            @QueryParam("tag") String tag, @QueryParam("q") String q, @QueryParam("order") String order,
-            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor, @Context UriInfo uri) {
+    @Operation(summary = "List recordings", description = "Newest (or oldest) first, filtered, a page at a time: follow "
+            + "nextCursor with the same filters; a page begins after the previous page's last recording, so recordings that "
+            + "arrive meanwhile never cause a duplicate or a skip.")
+    @APIResponse(responseCode = "200", description = "a page, and the cursor of the next one (null on the last)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Page.class),
+                    examples = @ExampleObject(name = "page", value = ApiDocs.PAGE)))
+    @APIResponse(responseCode = "400", description = ApiDocs.LIST_ERRORS, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_PARAMETER)))
+    public Page list(
+            @Parameter(description = "one stream, app/stream", example = "live/demo") @QueryParam("stream") String stream,
+            @Parameter(description = "one app", example = "live") @QueryParam("app") String app,
+            @Parameter(description = "LIVE, READY, DEGRADED or FAILED; repeatable or comma-separated", example = "READY")
+            @QueryParam("status") List<String> status,
+            @Parameter(description = "started at or after, RFC 3339", example = "2026-12-01T00:00:00Z")
+            @QueryParam("startedAfter") String startedAfter,
+            @Parameter(description = "started before, RFC 3339", example = "2026-12-02T00:00:00Z")
+            @QueryParam("startedBefore") String startedBefore,
+            @Parameter(description = "carrying this tag", example = "launch") @QueryParam("tag") String tag,
+            @Parameter(description = "a title beginning with it, or containing its words", example = "launch day") @QueryParam("q") String q,
+            @Parameter(description = "newest (default) or oldest", example = "newest") @QueryParam("order") String order,
+            @Parameter(description = "1 to 100, default 25", example = "25") @QueryParam("limit") String limit,
+            @Parameter(description = "nextCursor of the previous page, with the same filters") @QueryParam("cursor") String cursor,
+            @Context UriInfo uri) {
         // A parameter given without a value ("?q=") is refused like any other bad value, not taken as absent.
         MultivaluedMap<String, String> given = uri.getQueryParameters();
         ListQuery query = ListParams.query(present(given, "stream", stream), present(given, "app", app), status,
@@ -76,7 +115,15 @@ public class RecordingsResource {
     /** One recording: status, duration, renditions, playback URL, its edits. */
     @GET
     @Path("/{id}")
-    public RecordingView get(@PathParam("id") String id) {
+    @Operation(summary = "One recording", description = "Status, duration, renditions, playback URL and its edits.")
+    @APIResponse(responseCode = "200", description = "the recording", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = RecordingView.class), examples = @ExampleObject(name = "recording", value = ApiDocs.RECORDING)))
+    @APIResponse(responseCode = "400", description = "INVALID_ID: not a recording id", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.Body.class)))
+    @APIResponse(responseCode = "404", description = "NOT_FOUND", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
+    public RecordingView get(@Parameter(description = "the recording id (a UUIDv7)", example = "0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10")
+            @PathParam("id") String id) {
         validId(id);
         return index.get(id).map(RecordingView::of).orElseThrow(() -> notFound(id));
     }
@@ -88,7 +135,19 @@ public class RecordingsResource {
     @PATCH
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public RecordingView patch(@PathParam("id") String id, JsonNode body) {
+    @Operation(summary = "Edit a recording", description = "title (at most 200 characters), tags (at most 20, each [a-z0-9_-]{1,40}), "
+            + "passthrough (at most 255 characters); a field left out keeps its value, null clears it. Needs an admin key.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "edit",
+            value = "{\"title\": \"Launch day\", \"tags\": [\"launch\", \"studio1\"], \"passthrough\": \"order-77\"}")))
+    @APIResponse(responseCode = "200", description = "the recording as edited", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = RecordingView.class), examples = @ExampleObject(name = "recording", value = ApiDocs.RECORDING)))
+    @APIResponse(responseCode = "400", description = ApiDocs.EDIT_ERRORS, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_EDIT)))
+    @APIResponse(responseCode = "403", description = "FORBIDDEN: a read key", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "403", value = ApiDocs.FORBIDDEN)))
+    @APIResponse(responseCode = "404", description = "NOT_FOUND", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
+    public RecordingView patch(@Parameter(description = "the recording id") @PathParam("id") String id, JsonNode body) {
         validId(id);
         if (body == null || !body.isObject()) {
             throw ListParams.bad("INVALID_BODY", "the body must be a JSON object with title, tags or passthrough");
