@@ -21,6 +21,17 @@ final class ApiDocs {
 
     static final String PAGE = "{\"items\": [" + RECORDING + "], \"nextCursor\": \"MS4wMTkzYTFmMi02YzFlLTdiM2EtOWYwMC01ZDJjMWU3YTliMTAuMTc5NTM0MjQwMA.q2nVx3wWm1f0cQ7sBRr0dA\"}";
 
+    static final String LIVE_ONE = """
+            {"streamKey": "__defaultVhost__/live/demo", "app": "live", "stream": "demo",
+             "sessionId": "0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10", "recordingId": "0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10",
+             "startedAt": "2026-11-21T10:15:30.120Z", "renditions": ["source", "480p", "360p"],
+             "recordingUrl": "/api/v1/recordings/0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10",
+             "playbackUrl": "/vod/0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10/master.m3u8",
+             "posterUrl": "/vod/0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10/poster.jpg"}""";
+    static final String LIVE = "{\"items\": [" + LIVE_ONE + "]}";
+    static final String NOT_LIVE = """
+            {"code": "NOT_LIVE", "message": "live/demo is not live"}""";
+
     static final String BAD_PARAMETER = """
             {"code": "INVALID_LIMIT", "message": "limit must be a whole number from 1 to 100"}""";
     static final String BAD_EDIT = """
