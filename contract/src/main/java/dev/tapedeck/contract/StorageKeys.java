@@ -20,9 +20,19 @@ public final class StorageKeys {
         return sliceDir(source, recordingId, rendition) + "%06d.flv".formatted(seq);
     }
 
+    /** {@code recordings/{app}/{stream}/{recordingId}/}, the prefix of every rendition's slices of a recording. */
+    public static String recordingDir(StreamKey source, String recordingId) {
+        return RECORDINGS + source.app() + "/" + source.stream() + "/" + id(recordingId) + "/";
+    }
+
+    /** {@code state/packager/{recordingId}/} and {@code state/recorder/{recordingId}/}: the services' notes of a recording. */
+    public static java.util.List<String> stateDirs(String recordingId) {
+        return java.util.List.of(STATE + "packager/" + id(recordingId) + "/", STATE + "recorder/" + id(recordingId) + "/");
+    }
+
     /** {@code recordings/{app}/{stream}/{recordingId}/{rendition}/}, the prefix of a rendition's slices. */
     public static String sliceDir(StreamKey source, String recordingId, String rendition) {
-        return RECORDINGS + source.app() + "/" + source.stream() + "/" + id(recordingId) + "/" + rendition(rendition) + "/";
+        return recordingDir(source, recordingId) + rendition(rendition) + "/";
     }
 
     /** {@code vod/{recordingId}/master.m3u8} */

@@ -22,6 +22,11 @@ class StorageKeysTest {
         assertThat(StorageKeys.init(REC, "720p", StorageKeys.initName(0, true))).isEqualTo("vod/" + REC + "/720p/init.mp4");
         assertThat(StorageKeys.init(REC, "720p", StorageKeys.initName(40, false))).isEqualTo("vod/" + REC + "/720p/init-000040.mp4");
         assertThat(StorageKeys.manifest(REC)).isEqualTo("vod/" + REC + "/manifest.json");
+        // Every object of a recording lies under one of these (deleting a recording deletes them all).
+        assertThat(StorageKeys.slice(DEMO, REC, "360p", 3)).startsWith(StorageKeys.recordingDir(DEMO, REC));
+        assertThat(StorageKeys.recordingDir(DEMO, REC)).isEqualTo("recordings/live/demo/" + REC + "/");
+        assertThat(StorageKeys.packagerAttempts(REC, "360p", 3)).startsWith(StorageKeys.stateDirs(REC).get(0));
+        assertThat(StorageKeys.recorderPull(REC, "360p")).startsWith(StorageKeys.stateDirs(REC).get(1));
     }
 
     @Test

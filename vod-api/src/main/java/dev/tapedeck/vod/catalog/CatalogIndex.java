@@ -188,6 +188,105 @@ public class CatalogIndex {
         }
     }
 
+    /** A deletion noted and not yet finished. */
+    public record Deletion(String id, String streamKey, String reason, Instant requestedAt) {
+    }
+
+    /** Notes that {@code id} is being deleted, before its first object is removed. */
+    public void noteDeletion(String id, String streamKey, String reason) {
+        update("insert into recording_deletion (id, stream_key, reason) values (?, ?, ?) on conflict (id) do nothing",
+                id, streamKey, reason);
+    }
+
+    /** Forgets the note once the recording's objects are gone and its tombstone is written. */
+    public void forgetDeletion(String id) {
+        update("delete from recording_deletion where id = ?", id);
+    }
+
+    /** Deletions noted and not finished, the oldest first. */
+    public List<Deletion> pendingDeletions() {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "select id, stream_key, reason, requested_at from recording_deletion order by requested_at, id")) {
+            List<Deletion> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Deletion(rs.getString(1), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant()));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    /**
+     * Up to {@code limit} ids of recordings of {@code app} (null: of every app not in {@code except}) that started before
+     * {@code before} and are not LIVE, the oldest first.
+     */
+    public List<String> expired(String app, List<String> except, Instant before, int limit) {
+        String sql = "select id from recording where status not in ('LIVE', 'DELETED') and started_at < ? and "
+                + (app != null ? "app = ?" : "app <> all(?)") + " order by started_at, id limit ?";
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            setInstant(s, 1, before);
+            if (app != null) {
+                s.setString(2, app);
+            } else {
+                s.setArray(2, c.createArrayOf("text", except.toArray()));
+            }
+            s.setInt(3, limit);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    /**
+     * Runs {@code work} while holding the database-wide lock {@code key} (a session advisory lock): on one replica at a
+     * time; false, without running it, when another holds it.
+     */
+    public boolean whileHolding(long key, Runnable work) {
+        try (Connection c = db.getConnection()) {
+            boolean held;
+            try (PreparedStatement s = c.prepareStatement("select pg_try_advisory_lock(?)")) {
+                s.setLong(1, key);
+                try (ResultSet rs = s.executeQuery()) {
+                    held = rs.next() && rs.getBoolean(1);
+                }
+            }
+            if (!held) {
+                return false;
+            }
+            try {
+                work.run();
+                return true;
+            } finally {
+                try (PreparedStatement s = c.prepareStatement("select pg_advisory_unlock(?)")) {
+                    s.setLong(1, key);
+                    s.execute();
+                }
+            }
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    private void update(String sql, String... args) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setString(i + 1, args[i]);
+            }
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
     private static Row row(ResultSet rs) throws SQLException {
         CatalogEntry entry;
         try {

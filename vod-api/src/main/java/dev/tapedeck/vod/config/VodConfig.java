@@ -2,8 +2,10 @@ package dev.tapedeck.vod.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** vod-api settings ({@code tapedeck.vod.*}). */
@@ -47,6 +49,27 @@ public interface VodConfig {
      * list and read; {@code admin} may also change (PATCH, DELETE).
      */
     Optional<Path> apiKeysFile();
+
+    /** How long recordings are kept. */
+    Retention retention();
+
+    /** Retention: recordings that started longer ago than their app's age are deleted, objects and all. */
+    interface Retention {
+        /** The age for apps without one of their own ({@code 30d}); none by default: kept forever. */
+        @WithName("default")
+        Optional<Duration> defaultAge();
+
+        /** An age per app ({@code tapedeck.vod.retention.apps.live=7d}); it wins over the default. */
+        Map<String, Duration> apps();
+
+        /** How often a sweep runs (on one replica at a time). */
+        @WithDefault("1h")
+        Duration interval();
+
+        /** Recordings deleted per batch; a sweep goes on batch after batch until nothing has expired. */
+        @WithDefault("100")
+        int batch();
+    }
 
     /** Delivery modes. */
     enum Delivery { PROXY, REDIRECT }

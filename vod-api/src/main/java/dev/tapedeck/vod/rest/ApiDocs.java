@@ -38,6 +38,8 @@ final class ApiDocs {
             {"code": "INVALID_FIELD", "message": "unknown field 'owner': title, tags or passthrough"}""";
     static final String NOT_FOUND = """
             {"code": "NOT_FOUND", "message": "no recording 0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10"}""";
+    static final String RECORDING_LIVE = """
+            {"code": "RECORDING_LIVE", "message": "recording 0193a1f2-6c1e-7b3a-9f00-5d2c1e7a9b10 is LIVE: delete it once it has ended"}""";
     static final String UNAUTHORIZED = """
             {"code": "UNAUTHORIZED", "message": "an API key is needed: Authorization: Bearer <key>"}""";
     static final String FORBIDDEN = """

@@ -18,7 +18,11 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import dev.tapedeck.storage.StorageException;
+import dev.tapedeck.vod.retention.Deleter;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.Path;
@@ -53,10 +57,12 @@ public class RecordingsResource {
 
     private final CatalogIndex index;
     private final Cursors cursors;
+    private final Deleter deleter;
 
-    RecordingsResource(CatalogIndex index, Cursors cursors) {
+    RecordingsResource(CatalogIndex index, Cursors cursors, Deleter deleter) {
         this.index = index;
         this.cursors = cursors;
+        this.deleter = deleter;
     }
 
     /** A page of a listing, and the cursor of the next one (null on the last). */
@@ -170,6 +176,41 @@ public class RecordingsResource {
             throw notFound(id);
         }
         return get(id);
+    }
+
+    /**
+     * Deletes a recording: every object of it, then a DELETED entry and a tombstone on the catalog topic, so every
+     * consumer learns it. 204 once done; 404 when there is no such recording (a second DELETE); 409 while it is LIVE.
+     */
+    @DELETE
+    @Path("/{id}")
+    @Operation(summary = "Delete a recording", description = "Removes every object of the recording (its slices and its replay), "
+            + "then writes a DELETED entry and a tombstone to the catalog topic. A deletion cut off halfway is finished by the "
+            + "next retention sweep. Needs an admin key.")
+    @APIResponse(responseCode = "204", description = "deleted")
+    @APIResponse(responseCode = "404", description = "NOT_FOUND: no such recording (or deleted already)", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class),
+            examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
+    @APIResponse(responseCode = "409", description = "RECORDING_LIVE: still being recorded", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.Body.class),
+            examples = @ExampleObject(name = "409", value = ApiDocs.RECORDING_LIVE)))
+    @APIResponse(responseCode = "403", description = "FORBIDDEN: a read key", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.Body.class), examples = @ExampleObject(name = "403", value = ApiDocs.FORBIDDEN)))
+    public Response delete(@Parameter(description = "the recording id") @PathParam("id") String id) {
+        validId(id);
+        Deleter.Outcome outcome;
+        try {
+            outcome = deleter.delete(id, "deleted through the API");
+        } catch (StorageException e) {
+            throw new ApiError(503, "STORAGE_UNAVAILABLE", "object storage did not answer; the deletion is finished by the next sweep");
+        } catch (IllegalStateException e) {
+            throw new ApiError(503, "CATALOG_UNAVAILABLE", "the catalog topic did not answer; the deletion is finished by the next sweep");
+        }
+        return switch (outcome) {
+            case DELETED -> Response.noContent().build();
+            case NOT_FOUND -> throw notFound(id);
+            case LIVE -> throw new ApiError(409, "RECORDING_LIVE", "recording " + id + " is LIVE: delete it once it has ended");
+        };
     }
 
     private static String text(JsonNode v, String field, int max) {
