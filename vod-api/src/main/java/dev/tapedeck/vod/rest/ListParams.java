@@ -61,8 +61,8 @@ final class ListParams {
         if (tag != null && !TAG.matcher(tag).matches()) {
             throw bad("INVALID_TAG", "tag must be 1 to 40 of a-z, 0-9, '_' and '-'");
         }
-        if (q != null && (q.isBlank() || q.length() > MAX_Q)) {
-            throw bad("INVALID_Q", "q must be 1 to " + MAX_Q + " characters");
+        if (q != null && (q.isBlank() || q.length() > MAX_Q || q.chars().anyMatch(Character::isISOControl))) {
+            throw bad("INVALID_Q", "q must be 1 to " + MAX_Q + " characters, without control characters");
         }
         ListQuery.Order o;
         if (order == null || order.equals("newest")) {
