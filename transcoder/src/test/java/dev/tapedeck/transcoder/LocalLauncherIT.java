@@ -178,4 +178,37 @@ class LocalLauncherIT {
             }
         }
     }
+
+    /** No stream can crash-loop the launcher: a worker that dies every time it starts is given up with the reason. */
+    @Test
+    void aWorkerThatDiesEveryTimeItStartsIsAbortedAsCrashedAfterItsRestarts(@TempDir Path dir) throws Exception {
+        try (ServerSocket silent = new ServerSocket(0); TopicReader jobs = new TopicReader(kafka, Topics.JOBS)) {
+            // A restart that never comes fails the test here instead of hanging it.
+            silent.setSoTimeout(60_000);
+            WorkRequest req = request("tcp://127.0.0.1:" + silent.getLocalPort() + "?listen=0", dir);
+            launcher.launch(req);
+            LocalWorkerLauncher local = (LocalWorkerLauncher) launcher;
+            List<Long> pids = new java.util.ArrayList<>();
+            for (int life = 0; life <= config.localRestarts(); life++) {
+                try (Socket connected = silent.accept()) {
+                    ProcessHandle worker = local.worker(req.sessionId()).orElseThrow();
+                    pids.add(worker.pid());
+                    // As a worker that its input crashes: SIGKILL, while the source is still live.
+                    worker.destroyForcibly();
+                    worker.onExit().join();
+                }
+            }
+            List<JobStatusChanged> states = states(jobs, req.sessionId(), Duration.ofSeconds(30));
+            assertThat(pids).as("a new worker each time").doesNotHaveDuplicates().hasSize(config.localRestarts() + 1);
+            assertThat(states).extracting(JobStatusChanged::status).as("started again %d times, then one final state",
+                    config.localRestarts()).containsExactlyElementsOf(java.util.stream.Stream.concat(
+                            java.util.Collections.nCopies(config.localRestarts(), Status.STARTING).stream(),
+                            java.util.stream.Stream.of(Status.ABORTED)).toList());
+            JobStatusChanged last = states.get(states.size() - 1);
+            assertThat(last.code()).isEqualTo("WORKER_CRASHED");
+            assertThat(last.message()).contains("died " + (config.localRestarts() + 1) + " times").contains("not started again");
+            assertThat(last.retryable()).as("its input may be what kills it").isFalse();
+            assertThat(local.worker(req.sessionId())).as("no worker left for the stream").isEmpty();
+        }
+    }
 }
