@@ -47,35 +47,42 @@ public class CatalogIndex {
         }
     }
 
+    /** Writes an entry unless the stored one is as new or newer (the parameters of {@link #bind}). */
+    static final String UPSERT = """
+            insert into recording (id, stream_key, app, stream, status, started_at, version, entry, updated_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+            on conflict (id) do update set stream_key = excluded.stream_key, app = excluded.app, stream = excluded.stream,
+                status = excluded.status, started_at = excluded.started_at, version = excluded.version,
+                entry = excluded.entry, updated_at = excluded.updated_at
+            where recording.version < excluded.version""";
+
     /** Writes {@code entry} unless the stored one is as new or newer; true when it was written. */
     public boolean put(CatalogEntry entry) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(UPSERT)) {
+            bind(s, entry);
+            return s.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
+    /** Sets {@link #UPSERT}'s parameters from {@code entry}. */
+    static void bind(PreparedStatement s, CatalogEntry entry) throws SQLException {
         String json;
         try {
             json = EventCodec.mapper().writeValueAsString(entry);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("catalog entry of " + entry.recordingId() + " cannot be written as JSON", e);
         }
-        String sql = """
-                insert into recording (id, stream_key, app, stream, status, started_at, version, entry, updated_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
-                on conflict (id) do update set stream_key = excluded.stream_key, app = excluded.app, stream = excluded.stream,
-                    status = excluded.status, started_at = excluded.started_at, version = excluded.version,
-                    entry = excluded.entry, updated_at = excluded.updated_at
-                where recording.version < excluded.version""";
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, entry.recordingId());
-            s.setString(2, entry.streamKey());
-            s.setString(3, entry.app());
-            s.setString(4, entry.stream());
-            s.setString(5, entry.status().name());
-            setInstant(s, 6, entry.startedAt());
-            s.setLong(7, entry.effectiveVersion());
-            s.setString(8, json);
-            setInstant(s, 9, entry.updatedAt() == null ? Instant.now() : entry.updatedAt());
-            return s.executeUpdate() > 0;
-        } catch (SQLException e) {
-            throw new CatalogUnavailableException(e);
-        }
+        s.setString(1, entry.recordingId());
+        s.setString(2, entry.streamKey());
+        s.setString(3, entry.app());
+        s.setString(4, entry.stream());
+        s.setString(5, entry.status().name());
+        setInstant(s, 6, entry.startedAt());
+        s.setLong(7, entry.effectiveVersion());
+        s.setString(8, json);
+        setInstant(s, 9, entry.updatedAt() == null ? Instant.now() : entry.updatedAt());
     }
 
     /** Removes the recording and its edits (a tombstone on the topic). */
