@@ -85,6 +85,43 @@ public class CatalogIndex {
         setInstant(s, 9, entry.updatedAt() == null ? Instant.now() : entry.updatedAt());
     }
 
+    /**
+     * Writes catalog records in order in one transaction: an entry unless the stored one is as new or newer, a tombstone
+     * (null value) removes the recording and its edits.
+     */
+    public void apply(java.util.List<org.apache.kafka.clients.consumer.ConsumerRecord<String, dev.tapedeck.contract.event.CloudEvent<?>>> records) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement upsert = c.prepareStatement(UPSERT);
+                    PreparedStatement remove = c.prepareStatement("delete from recording where id = ?");
+                    PreparedStatement forget = c.prepareStatement("delete from recording_edit where id = ?")) {
+                for (var r : records) {
+                    if (r.value() == null) {
+                        // A tombstone follows what it removes: write what came before it first.
+                        upsert.executeBatch();
+                        remove.setString(1, r.key());
+                        remove.executeUpdate();
+                        forget.setString(1, r.key());
+                        forget.executeUpdate();
+                    } else {
+                        bind(upsert, (CatalogEntry) r.value().data());
+                        upsert.addBatch();
+                    }
+                }
+                upsert.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } catch (AssertionError e) {
+                // The driver's own assertion (JVMs run with -ea) on a batch over a connection the server closed.
+                throw new SQLException("the connection failed in a batch: " + e.getMessage(), e);
+            }
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
     /** Removes the recording and its edits (a tombstone on the topic). */
     public void remove(String recordingId) {
         try (Connection c = db.getConnection()) {
