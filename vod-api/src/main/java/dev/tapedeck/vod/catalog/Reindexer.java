@@ -101,6 +101,11 @@ public class Reindexer {
                 rows = rs.getLong(1);
             }
             c.commit();
+            // Fresh statistics for the planner: the whole table was written anew.
+            c.setAutoCommit(true);
+            try (Statement s = c.createStatement()) {
+                s.execute("analyze recording");
+            }
             Result result = new Result(records, rows, (System.nanoTime() - began) / 1_000_000);
             LOG.infof("catalog index rebuilt from %s: %d records read, %d recordings, %d ms", Topics.VODS, records, rows, result.millis());
             return result;
