@@ -30,7 +30,8 @@ bench_cleanup() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Starts a benchmark's helper (infra/bench/<helper>.java on the stack's class path): it starts a Kafka broker and the
-# S3 server, prints "<bootstrap> <s3 endpoint>", then answers commands on its standard input. Sets $bootstrap and $s3.
+# S3 server, prints "<bootstrap> <s3 endpoint> [more]", then answers commands on its standard input. Sets $bootstrap,
+# $s3 and $helper_more (the rest of the line: what else the helper started).
 start_kafka_s3_helper() { # helper.java
   echo "starting Kafka and the S3 server …"
   mkfifo "$work/bench.in"
@@ -39,16 +40,17 @@ start_kafka_s3_helper() { # helper.java
   pids+=($!)
   exec 3>"$work/bench.in"
   for _ in $(seq 1 600); do [ -s "$work/bench.out" ] && break; sleep 0.1; done
-  read -r bootstrap s3 < <(head -1 "$work/bench.out")
+  read -r bootstrap s3 helper_more < <(head -1 "$work/bench.out")
   [ -n "${s3:-}" ] || { echo "Kafka or S3 did not start:" >&2; tail -20 "$work/bench.log" >&2; exit 1; }
 }
 
-# Sends a command to the helper and prints its answer (waiting up to 10 min); fails when it answers ERROR or nothing.
+# Sends a command to the helper and prints its answer (waiting up to 10 min, or $ASK_TENTHS tenths of a second); fails
+# when it answers ERROR or nothing.
 ask() {
   local before answer
   before=$(wc -l <"$work/bench.out")
   echo "$*" >&3
-  for _ in $(seq 1 6000); do [ "$(wc -l <"$work/bench.out")" -gt "$before" ] && break; sleep 0.1; done
+  for _ in $(seq 1 "${ASK_TENTHS:-6000}"); do [ "$(wc -l <"$work/bench.out")" -gt "$before" ] && break; sleep 0.1; done
   answer=$(tail -1 "$work/bench.out")
   if [[ -z $answer || $answer == ERROR* ]]; then echo "$*: ${answer:-no answer}" >&2; tail -20 "$work/bench.log" >&2; return 1; fi
   echo "$answer"

@@ -189,7 +189,12 @@ public class CatalogIndex {
             sql.append(newest ? " and r.id < ?" : " and r.id > ?");
             args.add(query.after());
         }
-        sql.append(" order by r.id ").append(newest ? "desc" : "asc").append(" limit ?");
+        // A window of start times of at most a month: the rows are fetched by start time (recording_by_start) and the
+        // page taken from them, instead of walking every newer id back to the window (ids come in creation order, and
+        // the planner cannot know that the window's rows lie together): 6 ms rather than 0.4 s for a day at a million.
+        boolean window = query.startedAfter() != null && query.startedBefore() != null
+                && !query.startedBefore().isAfter(query.startedAfter().plus(java.time.Duration.ofDays(31)));
+        sql.append(window ? " order by r.id || '' " : " order by r.id ").append(newest ? "desc" : "asc").append(" limit ?");
         args.add(limit);
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql.toString())) {
             for (int i = 0; i < args.size(); i++) {
