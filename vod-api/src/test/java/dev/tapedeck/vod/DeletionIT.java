@@ -99,6 +99,7 @@ class DeletionIT {
             vods.await(r -> r.key().equals(id) && r.value() == null, Duration.ofSeconds(20));
             List<ConsumerRecord<String, CloudEvent<?>>> mine = vods.seen().stream().filter(r -> r.key().equals(id)).toList();
             assertThat(mine.get(mine.size() - 1).value()).as("a tombstone last").isNull();
+            assertThat(mine).as("one tombstone, one DELETED entry: deleted once").filteredOn(r -> r.value() == null).hasSize(1);
             CatalogEntry deleted = (CatalogEntry) mine.get(mine.size() - 2).value().data();
             assertThat(deleted.status()).isEqualTo(CatalogEntry.Status.DELETED);
             assertThat(deleted.effectiveVersion()).as("newer than what the packager wrote")
@@ -173,5 +174,41 @@ class DeletionIT {
                 .then().statusCode(404));
         assertThat(left(half)).as("no orphaned object").isEmpty();
         assertDeletedOnTheTopic(half.recordingId());
+    }
+
+    @Test
+    void aDeletionStillHeldByALiveProcessIsLeftToItAndFinishedOnceItLetsGo() throws Exception {
+        CatalogEntry held = recorded("held", CatalogEntry.Status.READY, Instant.now().minusSeconds(800));
+        CatalogEntry control = recorded("held", CatalogEntry.Status.READY, Instant.now().minusSeconds(700));
+        try (Connection lock = db.getConnection()) {
+            // As a DELETE in progress on another replica: its deletion noted, its lock held.
+            try (PreparedStatement s = lock.prepareStatement("select pg_advisory_lock(?)")) {
+                s.setLong(1, dev.tapedeck.vod.retention.Deleter.lockOf(held.recordingId()));
+                s.execute();
+            }
+            for (CatalogEntry e : List.of(held, control)) {
+                try (PreparedStatement s = lock.prepareStatement(
+                        "insert into recording_deletion (id, stream_key, reason) values (?, ?, 'deleted through the API')")) {
+                    s.setString(1, e.recordingId());
+                    s.setString(2, e.streamKey());
+                    s.executeUpdate();
+                }
+            }
+            // A sweep ran: it finished the deletion nobody held.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/recordings/" + control.recordingId())
+                    .then().statusCode(404));
+            assertThat(left(held)).as("the held deletion is left to its holder").hasSize(6);
+            given().get("/api/v1/recordings/" + held.recordingId()).then().statusCode(200);
+            // The holder lets go (a process that dies does when its connection closes; this one goes back to the pool).
+            try (PreparedStatement s = lock.prepareStatement("select pg_advisory_unlock(?)")) {
+                s.setLong(1, dev.tapedeck.vod.retention.Deleter.lockOf(held.recordingId()));
+                s.execute();
+            }
+        }
+        // The next sweep finishes it, once.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/recordings/" + held.recordingId())
+                .then().statusCode(404));
+        assertThat(left(held)).isEmpty();
+        assertDeletedOnTheTopic(held.recordingId());
     }
 }

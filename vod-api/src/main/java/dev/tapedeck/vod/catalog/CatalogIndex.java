@@ -252,6 +252,18 @@ public class CatalogIndex {
         update("delete from recording_deletion where id = ?", id);
     }
 
+    /** Whether a deletion of {@code id} is noted and not finished. */
+    public boolean deletionNoted(String id) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("select 1 from recording_deletion where id = ?")) {
+            s.setString(1, id);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new CatalogUnavailableException(e);
+        }
+    }
+
     /** Deletions noted and not finished, the oldest first. */
     public List<Deletion> pendingDeletions() {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(

@@ -68,19 +68,44 @@ public class Deleter {
             return Outcome.LIVE;
         }
         index.noteDeletion(id, entry.streamKey(), reason);
-        finish(id, entry.streamKey(), reason);
+        // Another process already holds it (a sweep finishing it, another replica's DELETE): it finishes the deletion.
+        index.whileHolding(lockOf(id), () -> finishIfNoted(id, entry.streamKey(), reason));
         return Outcome.DELETED;
     }
 
-    /** Finishes every deletion noted and not finished (a process died in it); how many. */
+    /**
+     * Finishes every deletion noted and not finished: one whose process died in it (its lock went with its connection);
+     * a deletion still held by a live process is left to it. How many it finished.
+     */
     public int finishPending() {
-        int n = 0;
+        int[] n = {0};
         for (CatalogIndex.Deletion d : index.pendingDeletions()) {
-            LOG.infof("finishing the deletion of %s begun at %s (%s)", d.id(), d.requestedAt(), d.reason());
-            finish(d.id(), d.streamKey(), d.reason());
-            n++;
+            index.whileHolding(lockOf(d.id()), () -> {
+                if (finishIfNoted(d.id(), d.streamKey(), d.reason())) {
+                    LOG.infof("finished the deletion of %s begun at %s (%s)", d.id(), d.requestedAt(), d.reason());
+                    n[0]++;
+                }
+            });
         }
-        return n;
+        return n[0];
+    }
+
+    /** The database-wide lock of one recording's deletion: whoever holds it deletes, and nobody else. */
+    public static long lockOf(String id) {
+        long h = 1125899906842597L;
+        for (int i = 0; i < id.length(); i++) {
+            h = 31 * h + id.charAt(i);
+        }
+        return h;
+    }
+
+    /** Under the recording's lock: finishes its deletion unless somebody did meanwhile (the note is gone); whether it did. */
+    private boolean finishIfNoted(String id, String streamKey, String reason) {
+        if (!index.deletionNoted(id)) {
+            return false;
+        }
+        finish(id, streamKey, reason);
+        return true;
     }
 
     private void finish(String id, String streamKey, String reason) {
