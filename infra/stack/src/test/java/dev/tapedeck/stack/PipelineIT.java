@@ -47,14 +47,28 @@ class PipelineIT extends StackTest {
                 TopicReader slices = new TopicReader(stack.kafkaBootstrap(), Topics.SLICES);
                 TopicReader vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS)) {
             int exit;
+            String liveRecording;
             try (Publisher publisher = Publisher.start(stack.rtmpUrl("live", "e2e"), 1280, 720, 30, PUBLISHED_SECONDS,
                     data.resolve("publisher.log"))) {
+                // While it is published, the API lists it live (from the live registry), with its recording.
+                HttpRequest asked = HttpRequest.newBuilder(URI.create(stack.apiUrl() + "/api/v1/streams/live/e2e")).build();
+                long listedBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                HttpResponse<String> live = HTTP.send(asked, HttpResponse.BodyHandlers.ofString());
+                while (live.statusCode() == 404 && System.nanoTime() < listedBy) {
+                    Thread.sleep(100);
+                    live = HTTP.send(asked, HttpResponse.BodyHandlers.ofString());
+                }
+                assertThat(live.statusCode()).as(live.body()).isEqualTo(200);
+                JsonNode listedLive = new ObjectMapper().readTree(live.body());
+                assertThat(listedLive.path("streamKey").asText()).isEqualTo("__defaultVhost__/live/e2e");
+                liveRecording = listedLive.path("recordingId").asText();
                 exit = publisher.await();
                 assertThat(exit).as(publisher.output()).isZero();
             }
             StreamPublished published = (StreamPublished) streams.await(r -> r.value().data() instanceof StreamPublished p
                     && p.stream().equals("e2e"), Duration.ofSeconds(10)).value().data();
             String id = published.recordingId();
+            assertThat(liveRecording).as("listed live with the recording it writes").isEqualTo(id);
             ConsumerRecord<String, CloudEvent<?>> readyRecord = vods.await(r -> r.value() != null
                     && r.value().data() instanceof CatalogEntry c && c.recordingId().equals(id)
                     && c.status() == CatalogEntry.Status.READY, Duration.ofSeconds(90));
@@ -120,6 +134,9 @@ class PipelineIT extends StackTest {
             assertThat(listing.path("items").findValuesAsText("id")).containsExactly(id);
             assertThat(listing.path("items").get(0).path("title").asText()).isEqualTo("End to end");
             assertThat(listing.path("items").get(0).path("durationMillis").asLong()).isEqualTo(ready.durationMillis());
+            // Ended: no longer live.
+            assertThat(new ObjectMapper().readTree(get(stack.apiUrl() + "/api/v1/live")).path("items").findValuesAsText("streamKey"))
+                    .doesNotContain("__defaultVhost__/live/e2e");
             assertThat(stack.bucketDir().resolve("vod").resolve(id).resolve("master.m3u8")).exists();
         }
     }
