@@ -455,6 +455,12 @@ public final class Stack implements AutoCloseable {
         return packager;
     }
 
+    /** The transcoder, whose workers are its child processes; none when the stack does not transcode. */
+    java.util.Optional<ServiceProcess> transcoder() {
+        return running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast)
+                .filter(p -> p.name.equals("transcoder")).findFirst();
+    }
+
     /** {@code http://127.0.0.1:port} of recorder replica {@code i} (0-based). */
     public String recorderUrl(int i) {
         return "http://127.0.0.1:" + settings.recorderPorts().get(i);

@@ -19,14 +19,26 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The transcoder in the pipeline: nginx-rtmp, FFmpeg publishers, the embedded broker and S3 server, every
  * service as its own JVM and the transcoder's workers as child JVMs. A published source becomes an
  * adaptive replay whose renditions cut at the same media times.
  */
+@Order(4)
+@Execution(ExecutionMode.SAME_THREAD) // a 1080p ladder, and READY within 5 s of the unpublish
 class AdaptivePipelineIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     /** One frame at 30 fps, in seconds: the tolerance for aligned boundaries. */
     static final double FRAME = 1 / 30.0;
 
@@ -34,7 +46,7 @@ class AdaptivePipelineIT extends StackTest {
     static void start() throws Exception {
         // Players kept after the publisher leaves and told nothing, as SRS does: the worker is asked to finish when its
         // source is unpublished, so every rung still ends with the source.
-        sharedStack(PLAY_RESTART_OFF, AdaptivePipelineIT::playRestartOff);
+        stack = sharedStack(PLAY_RESTART_OFF, AdaptivePipelineIT::playRestartOff);
     }
 
     /** The shared stack that transcodes with the media server's play_restart off: this class and {@link EncoderMatrixIT}. */
@@ -49,7 +61,7 @@ class AdaptivePipelineIT extends StackTest {
 
     @Test
     void fullHdSourceBecomesAnAdaptiveReplayWithAlignedRenditions() throws Exception {
-        String id = publishAndAwaitReady("fullhd", 1920, 1080, FULL_HD_SECONDS);
+        String id = publishAndAwaitReady(stack, data, "fullhd", 1920, 1080, FULL_HD_SECONDS);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
         List<String> variants = ReplayCheck.variants(master);
         assertThat(variants).as(master).containsExactlyInAnyOrder("source", "720p", "480p", "360p");
@@ -90,7 +102,7 @@ class AdaptivePipelineIT extends StackTest {
 
     @Test
     void sdSourceIsNotUpscaled() throws Exception {
-        String id = publishAndAwaitReady("sd", 854, 480, 12);
+        String id = publishAndAwaitReady(stack, data, "sd", 854, 480, 12);
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
         assertThat(ReplayCheck.variants(master)).as(master).containsExactly("source", "360p");
         assertThat(master).contains("RESOLUTION=854x480").contains("RESOLUTION=640x360");
@@ -98,16 +110,16 @@ class AdaptivePipelineIT extends StackTest {
     }
 
     /**
-     * Publishes a generated 30 fps file of this size and length as {@code live/{stream}} in real time; returns the
-     * recording id once its replay is READY.
+     * Publishes a generated 30 fps file of this size and length as {@code live/{stream}} to {@code stack} in real time,
+     * the file and the publisher's log under {@code data}; returns the recording id once its replay is READY.
      */
-    static String publishAndAwaitReady(String stream, int width, int height, int seconds) throws Exception {
-        return publishAndAwaitReady(stream, width, height, "30", seconds, MediaTools.Encoder.X264_DEFAULTS);
+    static String publishAndAwaitReady(Stack stack, Path data, String stream, int width, int height, int seconds) throws Exception {
+        return publishAndAwaitReady(stack, data, stream, width, height, "30", seconds, MediaTools.Encoder.X264_DEFAULTS);
     }
 
-    /** As {@link #publishAndAwaitReady(String, int, int, int)}, at {@code fps} and encoded as {@code encoder} says. */
-    static String publishAndAwaitReady(String stream, int width, int height, String fps, double seconds, MediaTools.Encoder encoder)
-            throws Exception {
+    /** As {@link #publishAndAwaitReady(Stack, Path, String, int, int, int)}, at {@code fps} and encoded as {@code encoder} says. */
+    static String publishAndAwaitReady(Stack stack, Path data, String stream, int width, int height, String fps, double seconds,
+            MediaTools.Encoder encoder) throws Exception {
         Path media = data.resolve(stream + ".flv");
         MediaTools.makeFlv(media, width, height, fps, seconds, encoder);
         try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);

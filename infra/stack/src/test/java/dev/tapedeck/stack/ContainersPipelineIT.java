@@ -17,6 +17,10 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -32,7 +36,13 @@ import org.testcontainers.utility.DockerImageName;
  * is skipped, saying so; the fault tests stay on the embedded parts (they stop nginx and the S3 server).
  */
 @ExtendWith(ContainersPipelineIT.DockerEngine.class)
+@Execution(ExecutionMode.SAME_THREAD) // a 720p ladder, and containers
 class ContainersPipelineIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     /** Disables the class, saying why, where no Docker engine answers. */
     static final class DockerEngine implements ExecutionCondition {
         @Override
@@ -82,7 +92,9 @@ class ContainersPipelineIT extends StackTest {
 
     @AfterAll
     static void stopContainers() {
-        stopStack(); // the services finish their work while the servers are still there
+        if (stack != null) {
+            stack.close(); // the services finish their work while the servers are still there
+        }
         for (GenericContainer<?> c : new GenericContainer<?>[] {srs, minio, kafka}) {
             if (c != null) {
                 c.stop();

@@ -4,17 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tapedeck.testkit.MediaTools;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * What real encoders send, through the adaptive pipeline: each case a replay with its whole ladder. Shares
  * {@link AdaptivePipelineIT}'s stack (play_restart off); its cases run two at a time, each with its own stream.
  */
+@Order(2)
+@Execution(ExecutionMode.SAME_THREAD) // seven ladders, two at a time
 class EncoderMatrixIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     @BeforeAll
     static void start() throws Exception {
-        sharedStack(AdaptivePipelineIT.PLAY_RESTART_OFF, AdaptivePipelineIT::playRestartOff);
+        stack = sharedStack(AdaptivePipelineIT.PLAY_RESTART_OFF, AdaptivePipelineIT::playRestartOff);
     }
 
     /**
@@ -32,7 +45,7 @@ class EncoderMatrixIT extends StackTest {
     void whatEncodersSendBecomesAReplayWithItsWholeLadder(MediaTools.Encoder encoder, String fps) throws Exception {
         String stream = ("enc-" + encoder + "-" + fps).toLowerCase(java.util.Locale.ROOT).replace('/', '-').replace('_', '-');
         double seconds = 12;
-        String id = AdaptivePipelineIT.publishAndAwaitReady(stream, 854, 480, fps, seconds, encoder);
+        String id = AdaptivePipelineIT.publishAndAwaitReady(stack, data, stream, 854, 480, fps, seconds, encoder);
         String[] rate = fps.split("/");
         double frame = rate.length == 2 ? Double.parseDouble(rate[1]) / Double.parseDouble(rate[0]) : 1 / Double.parseDouble(fps);
         List<String> renditions = ReplayCheck.ladder(stack, id, frame);

@@ -7,21 +7,28 @@ import dev.tapedeck.contract.event.StreamUnpublished;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two ingest-hook replicas against one broker, as behind a Service: nginx sends every publish to one and every
  * publish_done to the other, and the second is killed and restarted while the stream is live.
  */
 class HookReplicasIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: it kills a hook replica.
-        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1).secondHook());
+        stack = startStack(data, s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1).secondHook());
     }
 
     @Test

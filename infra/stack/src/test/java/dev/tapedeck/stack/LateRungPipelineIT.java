@@ -7,27 +7,39 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tapedeck.testkit.MediaTools;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The source's publish is not held for the transcoder's worker (as with a media server that does not hold publishes):
  * the rungs begin when the worker has started and joined the source, seconds after the source. The packager places
  * them on the source's timeline.
  */
+@Order(3)
+@Execution(ExecutionMode.SAME_THREAD) // READY within 5 s of the unpublish (AdaptivePipelineIT.publishAndAwaitReady)
 class LateRungPipelineIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: its hook holds only the recorder's pull (attach roles), so that rungs join late.
-        startStack(s -> s.env("TAPEDECK_HOOK_ATTACH_ROLES", "recorder"));
+        stack = startStack(data, s -> s.env("TAPEDECK_HOOK_ATTACH_ROLES", "recorder"));
     }
 
     @Test
     void rungsWhoseWorkerStartedAfterTheSourceHaveTheSourcesSegmentsAsGapsAndSegmentNStartsAtTheSameTimeEverywhere()
             throws Exception {
-        String id = AdaptivePipelineIT.publishAndAwaitReady("late", 1280, 720, 30);
+        String id = AdaptivePipelineIT.publishAndAwaitReady(stack, data, "late", 1280, 720, 30);
         List<String> variants = ReplayCheck.variants(get(stack.apiUrl() + "/vod/" + id + "/master.m3u8"));
         List<String> rungs = variants.stream().filter(v -> !v.equals("source")).toList();
         assertThat(rungs).as(variants.toString()).isNotEmpty();

@@ -20,11 +20,16 @@ final class LiveStream implements AutoCloseable {
 
     /** Publishes {@code seconds} of 640x360 30 fps to {@code live/stream} and waits for its StreamPublished. */
     LiveStream(Stack stack, Path data, String stream, double seconds) throws Exception {
+        this(stack, data, stream, seconds, 640, 360, 30);
+    }
+
+    /** Publishes {@code seconds} of {@code width}x{@code height} at {@code fps} to {@code live/stream}. */
+    LiveStream(Stack stack, Path data, String stream, double seconds, int width, int height, int fps) throws Exception {
         this.stack = stack;
         this.streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
         this.slices = new TopicReader(stack.kafkaBootstrap(), Topics.SLICES);
         this.vods = new TopicReader(stack.kafkaBootstrap(), Topics.VODS);
-        this.publisher = Publisher.start(stack.rtmpUrl("live", stream), 640, 360, 30, seconds, data.resolve(stream + ".log"));
+        this.publisher = Publisher.start(stack.rtmpUrl("live", stream), width, height, fps, seconds, data.resolve(stream + ".log"));
         this.published = (StreamPublished) streams.await(r -> r.value() != null && r.value().data() instanceof StreamPublished p
                 && p.stream().equals(stream), Duration.ofSeconds(30)).value().data();
     }

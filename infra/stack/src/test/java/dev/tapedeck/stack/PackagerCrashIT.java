@@ -3,19 +3,26 @@ package dev.tapedeck.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tapedeck.contract.event.CatalogEntry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The packager killed in the middle of a recording, on the real stack: its replay still comes out whole. */
 class PackagerCrashIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
         // The packager halts (exit 134, as a crash in native code) whenever it starts on slice 1 of live/poison's source.
         // Its own stack: it kills the packager.
-        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1)
+        stack = startStack(data, s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1)
                 .env("TAPEDECK_PACKAGER_HALT_ON_SLICE", "/live/poison/[^/]+/source/000001\\.flv$"));
     }
 

@@ -14,10 +14,10 @@ import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TopicReader;
-import java.nio.file.Files;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,18 +27,25 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole path on real parts: nginx-rtmp, an FFmpeg publisher, the embedded Kafka broker and S3
  * server, and every service as its own JVM.
  */
 class PipelineIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     static final double PUBLISHED_SECONDS = 30;
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: the only one with the default 10 s slices and two recorders, without transcoding.
-        startStack(s -> s.transcode(false));
+        stack = startStack(data, s -> s.transcode(false));
     }
 
     @Test

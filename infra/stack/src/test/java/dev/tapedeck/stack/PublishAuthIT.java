@@ -13,15 +13,22 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Publishers authenticated by signed URLs (auth=hmac) on the real stack: nginx-rtmp drops whoever the hook refuses. */
 class PublishAuthIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     static final String SECRET = "local-test-hmac-secret";
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: publishing needs a signed URL (an HMAC secret).
-        startStack(s -> s.transcode(false).recorders(1).sliceLength(Duration.ofSeconds(2)).hmacSecret(SECRET));
+        stack = startStack(data, s -> s.transcode(false).recorders(1).sliceLength(Duration.ofSeconds(2)).hmacSecret(SECRET));
     }
 
     /** Runs {@code ./tapedeck publish-url} (the Launcher's command) as its own process, the secret in its environment. */

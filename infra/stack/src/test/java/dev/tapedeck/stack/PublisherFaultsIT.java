@@ -6,6 +6,7 @@ import dev.tapedeck.contract.Topics;
 import dev.tapedeck.contract.event.CatalogEntry;
 import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.StreamUnpublished;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A media server that keeps players connected after the publisher left (nginx-rtmp with {@code play_restart off},
@@ -20,11 +23,15 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PublisherFaultsIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: a short recorder idle timeout and play_restart off.
-        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1).playRestart(false)
+        stack = startStack(data, s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1).playRestart(false)
                 .env("TAPEDECK_RECORDER_IDLE_TIMEOUT", "5s"));
     }
 

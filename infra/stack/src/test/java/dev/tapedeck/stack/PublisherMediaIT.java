@@ -18,16 +18,21 @@ import java.util.Locale;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** What real publishers send that is not a steady 16:9 stream with audio: a resolution change, audio only, video only. */
-@org.junit.jupiter.api.Order(2) // right after SharedStackLeftoversIT, on what it left in the shared stack
 class PublisherMediaIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
-        sharedStack(RECORDING_ONLY, StackTest::recordingOnly);
+        stack = recordingOnlyStack();
     }
 
     /** Publishes a file as it is, in real time, and returns the recording's stored slices once its replay is READY. */

@@ -10,24 +10,32 @@ import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.contract.event.StreamUnpublished;
 import dev.tapedeck.testkit.MediaTools;
 import dev.tapedeck.testkit.TopicReader;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A publisher that is killed and comes back: within the reconnect window (10 s here) it continues its recording,
  * rungs included, after one marked discontinuity; after the window it opens a new recording.
  */
 class ReconnectWindowIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     static final String NAME = "comeback";
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: its own reconnect window, and it kills a publisher that must not be mistaken for another's.
-        startStack(s -> s.sliceLength(Duration.ofSeconds(4)).recorders(1).env("TAPEDECK_HOOK_RECONNECT_WINDOW", "10s"));
+        stack = startStack(data, s -> s.sliceLength(Duration.ofSeconds(4)).recorders(1).env("TAPEDECK_HOOK_RECONNECT_WINDOW", "10s"));
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.tapedeck.contract.event.StreamUnpublished;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -19,13 +20,25 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The recorder pool under faults, on the real stack with two recorder replicas: a killed or terminated
  * replica's stream continues on the other, and a storage outage delays slices without losing any.
  */
+@Order(1)
+@Execution(ExecutionMode.SAME_THREAD) // it bounds the takeover (10 s) and the media a kill loses
 class RecorderTakeoverIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     static final Duration SLICE = Duration.ofSeconds(4);
     /**
      * A stream killed or handed over after its second slice (about 9 s in) that goes on for a takeover (at most 10 s) and
@@ -40,7 +53,7 @@ class RecorderTakeoverIT extends StackTest {
         // Its own stack: it kills recorders and stops the S3 server. A replica halts (exit 134, as a crash in native
         // code) whenever it begins a pull of live/poison; a pull is at risk for 3 s after it begins. Uploads are retried
         // at most 4 s apart (30 s by default), so an outage of 30 s still spans several retries at the longest delay.
-        startStack(s -> s.transcode(false).sliceLength(SLICE).recorders(2)
+        stack = startStack(data, s -> s.transcode(false).sliceLength(SLICE).recorders(2)
                 .env("TAPEDECK_RECORDER_HALT_ON_STREAM", "/live/poison$").env("TAPEDECK_RECORDER_CRASH_WINDOW", "3s")
                 .env("TAPEDECK_RECORDER_RETRY_MAX_DELAY", "4s"));
     }

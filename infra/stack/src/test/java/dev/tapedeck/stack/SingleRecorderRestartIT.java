@@ -8,20 +8,32 @@ import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.testkit.TopicReader;
 import dev.tapedeck.testkit.TopicWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** A pool of one recorder: killed, restarted by the launcher, it resumes its stream from what is stored and spooled. */
+@Order(5)
+@Execution(ExecutionMode.SAME_THREAD) // the restarted recorder resumes within 10 s of its start
 class SingleRecorderRestartIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: it kills its only recorder.
-        startStack(s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
+        stack = startStack(data, s -> s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1));
     }
 
     /** Killed after its second slice (about 9 s in); restarted and resumed within 10 s of its start, with slices after. */

@@ -24,6 +24,10 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Base of the tests of the adaptive pipeline behind a real SRS built from its sources ({@code -Dtapedeck.srs.binary=…/trunk/objs/srs}):
@@ -36,7 +40,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * ingest-hook's README).
  */
 @ExtendWith(SrsTest.SrsBinary.class)
+@Execution(ExecutionMode.SAME_THREAD) // a ladder; SrsPipelineIT and SrsHeldPublishIT share these fields
 abstract class SrsTest extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     static final String BINARY = System.getProperty("tapedeck.srs.binary", "");
 
     /** Disables the class, saying why, where no SRS binary is given. */
@@ -116,7 +126,9 @@ abstract class SrsTest extends StackTest {
 
     @AfterAll
     static void stopServers() throws Exception {
-        stopStack(); // the services finish their work while the servers are still there
+        if (stack != null) {
+            stack.close(); // the services finish their work while the servers are still there
+        }
         for (AutoCloseable c : new AutoCloseable[] {srs, s3, kafka}) {
             if (c != null) {
                 c.close();

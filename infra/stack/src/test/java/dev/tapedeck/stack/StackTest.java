@@ -13,9 +13,9 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Base of the end-to-end tests: a {@link Stack} on free ports, started by the subclass's {@code @BeforeAll}. A class
@@ -23,29 +23,58 @@ import org.junit.jupiter.api.io.TempDir;
  * after it. Classes that only publish streams join a stack shared by name ({@link #sharedStack}): started by the first
  * of them, stopped when the test JVM ends, each class isolated from the others by its own stream names (and so its
  * own recording ids).
+ *
+ * <p>Classes run two at a time (junit-platform.properties), so each keeps its stack and its files in fields of its own:
+ * {@code static Stack stack} and {@code @TempDir static Path data}. A class whose scenarios keep much of the machine
+ * busy (a ladder) or bound how long the pipeline takes says {@code @Execution(SAME_THREAD)}: such classes run one after
+ * another on one thread, each beside at most one class that does neither.
  */
+@ExtendWith(StackTest.OwnStacks.class)
 abstract class StackTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    /** Kept when a test fails, so the services' logs under {@code logs/} can be read. */
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    static Path data;
-    static Stack stack;
-    private static boolean shared;
-
     private static final Map<String, Stack> SHARED = new ConcurrentHashMap<>();
+    /** One lock per shared stack's name: two classes joining one stack wait for its start, not for another's. */
+    private static final Map<String, Object> STARTING = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, Stack> OWN = new ConcurrentHashMap<>();
+    private static final StackWalker CALLER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
-    /** Starts the stack with 10 s slices, settings adjusted by {@code adjust}. */
-    static void startStack(UnaryOperator<Stack.Settings> adjust) throws Exception {
-        stack = Stack.start(adjust.apply(Stack.Settings.freePorts(home(), data, Duration.ofSeconds(10))), StackTest::progress);
-        shared = false;
+    /**
+     * Starts a stack of the calling class's own with 10 s slices, settings adjusted by {@code adjust}, its files under
+     * {@code data}; it is stopped once the class has run.
+     */
+    static Stack startStack(Path data, UnaryOperator<Stack.Settings> adjust) throws Exception {
+        Class<?> owner = CALLER.getCallerClass();
+        Stack stack = Stack.start(adjust.apply(Stack.Settings.freePorts(home(), data, Duration.ofSeconds(10))), m -> progress(owner, m));
+        Stack before = OWN.put(owner, stack);
+        if (before != null) {
+            before.close();
+        }
+        return stack;
     }
 
     /**
      * Joins the stack named {@code name}, starting it with {@code adjust} if no class has: every class that joins it
      * must pass the same settings (its name says them). Its files are under {@code target/stacks/{name}}.
      */
-    static synchronized void sharedStack(String name, UnaryOperator<Stack.Settings> adjust) throws Exception {
+    static Stack sharedStack(String name, UnaryOperator<Stack.Settings> adjust) throws Exception {
+        return sharedStack(name, adjust, (stack, dir) -> { }, CALLER.getCallerClass());
+    }
+
+    /** What is done to a shared stack once it has started, before any class has it. */
+    interface Preparation {
+        void prepare(Stack stack, Path dir) throws Exception;
+    }
+
+    private static Stack sharedStack(String name, UnaryOperator<Stack.Settings> adjust, Preparation preparation, Class<?> caller)
+            throws Exception {
+        synchronized (STARTING.computeIfAbsent(name, n -> new Object())) {
+            return startOrJoin(name, adjust, preparation, caller);
+        }
+    }
+
+    private static Stack startOrJoin(String name, UnaryOperator<Stack.Settings> adjust, Preparation preparation, Class<?> caller)
+            throws Exception {
         Stack s = SHARED.get(name);
         if (s == null) {
             Path dir = Path.of("target", "stacks", name).toAbsolutePath();
@@ -58,38 +87,47 @@ abstract class StackTest {
                 }
             }
             Files.createDirectories(dir);
-            s = Stack.start(adjust.apply(Stack.Settings.freePorts(home(), dir, Duration.ofSeconds(10))), StackTest::progress);
-            SHARED.put(name, s);
+            s = Stack.start(adjust.apply(Stack.Settings.freePorts(home(), dir, Duration.ofSeconds(10))), m -> progress(caller, m));
             Stack started = s;
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "stop-stack-" + name));
+            preparation.prepare(s, dir);
+            SHARED.put(name, s);
         } else {
-            progress("joining the shared stack " + name);
+            progress(caller, "joining the shared stack " + name);
         }
-        stack = s;
-        shared = true;
+        return s;
     }
 
     /** The shared stack that records without transcoding: 4 s slices, one recorder. */
     static final String RECORDING_ONLY = "recording-only";
 
+    /** Joins {@link #RECORDING_ONLY}, started with the leftovers of {@link SharedStackLeftoversIT#leave} in it. */
+    static Stack recordingOnlyStack() throws Exception {
+        return sharedStack(RECORDING_ONLY, StackTest::recordingOnly, SharedStackLeftoversIT::leave, CALLER.getCallerClass());
+    }
+
     static Stack.Settings recordingOnly(Stack.Settings s) {
         return s.transcode(false).sliceLength(Duration.ofSeconds(4)).recorders(1);
     }
 
-    private static Path home() {
+    static Path home() {
         return Path.of(System.getProperty("tapedeck.home", "../..")).toAbsolutePath().normalize();
     }
 
-    private static void progress(String m) {
-        System.out.println("[stack] " + m);
+    /** A stack's progress, named by the class it is for: two classes run at once. */
+    static void progress(Class<?> owner, String m) {
+        System.out.println("[stack " + owner.getSimpleName() + "] " + m);
     }
 
-    @AfterAll
-    static void stopStack() {
-        if (stack != null && !shared) {
-            stack.close();
+    /** Stops the stack a class started with {@link #startStack}, once the class has run. */
+    static final class OwnStacks implements AfterAllCallback {
+        @Override
+        public void afterAll(ExtensionContext context) {
+            Stack own = OWN.remove(context.getRequiredTestClass());
+            if (own != null) {
+                own.close();
+            }
         }
-        stack = null;
     }
 
     /** GETs {@code url}, expects 200 and returns the body. */

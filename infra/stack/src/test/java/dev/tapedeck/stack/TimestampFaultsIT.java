@@ -21,6 +21,8 @@ import java.util.Locale;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Publishers whose timestamps misbehave, through nginx-rtmp: an encoder restarted on the same connection (its
@@ -28,13 +30,17 @@ import org.junit.jupiter.api.Test;
  * go out as they are ({@link RtmpPublisher}; FFmpeg's muxer would correct them), in real time; each replay must be
  * READY, decode without an error line, and last what was published, within 1 s.
  */
-@org.junit.jupiter.api.Order(2) // right after SharedStackLeftoversIT, on what it left in the shared stack
 class TimestampFaultsIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
+
     private static List<FlvTags.Tag> clip;
 
     @BeforeAll
     static void start() throws Exception {
-        sharedStack(RECORDING_ONLY, StackTest::recordingOnly);
+        stack = recordingOnlyStack();
         Path file = data.resolve("clip.flv");
         MediaTools.makeFlv(file, 640, 360, 30, 6);
         clip = FlvTags.media(FlvTags.read(file), t -> t);

@@ -15,21 +15,30 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A transcoder worker killed in the middle of a stream, on the real stack: it is started again and its rung goes on. */
 class WorkerCrashIT extends StackTest {
+    /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
+    static Stack stack;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path data;
 
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: it kills transcoder workers.
-        startStack(s -> s.sliceLength(Duration.ofSeconds(4)).recorders(1));
+        stack = startStack(data, s -> s.sliceLength(Duration.ofSeconds(4)).recorders(1));
     }
 
-    /** The worker JVM of the stack's transcoder (there is one stream, so one worker). */
+    /**
+     * The worker JVM of this class's transcoder (there is one stream, so one worker): a child of its process, not of
+     * this JVM, where the stacks of the classes running beside this one have workers too.
+     */
     static ProcessHandle worker(Duration wait) throws InterruptedException {
         long until = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < until) {
-            var found = ProcessHandle.current().descendants().filter(p -> p.info().commandLine()
+            var found = stack.transcoder().orElseThrow().process().descendants().filter(p -> p.info().commandLine()
                     .map(c -> c.contains("dev.tapedeck.transcoder.worker.WorkerMain")).orElse(false)).findFirst();
             if (found.isPresent()) {
                 return found.get();
