@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The guard of the shared stack's isolation. As {@link StackTest#RECORDING_ONLY} starts, before any class joins it,
  * {@link #leave} leaves behind what a failed or careless scenario would: a stream that stays live for as long as the
- * stack runs, and a recording whose publisher died mid-slice, not yet closed (closed later by the reconnect window, while
- * the classes run). {@link PublisherMediaIT} and {@link TimestampFaultsIT} run on that stack, side by side with each
+ * stack runs, and a recording whose publisher died mid-slice, not yet closed (the pipeline closes it while the classes
+ * run). {@link PublisherMediaIT} and {@link TimestampFaultsIT} run on that stack, side by side with each
  * other and this class, and must reach the outcome they reach on a clean one: each finds its own recordings by its own
  * stream names. This class shows that the leftovers are there.
  */
@@ -48,9 +48,10 @@ class SharedStackLeftoversIT extends StackTest {
         LiveStream live = new LiveStream(stack, dir, "leftover-live", LIVE_SECONDS, 320, 180, 15);
         Runtime.getRuntime().addShutdownHook(new Thread(live::close, "stop-leftover-live"));
         try (LiveStream killed = new LiveStream(stack, dir, "leftover-killed", 60)) {
-            killed.awaitSlice(1);
-            killed.publisher.kill(); // mid-slice: its recording stays open for the reconnect window (30 s)
             live.awaitSlice(1);
+            killed.awaitSlice(1);
+            // Mid-slice, as the stack is handed over: the pipeline closes its recording while the classes run.
+            killed.publisher.kill();
             List<CatalogEntry.Status> statuses = List.of(status(stack, live.id()), status(stack, killed.id()));
             System.out.printf("[leftovers] %s live, %s killed mid-slice: %s%n", live.id(), killed.id(), statuses);
             left = new Leftovers(live, killed.id(), statuses);
