@@ -67,6 +67,11 @@ final class ClassDataArchive {
             this.part = part;
         }
 
+        /** Whether this JVM records the archive (at its clean exit). */
+        boolean records() {
+            return part != null;
+        }
+
         /** The JVM options, placed before {@code -jar}. */
         List<String> jvmOptions() {
             return options;

@@ -39,6 +39,8 @@ final class ServiceProcess implements AutoCloseable {
     private volatile Process process;
     private volatile Instant startedAt;
     private volatile boolean stopping;
+    /** Whether the current JVM records the service's class-data archive when it exits cleanly. */
+    private volatile boolean recording;
     private volatile Instant restartNotBefore = Instant.EPOCH;
 
     private ServiceProcess(String name, List<String> command, Map<String, String> env, Path log, ClassDataArchive archive) {
@@ -83,6 +85,7 @@ final class ServiceProcess implements AutoCloseable {
         if (use != null) {
             use.startedAs(process);
         }
+        recording = use != null && use.records();
         // Published after the process: whoever sees the new start time (a test awaiting the restart) sees the new process.
         startedAt = at;
     }
@@ -175,6 +178,17 @@ final class ServiceProcess implements AutoCloseable {
     void kill(Duration down) {
         restartNotBefore = Instant.now().plus(down);
         kill();
+    }
+
+    /**
+     * For a stack nobody needs any more: SIGKILL to it and its children, no restart; a JVM recording its service's
+     * class-data archive is left to {@link #close} (SIGTERM), so that the archive is written.
+     */
+    void discard() {
+        stopping = true;
+        if (!recording) {
+            kill();
+        }
     }
 
     /** SIGTERM, as a node drain would: the supervisor restarts it once it exited. */

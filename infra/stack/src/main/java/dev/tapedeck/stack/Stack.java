@@ -203,6 +203,42 @@ public final class Stack implements AutoCloseable {
         checkPortsFree();
 
         Map<String, String> common = new HashMap<>();
+        // The catalog's PostgreSQL starts beside the broker and the S3 server: none of them needs another.
+        progress.accept("starting PostgreSQL on 127.0.0.1:" + settings.databasePort() + " (the catalog's index, data under "
+                + data.resolve("postgres") + ")");
+        java.util.concurrent.CompletableFuture<EmbeddedPostgres> postgres = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return EmbeddedPostgres.start(data.resolve("postgres"), settings.databasePort(), true);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        Exception failed = null;
+        try {
+            startServers(data, common, progress);
+        } catch (Exception e) {
+            failed = e;
+        }
+        try {
+            database = postgres.join();
+            running.add(database); // stopped with the rest, also when the broker or the S3 server did not start
+        } catch (java.util.concurrent.CompletionException e) {
+            Exception cause = e.getCause() instanceof Exception c ? c : e;
+            if (failed == null) {
+                failed = cause;
+            } else {
+                failed.addSuppressed(cause);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        TapedeckTopics.create(kafkaBootstrap(), 3);
+        finishStart(data, logs, common, progress);
+    }
+
+    /** The embedded broker and S3 server, unless the services run on external ones. */
+    private void startServers(Path data, Map<String, String> common, Consumer<String> progress) throws Exception {
         if (external == null) {
             progress.accept("starting Kafka (KRaft) on 127.0.0.1:" + settings.kafkaPort());
             kafka = EmbeddedKafka.start(data.resolve("kafka"), settings.kafkaPort());
@@ -218,11 +254,9 @@ public final class Stack implements AutoCloseable {
             common.put("TAPEDECK_STORAGE_ACCESS_KEY", external.s3AccessKey());
             common.put("TAPEDECK_STORAGE_SECRET_KEY", external.s3SecretKey());
         }
-        progress.accept("starting PostgreSQL on 127.0.0.1:" + settings.databasePort() + " (the catalog's index, data under "
-                + data.resolve("postgres") + ")");
-        database = EmbeddedPostgres.start(data.resolve("postgres"), settings.databasePort(), true);
-        running.add(database);
-        TapedeckTopics.create(kafkaBootstrap(), 3);
+    }
+
+    private void finishStart(Path data, Path logs, Map<String, String> common, Consumer<String> progress) throws Exception {
         common.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap());
         common.put("TAPEDECK_STORAGE_ENDPOINT", s3Endpoint());
         common.put("TAPEDECK_STORAGE_BUCKET", BUCKET);
@@ -481,6 +515,17 @@ public final class Stack implements AutoCloseable {
     }
 
     /** Stops nginx first (publishers end, hooks fire), then the services (they finish their work), then PostgreSQL, Kafka and S3. */
+    /**
+     * Stops everything at once, for a test that is done with the stack: the services are killed (SIGKILL) instead of
+     * finishing their work, which takes a service seconds (vod-api about 5 s, its Kafka consumers leaving their groups)
+     * and which nothing after the test reads. A service JVM that records its class-data archive stops as in
+     * {@link #close}, so that the archive is written.
+     */
+    public void discard() {
+        running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast).forEach(ServiceProcess::discard);
+        close();
+    }
+
     @Override
     public void close() {
         // SIGTERM every child at once (each finishes its work), then wait for them in reverse start order.

@@ -89,7 +89,7 @@ abstract class StackTest {
             Files.createDirectories(dir);
             s = Stack.start(adjust.apply(Stack.Settings.freePorts(home(), dir, Duration.ofSeconds(10))), m -> progress(caller, m));
             Stack started = s;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "stop-stack-" + name));
+            Runtime.getRuntime().addShutdownHook(new Thread(started::discard, "stop-stack-" + name));
             preparation.prepare(s, dir);
             SHARED.put(name, s);
         } else {
@@ -114,18 +114,23 @@ abstract class StackTest {
         return Path.of(System.getProperty("tapedeck.home", "../..")).toAbsolutePath().normalize();
     }
 
-    /** A stack's progress, named by the class it is for: two classes run at once. */
+    private static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    /** A stack's progress, named by the class it is for (two classes run at once) and timed. */
     static void progress(Class<?> owner, String m) {
-        System.out.println("[stack " + owner.getSimpleName() + "] " + m);
+        System.out.println(java.time.LocalTime.now().format(CLOCK) + " [stack " + owner.getSimpleName() + "] " + m);
     }
 
-    /** Stops the stack a class started with {@link #startStack}, once the class has run. */
+    /** Discards the stack a class started with {@link #startStack} once the class has run ({@link Stack#discard}). */
     static final class OwnStacks implements AfterAllCallback {
         @Override
         public void afterAll(ExtensionContext context) {
             Stack own = OWN.remove(context.getRequiredTestClass());
             if (own != null) {
-                own.close();
+                long from = System.nanoTime();
+                own.discard();
+                progress(context.getRequiredTestClass(), String.format(java.util.Locale.ROOT, "stopped in %.1f s",
+                        (System.nanoTime() - from) / 1e9));
             }
         }
     }
