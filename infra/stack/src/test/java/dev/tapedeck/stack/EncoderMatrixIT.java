@@ -18,7 +18,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * {@link AdaptivePipelineIT}'s stack (play_restart off); its cases run two at a time, each with its own stream.
  */
 @Order(2)
-@Execution(ExecutionMode.SAME_THREAD) // seven ladders, two at a time
+@Execution(ExecutionMode.SAME_THREAD) // seven ladders, READY within 5 s of each unpublish
 class EncoderMatrixIT extends StackTest {
     /** This class's stack, and its files (kept when a test fails, so the services' logs under {@code logs/} can be read). */
     static Stack stack;
@@ -35,8 +35,8 @@ class EncoderMatrixIT extends StackTest {
      * High profile with a strict B-pyramid, OBS's x264 defaults (2 B-frames, 2 s GOP, CBR, AAC at 44.1 kHz) and
      * zerolatency (no B-frames). Each replay lists the source and its rung, with no gap, segment N at the same
      * presentation time (within a frame) in both, each decoding fully and lasting as long as the source (within a GOP).
-     * Two cases at a time (junit-platform.properties), each with its own stream: one 480p ladder leaves the machine
-     * half idle while it waits on real time. Only this method runs concurrently; the 1080p ladder is in another class.
+     * Each case with its own stream; cases may run two at a time when JUnit's second thread is free (it mostly runs
+     * another class meanwhile: this class runs on JUnit's own thread, never beside another ladder or duration bound).
      */
     @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
     @org.junit.jupiter.params.ParameterizedTest(name = "{0} at {1} fps")
