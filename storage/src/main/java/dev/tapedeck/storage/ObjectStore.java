@@ -134,6 +134,14 @@ public class ObjectStore implements AutoCloseable {
      * @param sha256 hex SHA-256 of {@code file}
      */
     public StoredObject putFileOnce(String key, Path file, String contentType, String sha256) {
+        return putFileOnce(key, file, contentType, sha256, java.util.Map.of());
+    }
+
+    /**
+     * Like {@link #putFileOnce(String, Path, String, String)}, with more user metadata stored beside the SHA-256 (what a
+     * reader needs to know of the object without downloading it, {@link #userMetadata}).
+     */
+    public StoredObject putFileOnce(String key, Path file, String contentType, String sha256, java.util.Map<String, String> metadata) {
         Optional<StoredObject> existing = stat(key);
         if (existing.isPresent()) {
             String stored = storedSha256(key);
@@ -148,7 +156,7 @@ public class ObjectStore implements AutoCloseable {
         return call("put", key, () -> {
             UploadObjectArgs args = UploadObjectArgs.builder().bucket(bucket()).object(key)
                     .filename(file.toString(), settings.partSize()).contentType(contentType).checksum(UPLOAD_CHECKSUM)
-                    .userMetadata(java.util.Map.of(SHA256_METADATA, sha256)).build();
+                    .userMetadata(withSha256(metadata, sha256)).build();
             if (args.objectSize() > settings.partSize()) {
                 client.uploadObject(args);
                 return stat(key).orElseThrow();
@@ -178,6 +186,29 @@ public class ObjectStore implements AutoCloseable {
                 throw e.getCause() instanceof Exception cause ? cause : e;
             }
             return new StoredObject(args.object(), size, response.etag(), args.contentType().toString(), null);
+        }
+    }
+
+    private static java.util.Map<String, String> withSha256(java.util.Map<String, String> metadata, String sha256) {
+        java.util.Map<String, String> all = new java.util.TreeMap<>(metadata);
+        all.put(SHA256_METADATA, sha256);
+        return all;
+    }
+
+    /** An object's user metadata (names in lower case, without the {@code x-amz-meta-} prefix); empty when it does not exist. */
+    public Optional<java.util.Map<String, String>> userMetadata(String key) {
+        try {
+            StatObjectResponse r = call("stat", key, () -> client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build()));
+            java.util.Map<String, String> out = new java.util.TreeMap<>();
+            for (java.util.Map.Entry<String, String> e : r.userMetadata()) {
+                out.putIfAbsent(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue());
+            }
+            return Optional.of(out);
+        } catch (StorageException e) {
+            if (e.notFound()) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 

@@ -100,6 +100,25 @@ class ObjectStoreIT {
     }
 
     @Test
+    void anImmutableObjectKeepsItsUserMetadataInOnePutAndAsMultipart(@TempDir Path dir) throws Exception {
+        Path small = Files.write(dir.resolve("small.flv"), "twelve bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] data = new byte[6 * 1024 * 1024 + 5];
+        new Random(13).nextBytes(data);
+        Path large = Files.write(dir.resolve("large.flv"), data);
+
+        String smallSha = Sha256.of(small);
+        String largeSha = Sha256.of(large);
+        store.putFileOnce("meta/000000.flv", small, "video/x-flv", smallSha, java.util.Map.of("first-dts", "4000", "duration", "4021"));
+        store.putFileOnce("meta/000001.flv", large, "video/x-flv", largeSha, java.util.Map.of("first-dts", "8021"));
+
+        assertThat(store.userMetadata("meta/000000.flv")).hasValueSatisfying(m -> assertThat(m)
+                .containsEntry("first-dts", "4000").containsEntry("duration", "4021").containsEntry("sha256", smallSha));
+        assertThat(store.userMetadata("meta/000001.flv")).hasValueSatisfying(m -> assertThat(m)
+                .containsEntry("first-dts", "8021").containsEntry("sha256", largeSha));
+        assertThat(store.userMetadata("meta/none.flv")).isEmpty();
+    }
+
+    @Test
     void aFileUpToThePartSizeGoesUpInOnePutAndComesBackIdentical(@TempDir Path dir) throws Exception {
         int size = 3 * 1024 * 1024 + 5;
         StoredObject stored = putRandomFileAndReadBack(dir, size, 11, "vod/r1/source/000001.ts", "video/mp2t");
