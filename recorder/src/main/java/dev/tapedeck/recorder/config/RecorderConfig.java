@@ -115,6 +115,22 @@ public interface RecorderConfig {
     Duration crashWindow();
 
     /**
+     * Replicas that pull each live stream: 2, its owner and a standby on another replica that keeps the last slices and
+     * takes over without a gap when the owner dies; 1, its owner alone (a takeover then loses the slice in progress and
+     * the time to the takeover). With one replica in the pool there is no standby whatever this says.
+     */
+    @WithDefault("2")
+    int redundancy();
+
+    /** Finished slices a standby keeps per rendition (the owner's slices not yet stored when it dies come from these). */
+    @WithDefault("3")
+    int standbySlices();
+
+    /** Bytes of finished slices a standby keeps per rendition at most (the newest slice is kept whatever its size). */
+    @WithDefault("512M")
+    MemorySize standbyBytes();
+
+    /**
      * Test only: a replica halts (as a crash in native code would) when it begins a pull of a stream whose key matches this
      * regular expression. Unset in every deployment.
      */

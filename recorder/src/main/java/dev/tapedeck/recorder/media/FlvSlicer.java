@@ -54,6 +54,12 @@ public final class FlvSlicer implements MediaPull {
     private final long jumpMillis;
     private final long maxSliceMillis;
     private final long maxSliceBytes;
+    /** Where slices begun from now on are written, and how much higher they are numbered ({@link #retarget}). */
+    private volatile Target target;
+    private volatile boolean cutRequested;
+
+    private record Target(Path dir, long shift) {
+    }
 
     /**
      * @param input        {@code rtmp://127.0.0.1:1935/live/demo} or a file
@@ -82,6 +88,7 @@ public final class FlvSlicer implements MediaPull {
         this.input = input;
         this.inputOptions = inputOptions;
         this.spoolDir = spoolDir;
+        this.target = new Target(spoolDir, 0);
         this.sliceMillis = sliceMillis;
         this.firstSeq = firstSeq;
     }
@@ -91,6 +98,25 @@ public final class FlvSlicer implements MediaPull {
      * {@code control} is asked between packets and while a read waits, so it ends the pull at once even when no
      * packet comes.
      */
+    @Override
+    public void retarget(Path dir, long shift) {
+        target = new Target(dir, shift);
+    }
+
+    @Override
+    public void cutAtNextKeyframe() {
+        cutRequested = true;
+    }
+
+    /** Begins a slice where {@link #target} says and tells the listener. */
+    private Slice open(long seq, Demuxer demuxer, long firstDts, String cause, SliceListener listener) throws IOException {
+        Target t = target;
+        Files.createDirectories(t.dir());
+        Slice slice = Slice.open(t.dir(), seq + t.shift(), demuxer, firstDts, cause);
+        listener.sliceOpened(slice.seq, firstDts);
+        return slice;
+    }
+
     @Override
     public StreamEnd run(SliceListener listener, PullControl control) throws IOException {
         Files.createDirectories(spoolDir);
@@ -174,6 +200,10 @@ public final class FlvSlicer implements MediaPull {
                             pendingCut = pendingCut != null ? pendingCut : "TIMESTAMP_" + r.fault();
                         }
                     }
+                    if (cutRequested) {
+                        cutRequested = false;
+                        pendingCut = pendingCut != null ? pendingCut : "TAKEOVER";
+                    }
                     if (newCodecParameters(pkt, stream)) {
                         LOG.warnf("new %s sequence header at %d ms: a new slice begins with it", type == AVMEDIA_TYPE_VIDEO ? "video" : "audio",
                                 r.dtsMillis());
@@ -196,7 +226,7 @@ public final class FlvSlicer implements MediaPull {
                     }
                     if (current == null) {
                         policy.cutBefore(cutTime, key);
-                        current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, null);
+                        current = open(seq++, demuxer, dtsMillis, null, listener);
                         pendingCut = null;
                     } else {
                         // Where a new slice begins: at the first cut point after a fault or a codec change (off the
@@ -235,7 +265,7 @@ public final class FlvSlicer implements MediaPull {
                                 policy = new CutGrid(sliceMillis);
                                 policy.cutBefore(cutTime, key);
                             }
-                            current = Slice.open(spoolDir, seq++, demuxer, dtsMillis, cause);
+                            current = open(seq++, demuxer, dtsMillis, cause, listener);
                         }
                         if (cause != null) {
                             pendingCut = null;

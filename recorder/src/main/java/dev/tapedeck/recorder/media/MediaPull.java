@@ -12,4 +12,15 @@ public interface MediaPull {
      * @throws IOException when the input cannot be opened or read, or a slice cannot be written
      */
     StreamEnd run(SliceListener listener, PullControl control) throws IOException;
+
+    /**
+     * From the next slice it begins on, writes slices into {@code dir} and numbers them {@code shift} higher than it
+     * would have (a standby that became the owner continues the recording's numbers in the spool). Any thread.
+     */
+    default void retarget(java.nio.file.Path dir, long shift) {
+    }
+
+    /** Begins a new slice at the next keyframe, off the grid (the slice being written overlaps what is stored). Any thread. */
+    default void cutAtNextKeyframe() {
+    }
 }

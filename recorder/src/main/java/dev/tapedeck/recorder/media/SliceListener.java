@@ -4,4 +4,8 @@ package dev.tapedeck.recorder.media;
 @FunctionalInterface
 public interface SliceListener {
     void sliceFinished(SliceFile slice);
+
+    /** A slice was begun: its number and the DTS of its first packet (a keyframe). */
+    default void sliceOpened(long seq, long firstDtsMillis) {
+    }
 }

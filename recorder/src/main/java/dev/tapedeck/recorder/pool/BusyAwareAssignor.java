@@ -34,6 +34,19 @@ import org.apache.kafka.common.TopicPartition;
 public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Configurable {
     /** Consumer property holding a {@code Supplier<Load>}: this member's load, sent with every join. */
     public static final String LOAD = "tapedeck.load";
+    /** Consumer property holding a {@code Consumer<Standby>}: told this member's part after every rebalance. */
+    public static final String STANDBY = "tapedeck.standby";
+    /** Consumer property: how many replicas pull each live stream (1: its owner; 2: its owner and a standby). */
+    public static final String REDUNDANCY = "tapedeck.redundancy";
+
+    /**
+     * This member's part after a rebalance.
+     *
+     * @param owned   partitions it owns
+     * @param standby partitions whose streams it stands by for (another member owns them)
+     */
+    public record Standby(Set<TopicPartition> owned, Set<TopicPartition> standby) {
+    }
 
     /**
      * What a member says of itself when it joins.
@@ -41,15 +54,23 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
      * @param busy    partitions holding a stream it records
      * @param waiting partitions whose streams all wait for a free pull here
      * @param full    true when it pulls as many streams as it may
+     * @param standby partitions it stands by for: it takes them first when their owner leaves
      */
-    public record Load(Set<TopicPartition> busy, Set<TopicPartition> waiting, boolean full) {
-        public static final Load IDLE = new Load(Set.of(), Set.of(), false);
+    public record Load(Set<TopicPartition> busy, Set<TopicPartition> waiting, boolean full, Set<TopicPartition> standby) {
+        public static final Load IDLE = new Load(Set.of(), Set.of(), false, Set.of());
+
+        public Load(Set<TopicPartition> busy, Set<TopicPartition> waiting, boolean full) {
+            this(busy, waiting, full, Set.of());
+        }
     }
 
     static final Comparator<TopicPartition> ORDER = Comparator.comparing(TopicPartition::topic)
             .thenComparingInt(TopicPartition::partition);
 
     private Supplier<Load> load = () -> Load.IDLE;
+    private java.util.function.Consumer<Standby> standby = s -> {
+    };
+    private int redundancy = 1;
 
     @Override
     @SuppressWarnings("unchecked")
@@ -58,6 +79,17 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         if (supplier instanceof Supplier<?> s) {
             load = (Supplier<Load>) s;
         }
+        if (configs.get(STANDBY) instanceof java.util.function.Consumer<?> c) {
+            standby = (java.util.function.Consumer<Standby>) c;
+        }
+        if (configs.get(REDUNDANCY) != null) {
+            redundancy = Integer.parseInt(configs.get(REDUNDANCY).toString());
+        }
+    }
+
+    @Override
+    public void onAssignment(Assignment assignment, org.apache.kafka.clients.consumer.ConsumerGroupMetadata metadata) {
+        standby.accept(new Standby(Set.copyOf(assignment.partitions()), partitions(text(assignment.userData()))));
     }
 
     @Override
@@ -89,7 +121,34 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         }
         Map<String, Set<TopicPartition>> members = new TreeMap<>();
         subs.keySet().forEach(m -> members.put(m, new TreeSet<>(ORDER)));
-        return new GroupAssignment(toAssignments(plan(all, subs, members)));
+        Map<String, Set<TopicPartition>> owners = plan(all, subs, members);
+        Map<String, Load> loads = new HashMap<>();
+        subs.forEach((m, s) -> loads.put(m, decode(s.userData())));
+        return new GroupAssignment(toAssignments(owners, standbys(all, loads, owners, redundancy)));
+    }
+
+    /**
+     * Who stands by for each partition when {@code redundancy} is 2: a member other than its owner, the one that did
+     * before where it still may, else the one with the fewest standbys. A pool of one member has no standby.
+     */
+    static Map<String, Set<TopicPartition>> standbys(Set<TopicPartition> all, Map<String, Load> loads,
+            Map<String, Set<TopicPartition>> owners, int redundancy) {
+        Map<String, Set<TopicPartition>> out = new TreeMap<>();
+        owners.keySet().forEach(m -> out.put(m, new TreeSet<>(ORDER)));
+        if (redundancy < 2 || owners.size() < 2) {
+            return out;
+        }
+        for (TopicPartition tp : all) {
+            String owner = owners.entrySet().stream().filter(e -> e.getValue().contains(tp)).map(Map.Entry::getKey).findFirst().orElse(null);
+            String before = loads.entrySet().stream().filter(e -> e.getValue().standby().contains(tp) && !e.getKey().equals(owner)
+                    && out.containsKey(e.getKey())).map(Map.Entry::getKey).sorted().findFirst().orElse(null);
+            String chosen = before != null ? before : out.entrySet().stream().filter(e -> !e.getKey().equals(owner))
+                    .min(Comparator.<Map.Entry<String, Set<TopicPartition>>>comparingInt(e -> e.getValue().size())
+                            .thenComparingInt(e -> owners.get(e.getKey()).size()).thenComparing(Map.Entry::getKey))
+                    .map(Map.Entry::getKey).orElseThrow();
+            out.get(chosen).add(tp);
+        }
+        return out;
     }
 
     /** The assignment: owners keep what they own, over-full owners give up idle partitions, free ones go to the emptiest. */
@@ -134,6 +193,13 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
             if (owner.containsKey(tp)) {
                 continue;
             }
+            // Its standby holds its streams already: no break in them when it takes them over.
+            String warm = out.keySet().stream().filter(m -> loadOf.getOrDefault(m, Load.IDLE).standby().contains(tp)
+                    && !loadOf.getOrDefault(m, Load.IDLE).full()).sorted().findFirst().orElse(null);
+            if (warm != null) {
+                out.get(warm).add(tp);
+                continue;
+            }
             String emptiest = out.entrySet().stream()
                     .min(Comparator.<Map.Entry<String, Set<TopicPartition>>, Boolean>comparing(
                                     e -> loadOf.getOrDefault(e.getKey(), Load.IDLE).full())
@@ -145,14 +211,15 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         return out;
     }
 
-    private static Map<String, Assignment> toAssignments(Map<String, Set<TopicPartition>> plan) {
+    private static Map<String, Assignment> toAssignments(Map<String, Set<TopicPartition>> plan, Map<String, Set<TopicPartition>> standbys) {
         Map<String, Assignment> out = new HashMap<>();
-        plan.forEach((m, tps) -> out.put(m, new Assignment(new ArrayList<>(tps))));
+        plan.forEach((m, tps) -> out.put(m, new Assignment(new ArrayList<>(tps),
+                ByteBuffer.wrap(list(standbys.getOrDefault(m, Set.of())).getBytes(StandardCharsets.UTF_8)))));
         return out;
     }
 
     static ByteBuffer encode(Load load) {
-        String text = list(load.busy()) + "|" + list(load.waiting()) + "|" + (load.full() ? "full" : "");
+        String text = list(load.busy()) + "|" + list(load.waiting()) + "|" + (load.full() ? "full" : "") + "|" + list(load.standby());
         return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -160,11 +227,18 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         if (data == null || !data.hasRemaining()) {
             return Load.IDLE;
         }
+        String[] parts = text(data).split("\\|", -1);
+        return new Load(partitions(parts[0]), parts.length > 1 ? partitions(parts[1]) : Set.of(),
+                parts.length > 2 && parts[2].equals("full"), parts.length > 3 ? partitions(parts[3]) : Set.of());
+    }
+
+    private static String text(ByteBuffer data) {
+        if (data == null || !data.hasRemaining()) {
+            return "";
+        }
         byte[] bytes = new byte[data.remaining()];
         data.duplicate().get(bytes);
-        String[] parts = new String(bytes, StandardCharsets.UTF_8).split("\\|", -1);
-        return new Load(partitions(parts[0]), parts.length > 1 ? partitions(parts[1]) : Set.of(),
-                parts.length > 2 && parts[2].equals("full"));
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static String list(Set<TopicPartition> partitions) {

@@ -48,13 +48,19 @@ public final class LiveOwnership implements AutoCloseable {
      * @param groupId          {@code tapedeck-recorder}
      * @param sessionTimeout   how long the group waits for a silent member before its partitions move
      * @param handoverTimeout  how long letting go of a partition may wait for its streams' last slices
+     * @param redundancy       replicas that pull each live stream: 1 (its owner) or 2 (its owner and a standby)
      */
-    public record Settings(String bootstrapServers, String groupId, Duration sessionTimeout, Duration handoverTimeout) {
+    public record Settings(String bootstrapServers, String groupId, Duration sessionTimeout, Duration handoverTimeout, int redundancy) {
+        public Settings(String bootstrapServers, String groupId, Duration sessionTimeout, Duration handoverTimeout) {
+            this(bootstrapServers, groupId, sessionTimeout, handoverTimeout, 1);
+        }
     }
 
     private final Settings settings;
     private final RecorderService recorder;
     private final LiveTable table = new LiveTable();
+    /** The standby pulls of this replica, when streams have standbys (redundancy 2); null otherwise. */
+    private final StandbyFollower standbys;
     private final Map<Integer, ConcurrentSkipListMap<Long, CompletableFuture<Void>>> pendingEnds = new ConcurrentHashMap<>();
     private final Map<Integer, Long> lastCommitted = new HashMap<>();
     private final Thread thread;
@@ -67,10 +73,19 @@ public final class LiveOwnership implements AutoCloseable {
         this.settings = settings;
         this.recorder = recorder;
         this.thread = new Thread(this::loop, "live-ownership");
+        this.standbys = settings.redundancy() >= 2 ? new StandbyFollower(settings.bootstrapServers(), recorder) : null;
     }
 
     public void start() {
+        if (standbys != null) {
+            standbys.start();
+        }
         thread.start();
+    }
+
+    /** Partitions of the live registry whose streams this replica stands by for. */
+    public Set<Integer> standby() {
+        return standbys == null ? Set.of() : standbys.standby();
     }
 
     /** Partitions of the live registry this replica owns now. */
@@ -93,6 +108,13 @@ public final class LiveOwnership implements AutoCloseable {
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
         Supplier<BusyAwareAssignor.Load> load = this::load;
         p.put(BusyAwareAssignor.LOAD, load);
+        p.put(BusyAwareAssignor.REDUNDANCY, settings.redundancy());
+        java.util.function.Consumer<BusyAwareAssignor.Standby> part = a -> {
+            if (standbys != null) {
+                standbys.assigned(Set.copyOf(numbers(a.owned())), Set.copyOf(numbers(a.standby())));
+            }
+        };
+        p.put(BusyAwareAssignor.STANDBY, part);
         return new KafkaConsumer<>(p);
     }
 
@@ -104,7 +126,7 @@ public final class LiveOwnership implements AutoCloseable {
         Set<Integer> busy = table.partitionsWith(s -> recorder.recording(s.sessionId()) && !recorder.waiting(s.sessionId()));
         Set<Integer> waiting = new java.util.TreeSet<>(table.partitionsWith(s -> recorder.waiting(s.sessionId())));
         waiting.removeAll(busy);
-        return new BusyAwareAssignor.Load(topicPartitions(busy), topicPartitions(waiting), recorder.full());
+        return new BusyAwareAssignor.Load(topicPartitions(busy), topicPartitions(waiting), recorder.full(), topicPartitions(standby()));
     }
 
     private static Set<TopicPartition> topicPartitions(Set<Integer> numbers) {
@@ -329,6 +351,9 @@ public final class LiveOwnership implements AutoCloseable {
     /** Leaves the pool: every stream here is handed over (its current slice stored and announced) first. */
     @Override
     public void close() {
+        if (standbys != null) {
+            standbys.close();
+        }
         running = false;
         KafkaConsumer<String, CloudEvent<?>> c = consumer;
         if (c != null) {

@@ -25,8 +25,11 @@ public class RecordingsResource {
      * @param waiting    streams waiting for a free pull (max-recordings reached)
      * @param spoolBytes bytes waiting for upload
      * @param spoolSlices slices waiting for upload
+     * @param standbyPartitions the partitions whose streams it stands by for
+     * @param standbys   the renditions it stands by for (pulled beside their owner on another replica)
      */
-    public record Replica(Set<Integer> partitions, List<Recording> recordings, int waiting, long spoolBytes, int spoolSlices) {
+    public record Replica(Set<Integer> partitions, List<Recording> recordings, int waiting, long spoolBytes, int spoolSlices,
+            Set<Integer> standbyPartitions, List<Recording> standbys) {
     }
 
     /**
@@ -44,10 +47,16 @@ public class RecordingsResource {
     public Replica list() {
         RecorderService r = lifecycle.recorder();
         if (r == null) {
-            return new Replica(Set.of(), List.of(), 0, 0, 0);
+            return new Replica(Set.of(), List.of(), 0, 0, 0, Set.of(), List.of());
         }
-        List<Recording> recordings = r.sessions().stream().map(s -> new Recording(s.published().streamKey(), s.published().sessionId(),
-                s.published().recordingId(), s.published().rendition(), s.running(), s.nextSeq())).toList();
-        return new Replica(lifecycle.ownership().owned(), recordings, r.waiting(), lifecycle.spool().bytes(), lifecycle.spool().count());
+        List<Recording> recordings = r.sessions().stream().map(RecordingsResource::of).toList();
+        List<Recording> standbys = r.standbys().stream().map(RecordingsResource::of).toList();
+        return new Replica(lifecycle.ownership().owned(), recordings, r.waiting(), lifecycle.spool().bytes(), lifecycle.spool().count(),
+                lifecycle.ownership().standby(), standbys);
+    }
+
+    private static Recording of(dev.tapedeck.recorder.service.RecordingSession s) {
+        return new Recording(s.published().streamKey(), s.published().sessionId(), s.published().recordingId(), s.published().rendition(),
+                s.running(), s.nextSeq());
     }
 }

@@ -122,6 +122,26 @@ public final class PullGuard {
     }
 
     /**
+     * Whether a standby may begin to pull a rendition beside its owner: once the crash window has passed since the
+     * publish and no pull of it is at risk anywhere (its note is gone). An input that kills its pull then takes one
+     * replica down, not the owner and its standby together.
+     */
+    boolean standbyMayBegin(String recordingId, String rendition, java.time.Instant publishedAt) {
+        if (publishedAt != null && java.time.Instant.now().isBefore(publishedAt.plusNanos(windowNanos))) {
+            return false;
+        }
+        if (store == null) {
+            return true;
+        }
+        try {
+            return store.readNote(StorageKeys.recorderPull(recordingId, rendition)).isEmpty();
+        } catch (RuntimeException e) {
+            LOG.debugf("cannot read the pull note of %s/%s (%s): the standby waits", recordingId, rendition, e.getMessage());
+            return false;
+        }
+    }
+
+    /**
      * Begins a pull at risk: finds out whether an earlier one killed its replica, waits if it is a suspect, and notes it.
      * Throws {@link Exhausted} (noting nothing) when the rendition's pulls killed {@code limit} replicas.
      *

@@ -70,14 +70,17 @@ public class RecorderLifecycle {
             LOG.infof("the spool holds %d slices (%d bytes) from before this start; uploading them first", left.size(), spool.bytes());
         }
         left.forEach(uploader::upload);
+        // A standby's slices belong to nothing after a restart: the stream's owner has them, or a standby of this life does.
+        spool.clearStandbys();
         RecorderSettings settings = new RecorderSettings(config.mediaServerUrl(), config.sliceLength(), config.readTimeout(),
-                config.stopGrace(), config.maxRecordings(), config.handoverTimeout(), config.idleTimeout(), config.reconnectDelay());
+                config.stopGrace(), config.maxRecordings(), config.handoverTimeout(), config.idleTimeout(), config.reconnectDelay(),
+                config.standbySlices(), config.standbyBytes().asLongValue());
         String life = java.util.UUID.randomUUID().toString();
         LOG.infof("this replica's life is %s (its pulls at risk are noted under state/recorder/lives/%s/)", life, life);
         recorder = new RecorderService(new RecorderContext(settings, spool, uploader, slices, events, pulls, retrier, clock, metrics,
                 new PullGuard(slices, life, config.crashLimit(), config.crashWindow(), config.haltOnStream().orElse(null))));
         ownership = new LiveOwnership(new LiveOwnership.Settings(bootstrapServers, config.groupId(), config.sessionTimeout(),
-                config.handoverTimeout()), recorder);
+                config.handoverTimeout(), config.redundancy()), recorder);
         ownership.start();
     }
 

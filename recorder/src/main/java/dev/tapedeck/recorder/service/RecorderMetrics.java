@@ -61,6 +61,11 @@ public final class RecorderMetrics implements Uploader.Listener {
         registry.counter("tapedeck.recorder.slice.oversize").increment();
     }
 
+    /** A standby became its stream's owner; {@code how} is {@code seamless} or {@code gap}. */
+    void standbyPromoted(String how) {
+        registry.counter("tapedeck.recorder.standby.takeovers", "continued", how).increment();
+    }
+
     /** A pull whose input ended without an unpublish is opened again. */
     public void reconnected() {
         registry.counter("tapedeck.recorder.pull.reconnects").increment();

@@ -23,6 +23,9 @@ public class RecorderService implements AutoCloseable {
     private static final int REMEMBERED = 10_000;
 
     private final Map<String, RecordingSession> sessions = new ConcurrentHashMap<>();
+    /** Sessions this replica stands by for: pulled beside their owner, promoted when this replica comes to hold them. */
+    private final Map<String, RecordingSession> standbys = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService standbyPulls;
     /** Sessions whose recording this replica closed: a late repeat of their publish or end starts nothing. */
     private final Map<String, Boolean> closed = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -42,10 +45,16 @@ public class RecorderService implements AutoCloseable {
         ctx.metrics().registry().gauge("tapedeck.recorder.active.recordings", pulls, ThreadPoolExecutor::getActiveCount);
         ctx.metrics().registry().gauge("tapedeck.recorder.waiting.recordings", pulls, p -> p.getQueue().size());
         this.started = ctx.metrics().registry().counter("tapedeck.recorder.pulls.started");
+        AtomicInteger m = new AtomicInteger();
+        this.standbyPulls = java.util.concurrent.Executors.newCachedThreadPool(r -> new Thread(r, "standby-" + m.incrementAndGet()));
+        ctx.metrics().registry().gauge("tapedeck.recorder.standby.recordings", standbys, Map::size);
     }
 
-    /** Records the session here, unless it already is. */
+    /** Records the session here, unless it already is; a standby of it here becomes its owner. */
     public synchronized void own(StreamPublished p) {
+        if (promote(p) != null) {
+            return;
+        }
         if (sessions.containsKey(p.sessionId())) {
             LOG.infof("session %s of %s is already being recorded here; nothing new starts", p.sessionId(), p.streamKey());
             return;
@@ -64,7 +73,10 @@ public class RecorderService implements AutoCloseable {
      * @return completes once RecordingClosed was announced
      */
     public synchronized CompletableFuture<Void> end(StreamPublished p) {
-        RecordingSession s = sessions.get(p.sessionId());
+        RecordingSession s = promote(p);
+        if (s == null) {
+            s = sessions.get(p.sessionId());
+        }
         if (s == null && closed.containsKey(p.sessionId())) {
             return CompletableFuture.completedFuture(null);
         }
@@ -103,6 +115,57 @@ public class RecorderService implements AutoCloseable {
             s.finished().complete(null);
         }
         return s.finished();
+    }
+
+    /**
+     * Stands by for a session owned by another replica: pulls it beside the owner, keeping its last slices, so that a
+     * takeover loses nothing. Nothing starts for a session recorded or already stood by for here.
+     */
+    public synchronized void standby(StreamPublished p) {
+        String id = p.sessionId();
+        if (sessions.containsKey(id) || standbys.containsKey(id) || closed.containsKey(id)) {
+            return;
+        }
+        if (standbys.size() >= ctx.settings().maxRecordings()) {
+            LOG.warnf("not standing by for %s: this replica already stands by for %d streams (max-recordings)", p.streamKey(),
+                    standbys.size());
+            return;
+        }
+        RecordingSession s = new RecordingSession(p, ctx, true, true);
+        standbys.put(id, s);
+        s.finished().whenComplete((v, e) -> {
+            standbys.remove(id, s);
+            if (s.ended()) {
+                closed.put(id, Boolean.TRUE);
+            }
+            sessions.remove(id, s);
+        });
+        standbyPulls.execute(s);
+    }
+
+    /** Stops standing by for a session (its stream ended, or another replica stands by for it now); a promoted one goes on. */
+    public synchronized void dropStandby(String sessionId) {
+        RecordingSession s = standbys.get(sessionId);
+        if (s != null && s.standingBy()) {
+            s.handover();
+        }
+    }
+
+    /** Sessions stood by for here (not yet promoted). */
+    public List<RecordingSession> standbys() {
+        return standbys.values().stream().filter(RecordingSession::standingBy).toList();
+    }
+
+    /** A standby of the session becomes its owner here; null when this replica does not stand by for it. */
+    private RecordingSession promote(StreamPublished p) {
+        RecordingSession s = standbys.get(p.sessionId());
+        if (s == null || !s.standingBy()) {
+            return null;
+        }
+        LOG.infof("%s (session %s) is this replica's now: its standby here takes the recording over", p.streamKey(), p.sessionId());
+        sessions.put(p.sessionId(), s);
+        s.promote();
+        return s;
     }
 
     /** True while the session is recorded (or waits to be) on this replica. */
@@ -162,6 +225,7 @@ public class RecorderService implements AutoCloseable {
 
     @Override
     public void close() {
+        standbyPulls.shutdownNow();
         pulls.shutdownNow();
     }
 }

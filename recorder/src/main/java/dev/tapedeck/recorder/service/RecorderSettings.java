@@ -14,7 +14,17 @@ import java.time.Duration;
  * @param idleTimeout     without an unpublish, a recording that got no media this long closes ({@code IDLE_TIMEOUT});
  *                        until then a pull whose input ended is opened again
  * @param reconnectDelay  pause before opening a pull again after its input ended without an unpublish
+ * @param standbySlices   finished slices a standby keeps at most
+ * @param standbyBytes    bytes of finished slices a standby keeps at most (per rendition)
  */
 public record RecorderSettings(String mediaServerUrl, Duration sliceLength, Duration readTimeout, Duration stopGrace,
-        int maxRecordings, Duration handoverTimeout, Duration idleTimeout, Duration reconnectDelay) {
+        int maxRecordings, Duration handoverTimeout, Duration idleTimeout, Duration reconnectDelay, int standbySlices,
+        long standbyBytes) {
+
+    /** Settings of a replica that keeps the default standby bounds (tests). */
+    public RecorderSettings(String mediaServerUrl, Duration sliceLength, Duration readTimeout, Duration stopGrace,
+            int maxRecordings, Duration handoverTimeout, Duration idleTimeout, Duration reconnectDelay) {
+        this(mediaServerUrl, sliceLength, readTimeout, stopGrace, maxRecordings, handoverTimeout, idleTimeout, reconnectDelay, 3,
+                256L << 20);
+    }
 }

@@ -59,12 +59,39 @@ public final class RecordingSession implements Runnable {
     private final List<RecordingClosed.Ending> endings = new ArrayList<>();
     /** The pull's crash guard, while it is at risk. */
     private PullGuard.Ticket ticket;
+    /** Started as a standby: it pulls the stream beside its owner and keeps its last slices, uploading nothing. */
+    private final boolean standby;
+    /** The standby became the owner (the owner died, or the stream ended while this replica held it). */
+    private volatile boolean promoted;
+    /** The standby's pull began (after its gate): a promotion must take the kept slices over. */
+    private boolean standbyPulling;
+    /** The kept slices have been taken over: slices finish as the owner's from now on. */
+    private boolean takenOver;
+    private final CompletableFuture<Void> takeover = new CompletableFuture<>();
+    private java.nio.file.Path standbyDir;
+    private StandbyRing ring;
+    private volatile MediaPull media;
+    /** Add to a standby's own slice number to get the recording's. */
+    private long shift;
+    /** Own numbers up to this one are dropped after a takeover (they overlap what is stored). */
+    private long dropThrough = -1;
+    private long openSeq = -1;
+    private long openFirstDts;
+    private long nextOwnSeq;
+    /** The first slice after a takeover continues the last stored one seamlessly: it is no discontinuity. */
+    private boolean continuesStored;
 
     /**
      * @param pull false for a recording whose stream already ended while no replica held it: it is closed
      *             from what is stored, without pulling
      */
     RecordingSession(StreamPublished published, RecorderContext ctx, boolean pull) {
+        this(published, ctx, pull, false);
+    }
+
+    /** @param standby pull beside the stream's owner, keeping the last slices and uploading nothing until {@link #promote} */
+    RecordingSession(StreamPublished published, RecorderContext ctx, boolean pull, boolean standby) {
+        this.standby = standby;
         this.published = published;
         this.source = StreamKey.parse(published.sourceStreamKey());
         this.ctx = ctx;
@@ -99,6 +126,37 @@ public final class RecordingSession implements Runnable {
         return ended;
     }
 
+    /** True while it stands by (not, or not yet, the stream's owner). */
+    public boolean standingBy() {
+        return standby && !promoted;
+    }
+
+    /** True once it is the stream's owner after standing by. */
+    public boolean promoted() {
+        return promoted;
+    }
+
+    /**
+     * This standby becomes the owner: its replica now holds the stream (its owner died, or the stream ended while no
+     * other replica held it). Its kept slices that follow the last stored one are uploaded under the next numbers, and
+     * its pull goes on as the owner's without a break. Called on the pool's thread; the takeover runs on its own.
+     */
+    public void promote() {
+        boolean pulling;
+        synchronized (this) {
+            if (!standby || promoted) {
+                return;
+            }
+            promoted = true;
+            pulling = standbyPulling;
+        }
+        if (pulling) {
+            Thread t = new Thread(this::takeOver, "takeover-" + published.rendition());
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
     /** True while its pull runs. */
     public boolean running() {
         return running;
@@ -119,6 +177,9 @@ public final class RecordingSession implements Runnable {
                 return;
             }
             running = true;
+            if (standby && standBy()) {
+                return;
+            }
             resume = ResumePoint.find(ctx, published, source, () -> handover);
             nextSeq = resume.nextSeq();
             RecordingClosed.Reason reason = null;
@@ -127,7 +188,7 @@ public final class RecordingSession implements Runnable {
                 reason = RecordingClosed.Reason.UNPUBLISHED;
                 LOG.infof("the stream ended while no replica held it; closing the recording at slice %d", resume.nextSeq() - 1);
             } else {
-                String url = ctx.settings().mediaServerUrl() + "/" + published.app() + "/" + published.stream() + "?tapedeck-role=recorder";
+                String url = url();
                 LOG.infof("recording %s from %s, %s at slice %d", published.streamKey(), url,
                         resume.resumed() ? "resuming" : "starting", resume.nextSeq());
                 try {
@@ -139,6 +200,7 @@ public final class RecordingSession implements Runnable {
                         outcome = handover ? null : pullUntilEnd(url);
                     } finally {
                         ticket.end();
+                        ticket = null;
                     }
                     if (outcome != null) {
                         reason = outcome.reason();
@@ -186,6 +248,159 @@ public final class RecordingSession implements Runnable {
     private record End(RecordingClosed.Reason reason, String message) {
     }
 
+    private String url() {
+        return ctx.settings().mediaServerUrl() + "/" + published.app() + "/" + published.stream() + "?tapedeck-role=recorder";
+    }
+
+    /**
+     * Stands by: waits for its gate, pulls into its own directory keeping the last slices, and when promoted meanwhile
+     * ends as the owner would. Returns false when it was promoted before its pull began (the caller records as an owner).
+     */
+    private boolean standBy() throws Exception {
+        if (!awaitGate()) {
+            finished.complete(null);
+            return true;
+        }
+        synchronized (this) {
+            if (promoted) {
+                return false;
+            }
+            standbyPulling = true;
+            standbyDir = ctx.spool().standbyDirOf(published.recordingId(), published.rendition());
+            ring = new StandbyRing(ctx.settings().standbySlices(), ctx.settings().standbyBytes());
+        }
+        ctx.spool().clearStandby(published.recordingId(), published.rendition());
+        String url = url();
+        LOG.infof("standing by for %s from %s: its slices are kept here (the last %d), nothing is uploaded while its owner records it",
+                published.streamKey(), url, ctx.settings().standbySlices());
+        End outcome = null;
+        try {
+            outcome = pullUntilEnd(url);
+        } catch (IOException | RuntimeException e) {
+            if (promoted && !handover) {
+                outcome = new End(RecordingClosed.Reason.FAILED, "pull of " + url + " failed: " + e.getMessage());
+            } else {
+                LOG.warnf("the standby pull of %s ended: %s", published.streamKey(), e.getMessage());
+            }
+        }
+        if (!promoted) {
+            synchronized (this) {
+                ring.clear();
+            }
+            ctx.spool().clearStandby(published.recordingId(), published.rendition());
+            LOG.infof("no longer standing by for %s", published.streamKey());
+            finished.complete(null);
+            return true;
+        }
+        try {
+            takeover.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            finished.completeExceptionally(e.getCause());
+            return true;
+        }
+        queueEnd(outcome == null ? null : outcome.reason(), outcome == null ? null : outcome.message());
+        return true;
+    }
+
+    /** A standby begins once the owner's pull is past its crash window: an input that kills its pull takes one replica down, not two. */
+    private boolean awaitGate() throws InterruptedException {
+        boolean logged = false;
+        while (!handover && !promoted) {
+            if (ctx.guard().standbyMayBegin(published.recordingId(), published.rendition(), published.publishedAt())) {
+                return true;
+            }
+            if (!logged) {
+                LOG.debugf("the standby of %s waits until its owner's pull is past its crash window", published.streamKey());
+                logged = true;
+            }
+            Thread.sleep(250);
+        }
+        return !handover;
+    }
+
+    /** The owner's part: finds what the bucket holds, uploads the kept slices that follow it, and goes on as the owner. */
+    private void takeOver() {
+        mdc();
+        try {
+            synchronized (this) {
+                ring.freeze();
+            }
+            ResumePoint r = ResumePoint.find(ctx, published, source, () -> handover);
+            synchronized (this) {
+                StandbyRing.Plan plan = StandbyRing.plan(r.nextSeq(), r.lastEndDts(), ring.slices(), openSeq, openFirstDts, nextOwnSeq);
+                resume = r;
+                shift = plan.shift();
+                continuesStored = plan.seamless();
+                nextSeq = r.nextSeq();
+                ctx.spool().begin(new SpoolSession(published.recordingId(), published.sessionId(), source.toString(),
+                        published.rendition(), r.nextSeq(), r.resumed()));
+                MediaPull m = media;
+                if (m != null) {
+                    m.retarget(ctx.spool().dirOf(published.recordingId(), published.rendition()), shift);
+                }
+                if (plan.dropOpen()) {
+                    dropThrough = openSeq;
+                    if (m != null) {
+                        m.cutAtNextKeyframe();
+                    }
+                }
+                plan.drop().forEach(StandbyRing::delete);
+                LOG.infof("took the recording over at slice %d (stored up to %s ms of stream time): %d kept slices follow it%s%s",
+                        r.nextSeq(), r.lastEndDts() == null ? "an unknown point" : r.lastEndDts().toString(), plan.upload().size(),
+                        plan.seamless() ? " without a gap" : ", after a gap", plan.dropOpen() ? "; the slice being written overlaps it and is cut" : "");
+                takenOver = true;
+                for (SliceFile kept : plan.upload()) {
+                    spool(renumbered(kept, kept.seq() + shift));
+                }
+                ring.forget();
+            }
+            ctx.metrics().standbyPromoted(plan(continuesStored));
+            takeover.complete(null);
+        } catch (Retrier.Abort e) {
+            takeover.complete(null);
+        } catch (Exception e) {
+            LOG.errorf(e, "taking over %s from its owner failed", published.streamKey());
+            takeover.completeExceptionally(e);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private static String plan(boolean seamless) {
+        return seamless ? "seamless" : "gap";
+    }
+
+    private static SliceFile renumbered(SliceFile s, long seq) {
+        return new SliceFile(seq, s.file(), s.firstDtsMillis(), s.lastDtsMillis(), s.durationMillis(), s.keyframes(), s.startedAt(), s.media(),
+                s.oversize());
+    }
+
+    /** The pull finished a slice: a standby keeps it, an owner spools and uploads it. */
+    private synchronized void finishedSlice(SliceFile slice) {
+        if (standbyDir != null && slice.file().getParent().equals(standbyDir)) {
+            if (!takenOver) {
+                ring.add(slice);
+                return;
+            }
+            if (slice.seq() <= dropThrough) {
+                LOG.infof("dropping the part of a slice that overlaps what was stored before the takeover (%d..%d ms)", slice.firstDtsMillis(),
+                        slice.firstDtsMillis() + slice.durationMillis());
+                StandbyRing.delete(slice);
+                return;
+            }
+            slice = renumbered(slice, slice.seq() + shift);
+        }
+        spool(slice);
+    }
+
+    private synchronized void openedSlice(long seq, long firstDtsMillis) {
+        if (!takenOver && standbyDir != null) {
+            openSeq = seq;
+            openFirstDts = firstDtsMillis;
+            nextOwnSeq = seq + 1;
+        }
+    }
+
     private End pullUntilEnd(String url) throws IOException {
         lastMediaNanos = System.nanoTime();
         String lastError = null;
@@ -194,14 +409,29 @@ public final class RecordingSession implements Runnable {
             String failure = null;
             long mediaBefore = lastMediaNanos;
             try {
-                MediaPull media = ctx.pulls().open(url, Map.of(
-                        // Network reads give up after this long without data (µs); the pull is then opened again.
-                        "rw_timeout", String.valueOf(ctx.settings().readTimeout().toNanos() / 1000),
-                        // Live input: stream parameters come with the first packets.
-                        "analyzeduration", "3000000"),
-                        ctx.spool().dirOf(published.recordingId(), published.rendition()),
-                        ctx.settings().sliceLength().toMillis(), nextSeq);
-                end = media.run(this::spool, this::check);
+                MediaPull m;
+                synchronized (this) {
+                    boolean own = !standby || takenOver || promoted && !standbyPulling;
+                    m = ctx.pulls().open(url, Map.of(
+                            // Network reads give up after this long without data (µs); the pull is then opened again.
+                            "rw_timeout", String.valueOf(ctx.settings().readTimeout().toNanos() / 1000),
+                            // Live input: stream parameters come with the first packets.
+                            "analyzeduration", "3000000"),
+                            own ? ctx.spool().dirOf(published.recordingId(), published.rendition()) : standbyDir,
+                            ctx.settings().sliceLength().toMillis(), own ? nextSeq : nextOwnSeq);
+                    media = m;
+                }
+                end = m.run(new dev.tapedeck.recorder.media.SliceListener() {
+                    @Override
+                    public void sliceFinished(SliceFile slice) {
+                        finishedSlice(slice);
+                    }
+
+                    @Override
+                    public void sliceOpened(long seq, long firstDtsMillis) {
+                        openedSlice(seq, firstDtsMillis);
+                    }
+                }, this::check);
                 if (lastMediaNanos != mediaBefore) {
                     lastError = null;
                 }
@@ -267,7 +497,10 @@ public final class RecordingSession implements Runnable {
      * no media came for the idle timeout.
      */
     private StreamEnd check(long lastPacketNanos) {
-        ticket.check();
+        PullGuard.Ticket t = ticket;
+        if (t != null) {
+            t.check();
+        }
         long now = System.nanoTime();
         if (lastPacketNanos != Long.MIN_VALUE && lastPacketNanos > lastMediaNanos) {
             lastMediaNanos = lastPacketNanos;
@@ -290,7 +523,7 @@ public final class RecordingSession implements Runnable {
         quarantinedSeen = quarantined;
         boolean reconnected = afterReconnect;
         afterReconnect = false;
-        String cause = first && resume.resumed() ? (published.reconnected() ? "REPUBLISHED" : "RESUMED") : afterHole ? "QUARANTINE_HOLE"
+        String cause = first && resume.resumed() && !continuesStored ? (published.reconnected() ? "REPUBLISHED" : "RESUMED") : afterHole ? "QUARANTINE_HOLE"
                 : reconnected && produced > 0 ? "RECONNECTED" : slice.media().discontinuityCause();
         boolean discontinuity = cause != null;
         if (slice.oversize()) {
@@ -329,7 +562,7 @@ public final class RecordingSession implements Runnable {
         if (reason == null) {
             LOG.infof("handed over after %d slices; the recording continues elsewhere", produced);
             all.whenComplete((v, e) -> {
-                ctx.spool().end(published.recordingId(), published.rendition());
+                endSpool();
                 finished.complete(null);
             });
             return;
@@ -353,13 +586,21 @@ public final class RecordingSession implements Runnable {
                 });
         closed.whenComplete((v, e) -> {
             ended = e == null;
-            ctx.spool().end(published.recordingId(), published.rendition());
+            endSpool();
             if (e != null) {
                 finished.completeExceptionally(e);
             } else {
                 finished.complete(null);
             }
         });
+    }
+
+    /** The rendition's spool directory goes once empty, and what a standby kept goes with it. */
+    private void endSpool() {
+        ctx.spool().end(published.recordingId(), published.rendition());
+        if (standbyDir != null) {
+            ctx.spool().clearStandby(published.recordingId(), published.rendition());
+        }
     }
 
     private void mdc() {

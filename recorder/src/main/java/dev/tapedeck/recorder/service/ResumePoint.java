@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * @param nextSeq      the first sequence number the pull writes
  * @param slicesBefore slices the recording already has
  * @param lastStoredAt when the last of them was finished (stored, or spooled), null when there is none
+ * @param lastEndDts   where the last of them ends in stream time (its first DTS plus its duration), null when there is
+ *                     none or it is not known (a slice stored without that metadata)
  */
-public record ResumePoint(long nextSeq, long slicesBefore, Instant lastStoredAt) {
+public record ResumePoint(long nextSeq, long slicesBefore, Instant lastStoredAt, Long lastEndDts) {
     private static final Pattern SLICE = Pattern.compile("(\\d{6})\\.flv");
 
     /** True when the recording already had slices: the pull continues it after a gap. */
@@ -43,6 +45,7 @@ public record ResumePoint(long nextSeq, long slicesBefore, Instant lastStoredAt)
         Set<Long> seqs = new HashSet<>();
         long max = -1;
         Instant lastAt = null;
+        String lastKey = null;
         for (StoredObject o : stored) {
             Matcher m = SLICE.matcher(o.key().substring(prefix.length()));
             if (!m.matches()) {
@@ -53,16 +56,36 @@ public record ResumePoint(long nextSeq, long slicesBefore, Instant lastStoredAt)
             if (seq > max) {
                 max = seq;
                 lastAt = o.lastModified();
+                lastKey = o.key();
             }
         }
+        Long lastEnd = null;
         Optional<SpoolEntry> pending = ctx.spool().lastPending(p.recordingId(), p.rendition());
         if (pending.isPresent()) {
             seqs.addAll(ctx.spool().pendingSeqs(p.recordingId(), p.rendition()));
             if (pending.get().seq() > max) {
                 max = pending.get().seq();
                 lastAt = pending.get().finishedAt();
+                lastKey = null;
+                lastEnd = pending.get().firstDtsMillis() + pending.get().durationMillis();
             }
         }
-        return new ResumePoint(max + 1, seqs.size(), lastAt);
+        if (lastKey != null) {
+            lastEnd = endDts(ctx, lastKey);
+        }
+        return new ResumePoint(max + 1, seqs.size(), lastAt, lastEnd);
+    }
+
+    /** Where a stored slice ends in stream time, from its metadata; null when it carries none or storage does not say. */
+    private static Long endDts(RecorderContext ctx, String key) {
+        try {
+            java.util.Map<String, String> meta = ctx.retrier().call("reading the metadata of " + key, () -> ctx.store().metadata(key))
+                    .orElse(java.util.Map.of());
+            String first = meta.get(dev.tapedeck.recorder.spool.SliceStore.FIRST_DTS);
+            String duration = meta.get(dev.tapedeck.recorder.spool.SliceStore.DURATION);
+            return first == null || duration == null ? null : Long.parseLong(first) + Long.parseLong(duration);
+        } catch (Exception e) {
+            return null;
+        }
     }
 }

@@ -11,6 +11,21 @@ public interface SliceStore {
     /** Stores an immutable object (see {@link ObjectStore#putFileOnce}). */
     StoredObject putOnce(String key, Path file, String sha256);
 
+    /** User metadata of a slice object: the DTS of its first packet, in milliseconds. */
+    String FIRST_DTS = "first-dts";
+    /** User metadata of a slice object: the media time it covers, in milliseconds (up to the next slice's first DTS). */
+    String DURATION = "duration";
+
+    /** Stores an immutable object with user metadata beside its SHA-256. */
+    default StoredObject putOnce(String key, Path file, String sha256, java.util.Map<String, String> metadata) {
+        return putOnce(key, file, sha256);
+    }
+
+    /** An object's user metadata; empty when there is no such object. */
+    default java.util.Optional<java.util.Map<String, String>> metadata(String key) {
+        return java.util.Optional.empty();
+    }
+
     /** Every object under a prefix, in key order. */
     List<StoredObject> list(String prefix);
 
@@ -32,6 +47,16 @@ public interface SliceStore {
             @Override
             public StoredObject putOnce(String key, Path file, String sha256) {
                 return store.putFileOnce(key, file, "video/x-flv", sha256);
+            }
+
+            @Override
+            public StoredObject putOnce(String key, Path file, String sha256, java.util.Map<String, String> metadata) {
+                return store.putFileOnce(key, file, "video/x-flv", sha256, metadata);
+            }
+
+            @Override
+            public java.util.Optional<java.util.Map<String, String>> metadata(String key) {
+                return store.userMetadata(key);
             }
 
             @Override

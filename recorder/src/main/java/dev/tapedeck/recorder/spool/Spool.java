@@ -36,6 +36,7 @@ public final class Spool {
     private static final Logger LOG = Logger.getLogger(Spool.class);
     static final String SESSION = "session.json";
     static final String QUARANTINE = ".quarantine";
+    static final String STANDBY = ".standby";
 
     private final Path root;
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules()
@@ -66,6 +67,42 @@ public final class Spool {
     /** The directory a rendition's pull writes into. */
     public Path dirOf(String recordingId, String rendition) {
         return root.resolve(StorageKeys.id(recordingId)).resolve(StorageKeys.rendition(rendition));
+    }
+
+    /**
+     * Where a standby pull keeps its slices: apart from the spool proper, since they are numbered in the standby's own
+     * order and belong to no upload until it becomes the owner. A start clears them ({@link #clearStandbys}).
+     */
+    public Path standbyDirOf(String recordingId, String rendition) {
+        return root.resolve(STANDBY).resolve(StorageKeys.id(recordingId)).resolve(StorageKeys.rendition(rendition));
+    }
+
+    /** Deletes what a standby pull of a rendition left. */
+    public void clearStandby(String recordingId, String rendition) {
+        deleteTree(standbyDirOf(recordingId, rendition));
+        try {
+            Files.deleteIfExists(standbyDirOf(recordingId, rendition).getParent());
+        } catch (IOException e) {
+            LOG.debugf("standby directory of %s stays: %s", recordingId, e.getMessage());
+        }
+    }
+
+    /** Deletes what every standby pull left: at start, none of it belongs to anything. */
+    public void clearStandbys() {
+        deleteTree(root.resolve(STANDBY));
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot delete %s: %s", dir, e.getMessage());
+        }
     }
 
     /** Notes which recording a directory holds, before its pull writes anything. */

@@ -36,7 +36,12 @@ public final class Uploader implements AutoCloseable {
     public enum Result {
         STORED,
         /** The key holds different content: the slice was moved to the spool's quarantine. */
-        QUARANTINED
+        QUARANTINED,
+        /**
+         * The key holds a slice that starts where this one does and covers at least as much (a standby's complete copy of
+         * a slice this replica was writing when it died): this one leaves the spool unannounced.
+         */
+        SUPERSEDED
     }
 
     private final Spool spool;
@@ -121,8 +126,16 @@ public final class Uploader implements AutoCloseable {
             String sha = Sha256.of(spool.fileOf(entry));
             StoredObject stored;
             try {
-                stored = retrier.call("upload of " + key, () -> store.putOnce(key, spool.fileOf(entry), sha));
+                java.util.Map<String, String> metadata = java.util.Map.of(SliceStore.FIRST_DTS, Long.toString(entry.firstDtsMillis()),
+                        SliceStore.DURATION, Long.toString(entry.durationMillis()));
+                stored = retrier.call("upload of " + key, () -> store.putOnce(key, spool.fileOf(entry), sha, metadata));
             } catch (ObjectConflictException e) {
+                if (supersededAt(key, entry)) {
+                    spool.remove(entry);
+                    LOG.infof("slice %d of %s is already stored whole under %s (a standby's copy, from the same first packet on): "
+                            + "this partial copy leaves the spool", entry.seq(), entry.renditionPath(), key);
+                    return Result.SUPERSEDED;
+                }
                 java.nio.file.Path kept = spool.quarantine(entry);
                 listener.conflict(entry);
                 LOG.errorf("slice %d of %s cannot be stored: %s; the file is kept at %s", entry.seq(), entry.renditionPath(),
@@ -146,6 +159,21 @@ public final class Uploader implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("slice " + entry.seq() + " of " + entry.renditionPath() + " stays in the spool: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** True when the object under {@code key} begins with the entry's first packet and lasts at least as long. */
+    private boolean supersededAt(String key, SpoolEntry entry) {
+        try {
+            java.util.Map<String, String> stored = retrier.call("reading the metadata of " + key, () -> store.metadata(key))
+                    .orElse(java.util.Map.of());
+            String first = stored.get(SliceStore.FIRST_DTS);
+            String duration = stored.get(SliceStore.DURATION);
+            return first != null && duration != null && Long.parseLong(first) == entry.firstDtsMillis()
+                    && Long.parseLong(duration) >= entry.durationMillis();
+        } catch (Exception e) {
+            LOG.warnf("cannot read the metadata of %s (%s); the conflicting slice is kept in quarantine", key, e.getMessage());
+            return false;
         }
     }
 

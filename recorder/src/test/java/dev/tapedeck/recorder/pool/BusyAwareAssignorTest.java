@@ -91,4 +91,44 @@ class BusyAwareAssignorTest {
         assertThat(BusyAwareAssignor.decode(BusyAwareAssignor.encode(load))).isEqualTo(load);
         assertThat(BusyAwareAssignor.decode(null)).isEqualTo(BusyAwareAssignor.Load.IDLE);
     }
+
+    static Subscription standingBy(Set<TopicPartition> busy, Set<TopicPartition> standby, TopicPartition... owned) {
+        return new Subscription(List.of(T), BusyAwareAssignor.encode(new BusyAwareAssignor.Load(busy, Set.of(), false, standby)),
+                List.of(owned));
+    }
+
+    static Map<String, BusyAwareAssignor.Load> loads(Map<String, Subscription> subs) {
+        Map<String, BusyAwareAssignor.Load> out = new TreeMap<>();
+        subs.forEach((m, s) -> out.put(m, BusyAwareAssignor.decode(s.userData())));
+        return out;
+    }
+
+    @Test
+    void everyPartitionHasAStandbyOnAnotherMemberAndKeepsIt() {
+        Map<String, Subscription> subs = Map.of("a", member(Set.of(P0), P0, P1), "b", member(Set.of(), P2));
+        var owners = plan(subs);
+        var standbys = BusyAwareAssignor.standbys(ALL, loads(subs), owners, 2);
+        for (TopicPartition tp : ALL) {
+            String owner = owners.get("a").contains(tp) ? "a" : "b";
+            String standby = standbys.get("a").contains(tp) ? "a" : standbys.get("b").contains(tp) ? "b" : null;
+            assertThat(standby).as("standby of %s", tp).isNotNull().isNotEqualTo(owner);
+        }
+        // A third member joins: standbys stay where they are warm.
+        Map<String, Subscription> three = Map.of("a", standingBy(Set.of(P0), standbys.get("a"), P0, P1),
+                "b", standingBy(Set.of(), standbys.get("b"), P2), "c", member(Set.of()));
+        var again = BusyAwareAssignor.standbys(ALL, loads(three), plan(three), 2);
+        assertThat(again.get("a")).isEqualTo(standbys.get("a"));
+        assertThat(again.get("b")).isEqualTo(standbys.get("b"));
+        assertThat(BusyAwareAssignor.standbys(ALL, loads(subs), owners, 1).values()).as("redundancy 1: none").allMatch(Set::isEmpty);
+        var alone = Map.of("a", member(Set.of(P0), P0, P1, P2));
+        assertThat(BusyAwareAssignor.standbys(ALL, loads(alone), plan(alone), 2).get("a")).as("one member: none").isEmpty();
+    }
+
+    @Test
+    void aPartitionWhoseOwnerLeftGoesToItsStandby() {
+        // a owned p0..p2 and left; b and c remain, c stood by for p1.
+        var plan = plan(Map.of("b", standingBy(Set.of(), Set.of(P0, P2)), "c", standingBy(Set.of(), Set.of(P1))));
+        assertThat(plan.get("b")).containsExactly(P0, P2);
+        assertThat(plan.get("c")).containsExactly(P1);
+    }
 }

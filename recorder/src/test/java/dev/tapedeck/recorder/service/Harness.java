@@ -102,10 +102,17 @@ final class Harness implements AutoCloseable {
         uploader.close();
     }
 
+    /** The replica dies: nothing more is uploaded or announced, its pulls stop. */
+    void kill() {
+        uploader.close();
+        recorder.close();
+    }
+
     /** The object store: a map, with failures on demand. */
     static final class MemoryStore implements SliceStore {
         final Map<String, byte[]> objects = new ConcurrentHashMap<>();
         final Map<String, Instant> modified = new ConcurrentHashMap<>();
+        final Map<String, Map<String, String>> metadata = new ConcurrentHashMap<>();
         final AtomicInteger failNext = new AtomicInteger();
         final AtomicInteger puts = new AtomicInteger();
 
@@ -132,6 +139,21 @@ final class Harness implements AutoCloseable {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        @Override
+        public StoredObject putOnce(String key, Path file, String sha256, Map<String, String> meta) {
+            boolean fresh = !objects.containsKey(key);
+            StoredObject stored = putOnce(key, file, sha256);
+            if (fresh) {
+                metadata.put(key, Map.copyOf(meta));
+            }
+            return stored;
+        }
+
+        @Override
+        public java.util.Optional<Map<String, String>> metadata(String key) {
+            return objects.containsKey(key) ? java.util.Optional.of(metadata.getOrDefault(key, Map.of())) : java.util.Optional.empty();
         }
 
         @Override
@@ -177,6 +199,11 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** Slice {@code n} of a shared live stream: the same bytes in every pull that cut it whole. */
+    static String liveSlice(long n) {
+        return "live slice " + n;
+    }
+
     /**
      * Pulls that write one slice each time a permit is released (or on their own every few ms when {@code free}),
      * and end as the test says: stopped by the recorder, at the end of input after {@code eofAfter} slices, or failing.
@@ -192,6 +219,12 @@ final class Harness implements AutoCloseable {
         final Semaphore permits = new Semaphore(0);
         volatile boolean free = true;
         volatile long sliceEveryMillis = 5;
+        /**
+         * A live stream that pulls share: the number of its last finished slice (-1 before the first). Null: each pull makes
+         * slices of its own. A pull that opens joins at the next slice; slice {@code n} covers {@code n * 1000} ms of stream
+         * time for 1000 ms and holds the same bytes in every pull, so that two pulls of the stream cut the same slices.
+         */
+        volatile java.util.concurrent.atomic.AtomicLong live;
 
         @Override
         public MediaPull open(String input, Map<String, String> options, Path dir, long sliceMillis, long firstSeq) {
@@ -204,6 +237,9 @@ final class Harness implements AutoCloseable {
                 dev.tapedeck.recorder.media.PullControl control) throws IOException {
             if (fail) {
                 throw new IOException("Connection refused");
+            }
+            if (live != null) {
+                return runLive(input, dir, firstSeq, listener, control);
             }
             long seq = firstSeq;
             int made = 0;
@@ -246,6 +282,38 @@ final class Harness implements AutoCloseable {
                 made++;
                 if (stopping) {
                     return asked;
+                }
+            }
+        }
+
+        /** Follows {@link #live}; a pull stopped mid-slice finishes that slice short (400 ms of it). */
+        private StreamEnd runLive(String input, Path dir, long firstSeq, dev.tapedeck.recorder.media.SliceListener listener,
+                dev.tapedeck.recorder.media.PullControl control) throws IOException {
+            java.util.concurrent.atomic.AtomicLong stream = live;
+            Files.createDirectories(dir);
+            long next = stream.get() + 1;
+            long seq = firstSeq;
+            listener.sliceOpened(seq, next * 1000);
+            while (true) {
+                StreamEnd asked = control.check(System.nanoTime());
+                if (asked != null || stream.get() >= next) {
+                    boolean whole = stream.get() >= next;
+                    Path file = dir.resolve(SliceFile.partName(seq));
+                    Files.writeString(file, whole ? liveSlice(next) : liveSlice(next) + " (400 ms of it)");
+                    listener.sliceFinished(new SliceFile(seq, file, next * 1000, next * 1000 + (whole ? 967 : 367), whole ? 1000 : 400, 1,
+                            Instant.now()));
+                    seq++;
+                    next++;
+                    if (asked != null) {
+                        return asked;
+                    }
+                    listener.sliceOpened(seq, next * 1000);
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return StreamEnd.STOPPED;
                 }
             }
         }

@@ -1,0 +1,146 @@
+package dev.tapedeck.recorder.service;
+
+import dev.tapedeck.recorder.media.SliceFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * What a standby pull keeps while the stream's owner records it: its last few finished slices, numbered in its own
+ * order (0, 1, 2, … from its first), on local disk, bounded by count and bytes. Nothing of it is uploaded while the
+ * owner lives; when the owner dies, {@link #plan} says which of them continue what the bucket holds.
+ */
+final class StandbyRing {
+    private static final Logger LOG = Logger.getLogger(StandbyRing.class);
+
+    private final int maxSlices;
+    private final long maxBytes;
+    private final Deque<Kept> kept = new ArrayDeque<>();
+    private long bytes;
+    private boolean frozen;
+
+    private record Kept(SliceFile slice, long bytes) {
+    }
+
+    /**
+     * @param maxSlices finished slices kept at most
+     * @param maxBytes  bytes kept at most (the newest slice is kept whatever its size)
+     */
+    StandbyRing(int maxSlices, long maxBytes) {
+        this.maxSlices = Math.max(1, maxSlices);
+        this.maxBytes = maxBytes;
+    }
+
+    /** Keeps a finished slice; the oldest go once there are more than the bounds allow. */
+    void add(SliceFile slice) {
+        long size;
+        try {
+            size = Files.size(slice.file());
+        } catch (IOException e) {
+            size = 0;
+        }
+        kept.addLast(new Kept(slice, size));
+        bytes += size;
+        while (!frozen && kept.size() > 1 && (kept.size() > maxSlices || bytes > maxBytes)) {
+            Kept old = kept.removeFirst();
+            bytes -= old.bytes();
+            delete(old.slice());
+        }
+    }
+
+    /** The slices kept, oldest first. */
+    List<SliceFile> slices() {
+        return kept.stream().map(Kept::slice).toList();
+    }
+
+    int size() {
+        return kept.size();
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    /** Keeps every slice from now on (a takeover is deciding which of them to upload). */
+    void freeze() {
+        frozen = true;
+    }
+
+    /** Forgets every slice without touching its file (they were handed on). */
+    void forget() {
+        kept.clear();
+        bytes = 0;
+    }
+
+    /** Forgets every slice and deletes its file. */
+    void clear() {
+        kept.forEach(k -> delete(k.slice()));
+        kept.clear();
+        bytes = 0;
+    }
+
+    static void delete(SliceFile slice) {
+        try {
+            Files.deleteIfExists(slice.file());
+        } catch (IOException e) {
+            LOG.debugf("cannot delete %s: %s", slice.file(), e.getMessage());
+        }
+    }
+
+    /**
+     * How a standby continues a recording when it becomes the owner.
+     *
+     * @param upload    kept slices to upload, in order, as the numbers after the last stored one
+     * @param drop      kept slices that hold only media already stored (or overlap it): deleted
+     * @param dropOpen  the slice being written begins before the end of what is stored: it is cut at the next keyframe
+     *                  and dropped
+     * @param shift     add to a slice's own number to get its number in the recording
+     * @param seamless  the first slice uploaded begins exactly where the last stored one ends: no gap, no discontinuity
+     */
+    record Plan(List<SliceFile> upload, List<SliceFile> drop, boolean dropOpen, long shift, boolean seamless) {
+    }
+
+    /**
+     * @param nextSeq        the recording's next number (one after the last slice stored or spooled; 0 when none)
+     * @param storedEnd      where the last stored slice ends in stream time; null when none is stored or it is not known
+     * @param kept           the kept slices, oldest first
+     * @param openSeq        own number of the slice being written, -1 when none is
+     * @param openFirstDts   its first DTS
+     * @param nextOwnSeq     own number the next slice begun gets (when none is being written)
+     */
+    static Plan plan(long nextSeq, Long storedEnd, List<SliceFile> kept, long openSeq, long openFirstDts, long nextOwnSeq) {
+        boolean nothingStored = nextSeq == 0;
+        // The kept slices from the first that begins at or after the end of what is stored; the ones before it hold
+        // only stored media, or overlap it.
+        int from = kept.size();
+        for (int i = 0; i < kept.size(); i++) {
+            if (nothingStored || storedEnd != null && kept.get(i).firstDtsMillis() >= storedEnd) {
+                from = i;
+                break;
+            }
+        }
+        List<SliceFile> upload = kept.subList(from, kept.size());
+        List<SliceFile> drop = kept.subList(0, from);
+        long firstOwn;
+        boolean seamless;
+        boolean dropOpen = false;
+        if (!upload.isEmpty()) {
+            firstOwn = upload.get(0).seq();
+            seamless = nothingStored || upload.get(0).firstDtsMillis() == storedEnd;
+        } else if (openSeq >= 0 && (nothingStored || storedEnd != null && openFirstDts >= storedEnd)) {
+            firstOwn = openSeq;
+            seamless = nothingStored || openFirstDts == storedEnd;
+        } else if (openSeq >= 0) {
+            dropOpen = true;
+            firstOwn = openSeq + 1;
+            seamless = false;
+        } else {
+            firstOwn = nextOwnSeq;
+            seamless = false;
+        }
+        return new Plan(List.copyOf(upload), List.copyOf(drop), dropOpen, nextSeq - firstOwn, seamless);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.tapedeck.recorder.service;
+
+import static dev.tapedeck.recorder.service.RecorderServiceTest.await;
+import static dev.tapedeck.recorder.service.RecorderServiceTest.key;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tapedeck.contract.event.RecordingClosed;
+import dev.tapedeck.contract.event.SliceStored;
+import dev.tapedeck.contract.event.StreamPublished;
+import dev.tapedeck.recorder.media.SliceFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A standby beside the owner, and what it uploads when it takes over: on fakes, two replicas sharing one bucket and one stream. */
+class StandbyTest {
+
+    /** Finishes slice {@code n} of the shared stream and waits until the pulls had time to see it. */
+    static void advance(AtomicLong live, long n) throws InterruptedException {
+        live.set(n);
+        Thread.sleep(20);
+    }
+
+    static String stored(Harness h, String id, long seq) {
+        byte[] b = h.store.objects.get(key(id, seq));
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void whenTheOwnerDiesTheStandbyUploadsTheSlicesItKeptUnderTheNextNumbersWithoutAGap(@TempDir Path dir) throws Exception {
+        AtomicLong live = new AtomicLong(-1);
+        Harness.MemoryStore bucket = new Harness.MemoryStore();
+        try (Harness owner = new Harness(dir.resolve("a"), 4, bucket); Harness standby = new Harness(dir.resolve("b"), 4, bucket)) {
+            owner.pulls.live = live;
+            standby.pulls.live = live;
+            StreamPublished p = Harness.published("s1");
+            owner.recorder.own(p);
+            await(() -> owner.pulls.opened.size() >= 1, "the owner pulls");
+            advance(live, 0);
+            advance(live, 1);
+            // The standby joins two slices in: its own numbers are two behind the recording's.
+            standby.recorder.standby(p);
+            await(() -> standby.pulls.opened.size() >= 1, "the standby pulls");
+            for (long n = 2; n <= 4; n++) {
+                advance(live, n);
+            }
+            await(() -> owner.events.slices().size() == 5, "the owner stored 0..4");
+            assertThat(standby.events.all).as("a standby uploads nothing while the owner lives").isEmpty();
+            assertThat(standby.recorder.standbys()).hasSize(1);
+
+            owner.kill(); // in slice 5
+            advance(live, 5);
+            advance(live, 6);
+            standby.recorder.own(p);
+            await(() -> standby.events.slices().size() == 2, "the standby stored 5 and 6");
+            advance(live, 7);
+            await(() -> standby.events.slices().size() == 3, "and goes on with 7");
+            standby.recorder.end(p).get(10, TimeUnit.SECONDS);
+
+            List<SliceStored> taken = standby.events.slices();
+            assertThat(taken).extracting(SliceStored::seq).startsWith(5L, 6L, 7L);
+            assertThat(taken).extracting(SliceStored::firstDtsMillis).startsWith(5000L, 6000L, 7000L);
+            assertThat(taken).as("it continues the stored slices: no discontinuity").noneMatch(SliceStored::discontinuity);
+            for (long n = 0; n <= 7; n++) {
+                assertThat(stored(owner, p.recordingId(), n)).as("slice %d", n).isEqualTo(Harness.liveSlice(n));
+            }
+            RecordingClosed closed = standby.events.closes().get(0);
+            assertThat(closed.lastSeq()).isEqualTo(taken.get(taken.size() - 1).seq());
+            assertThat(closed.gaps()).isEmpty();
+            assertThat(standby.spool.count()).isZero();
+            assertThat(Files.exists(standby.spool.standbyDirOf(p.recordingId(), "source"))).as("the standby's directory is gone").isFalse();
+        }
+    }
+
+    @Test
+    void aStandbyWhoseSliceOverlapsWhatTheOwnerStoredDropsItAndMarksTheGap(@TempDir Path dir) throws Exception {
+        AtomicLong live = new AtomicLong(-1);
+        Harness.MemoryStore bucket = new Harness.MemoryStore();
+        try (Harness owner = new Harness(dir.resolve("a"), 4, bucket); Harness standby = new Harness(dir.resolve("b"), 4, bucket)) {
+            owner.pulls.live = live;
+            standby.pulls.live = live;
+            StreamPublished p = Harness.published("s2");
+            owner.recorder.own(p);
+            standby.recorder.standby(p);
+            await(() -> owner.pulls.opened.size() >= 1 && standby.pulls.opened.size() >= 1, "both pull");
+            advance(live, 0);
+            advance(live, 1);
+            // The owner lets go in slice 2: it stores what it has of it (400 ms), which the standby's slice 2 overlaps.
+            owner.recorder.handover(p).get(10, TimeUnit.SECONDS);
+            assertThat(owner.events.slices()).extracting(SliceStored::durationMillis).containsExactly(1000L, 1000L, 400L);
+            standby.recorder.own(p);
+            advance(live, 2);
+            advance(live, 3);
+            await(() -> standby.events.slices().size() == 1, "the standby stored slice 3 of the stream");
+            standby.recorder.end(p).get(10, TimeUnit.SECONDS);
+
+            SliceStored first = standby.events.slices().get(0);
+            assertThat(first.seq()).as("the number after the owner's last").isEqualTo(3);
+            assertThat(first.firstDtsMillis()).isEqualTo(3000);
+            assertThat(first.discontinuity()).as("the gap is marked").isTrue();
+            assertThat(stored(owner, p.recordingId(), 2)).as("nothing overwritten").endsWith("(400 ms of it)");
+            assertThat(owner.metrics.registry().find("tapedeck.recorder.slice.conflicts").counters()).isNotEmpty().allMatch(c -> c.count() == 0);
+        }
+    }
+
+    @Test
+    void aStandbyThatIsDroppedUploadsNothingAndLeavesNothing(@TempDir Path dir) throws Exception {
+        AtomicLong live = new AtomicLong(-1);
+        try (Harness standby = new Harness(dir, 4)) {
+            standby.pulls.live = live;
+            StreamPublished p = Harness.published("s3");
+            standby.recorder.standby(p);
+            await(() -> standby.pulls.opened.size() >= 1, "the standby pulls");
+            for (long n = 0; n <= 5; n++) {
+                advance(live, n);
+            }
+            Path kept = standby.spool.standbyDirOf(p.recordingId(), "source");
+            await(() -> countFiles(kept) == 3, "it keeps the last 3 slices");
+            standby.recorder.dropStandby(p.sessionId());
+            await(() -> standby.recorder.standbys().isEmpty(), "the standby stops");
+            await(() -> !Files.exists(kept), "its directory goes");
+            assertThat(standby.events.all).isEmpty();
+            assertThat(standby.store.objects).isEmpty();
+        }
+    }
+
+    private static long countFiles(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(".flv.part")).count();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    static SliceFile slice(long seq, long firstDts, long duration) {
+        return new SliceFile(seq, Path.of(seq + ".flv.part"), firstDts, firstDts + duration - 33, duration, 1, Instant.now());
+    }
+
+    @Test
+    void thePlanUploadsTheKeptSlicesFromTheEndOfWhatIsStored() {
+        List<SliceFile> kept = List.of(slice(3, 3000, 1000), slice(4, 4000, 1000), slice(5, 5000, 1000));
+        // Stored 0..8 (the owner's numbers), ending at 5000: kept 5 is the owner's 9.
+        StandbyRing.Plan plan = StandbyRing.plan(9, 5000L, kept, 6, 6000, 7);
+        assertThat(plan.upload()).extracting(SliceFile::seq).containsExactly(5L);
+        assertThat(plan.drop()).extracting(SliceFile::seq).containsExactly(3L, 4L);
+        assertThat(plan.shift()).isEqualTo(4);
+        assertThat(plan.seamless()).isTrue();
+        assertThat(plan.dropOpen()).isFalse();
+
+        // Everything kept is stored; the slice being written begins where the stored ones end.
+        plan = StandbyRing.plan(12, 6000L, kept, 6, 6000, 7);
+        assertThat(plan.upload()).isEmpty();
+        assertThat(plan.shift()).as("own 6 is the recording's 12").isEqualTo(6);
+        assertThat(plan.seamless()).isTrue();
+
+        // The stored ones end inside the slice being written: it is dropped, the next one follows a gap.
+        plan = StandbyRing.plan(12, 6400L, kept, 6, 6000, 7);
+        assertThat(plan.dropOpen()).isTrue();
+        assertThat(plan.shift()).as("own 7 is the recording's 12").isEqualTo(5);
+        assertThat(plan.seamless()).isFalse();
+
+        // Kept slices after a gap in what the standby saw (it joined late): the first is marked.
+        plan = StandbyRing.plan(2, 2000L, kept, 6, 6000, 7);
+        assertThat(plan.upload()).extracting(SliceFile::seq).containsExactly(3L, 4L, 5L);
+        assertThat(plan.seamless()).isFalse();
+
+        // Nothing stored: everything kept is the recording from its start.
+        plan = StandbyRing.plan(0, null, kept, 6, 6000, 7);
+        assertThat(plan.upload()).hasSize(3);
+        assertThat(plan.shift()).isEqualTo(-3);
+
+        // Stored slices of unknown extent: nothing kept can be placed after them.
+        plan = StandbyRing.plan(9, null, kept, 6, 6000, 7);
+        assertThat(plan.upload()).isEmpty();
+        assertThat(plan.dropOpen()).isTrue();
+    }
+}
