@@ -123,6 +123,15 @@ public final class StorageKeys {
     }
 
     /**
+     * {@code state/recorder/{recordingId}/{rendition}.takeover}: written by a standby as it takes a rendition over from
+     * its dead owner (the time, in epoch milliseconds). A replica that restarts and salvages the owner's half-written
+     * slice from before that time holds it back until the standby's whole copy of that slice is stored.
+     */
+    public static String recorderTakeover(String recordingId, String rendition) {
+        return STATE + "recorder/" + id(recordingId) + "/" + rendition(rendition) + ".takeover";
+    }
+
+    /**
      * {@code state/recorder/lives/{life}/}: one object per pull that a recorder replica's life (one process start)
      * began and that has not yet run its crash window; what is left of a life that died says which pulls it died with.
      */

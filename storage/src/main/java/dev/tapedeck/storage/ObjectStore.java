@@ -41,8 +41,9 @@ public class ObjectStore implements AutoCloseable {
 
     public ObjectStore(StorageSettings settings) {
         this.settings = settings;
-        MinioClient.Builder builder = MinioClient.builder().endpoint(settings.endpoint());
-        io.minio.MinioAsyncClient.Builder asyncBuilder = io.minio.MinioAsyncClient.builder().endpoint(settings.endpoint());
+        okhttp3.OkHttpClient http = httpClient(settings.endpoint());
+        MinioClient.Builder builder = MinioClient.builder().endpoint(settings.endpoint()).httpClient(http);
+        io.minio.MinioAsyncClient.Builder asyncBuilder = io.minio.MinioAsyncClient.builder().endpoint(settings.endpoint()).httpClient(http);
         if (settings.accessKey() != null && !settings.accessKey().isEmpty()) {
             builder.credentials(settings.accessKey(), settings.secretKey());
             asyncBuilder.credentials(settings.accessKey(), settings.secretKey());
@@ -63,6 +64,20 @@ public class ObjectStore implements AutoCloseable {
         // Fail fast when the server is down instead of hanging a hook or a health check.
         client.setTimeout(Duration.ofSeconds(5).toMillis(), Duration.ofSeconds(60).toMillis(), Duration.ofSeconds(60).toMillis());
         asyncClient.setTimeout(Duration.ofSeconds(5).toMillis(), Duration.ofSeconds(60).toMillis(), Duration.ofSeconds(60).toMillis());
+    }
+
+    /**
+     * One HTTP client for both MinIO clients. Over TLS it is MinIO's default, which trusts the certificates that
+     * {@code SSL_CERT_FILE}/{@code SSL_CERT_DIR} name; over plain HTTP the same client without reading them (with
+     * {@code SSL_CERT_DIR=/etc/ssl/certs} that parses every certificate of the system, several seconds at a cold start,
+     * twice without the sharing, and blocks the first storage call).
+     */
+    private static okhttp3.OkHttpClient httpClient(String endpoint) {
+        if (endpoint.regionMatches(true, 0, "https:", 0, 6)) {
+            return io.minio.Http.newDefaultClient();
+        }
+        return new okhttp3.OkHttpClient.Builder().protocols(java.util.List.of(okhttp3.Protocol.HTTP_1_1))
+                .addInterceptor(new io.minio.Http.StatusRetryInterceptor()).build();
     }
 
     public String bucket() {

@@ -53,7 +53,9 @@ class RecorderTakeoverIT extends StackTest {
         // Its own stack: it kills recorders and stops the S3 server. A replica halts (exit 134, as a crash in native
         // code) whenever it begins a pull of live/poison; a pull is at risk for 3 s after it begins. Uploads are retried
         // at most 4 s apart (30 s by default), so an outage of 30 s still spans several retries at the longest delay.
-        stack = startStack(data, s -> s.transcode(false).sliceLength(SLICE).recorders(2)
+        // Redundancy 1 (no standby): what a takeover costs without one is what these tests bound; StandbyRecorderIT has
+        // the default.
+        stack = startStack(data, s -> s.transcode(false).sliceLength(SLICE).recorders(2).env("TAPEDECK_RECORDER_REDUNDANCY", "1")
                 .env("TAPEDECK_RECORDER_HALT_ON_STREAM", "/live/poison$").env("TAPEDECK_RECORDER_CRASH_WINDOW", "3s")
                 .env("TAPEDECK_RECORDER_RETRY_MAX_DELAY", "4s"));
     }

@@ -44,8 +44,19 @@ final class ReplayCheck {
     record Result(List<SliceStored> slices, List<Long> gaps, double replaySeconds) {
     }
 
-    /** The replica whose {@code /v1/recordings} lists the stream with a running pull, if any. */
-    static OptionalInt holder(Stack stack, String streamKey) {
+    /** The video frames of a recording's replay (its source rendition), counted by ffprobe. */
+    static long videoFrames(Stack stack, String id) {
+        String line = MediaTools.probe(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8", "-select_streams", "v:0", "-count_packets",
+                "-show_entries", "stream=nb_read_packets").get(0);
+        return Long.parseLong(line.replace(",", "").strip());
+    }
+
+    /** A replica that pulls a stream, and when its pull received the first packet. */
+    record Resumed(int replica, java.time.Instant at) {
+    }
+
+    /** The replica whose running pull of the stream has received media, and since when; empty when none has. */
+    static java.util.Optional<Resumed> resumed(Stack stack, String streamKey) {
         for (int i = 0; i < stack.recorders().size(); i++) {
             try {
                 HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.recorderUrl(i) + "/v1/recordings"))
@@ -54,6 +65,51 @@ final class ReplayCheck {
                     continue;
                 }
                 for (JsonNode rec : JSON.readTree(r.body()).path("recordings")) {
+                    if (rec.path("streamKey").asText().equals(streamKey) && rec.path("running").asBoolean()
+                            && rec.hasNonNull("mediaSince")) {
+                        return java.util.Optional.of(new Resumed(i, java.time.Instant.parse(rec.path("mediaSince").asText())));
+                    }
+                }
+            } catch (Exception e) {
+                // not answering (restarting): not this one
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The replica whose {@code /v1/recordings} lists the stream with a running pull, if any. */
+    static OptionalInt holder(Stack stack, String streamKey) {
+        return listing(stack, streamKey, "recordings");
+    }
+
+    /** The recorder replica standing by for the stream (pulling it beside its owner), if any. */
+    static OptionalInt standby(Stack stack, String streamKey) {
+        return listing(stack, streamKey, "standbys");
+    }
+
+    /** Waits until a replica other than {@code not} (-1 for any) stands by for the stream; returns it. */
+    static int awaitStandby(Stack stack, String streamKey, int not, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            OptionalInt h = standby(stack, streamKey);
+            if (h.isPresent() && h.getAsInt() != not) {
+                return h.getAsInt();
+            }
+            assertThat(System.nanoTime()).as("a replica other than %d stands by for %s within %s", not, streamKey, timeout).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    /** The replica whose {@code /v1/recordings} lists the stream as running under {@code list}. */
+    private static OptionalInt listing(Stack stack, String streamKey, String list) {
+        for (int i = 0; i < stack.recorders().size(); i++) {
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.recorderUrl(i) + "/v1/recordings"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    continue;
+                }
+                for (JsonNode rec : JSON.readTree(r.body()).path(list)) {
                     if (rec.path("streamKey").asText().equals(streamKey) && rec.path("running").asBoolean()) {
                         return OptionalInt.of(i);
                     }

@@ -19,6 +19,13 @@ public class JavacvPullFactory implements PullFactory {
     }
 
     @Override
+    public void prepare() {
+        // FFmpeg's libraries: loaded once per process, about a second on a cold JVM.
+        org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avformat.class);
+        org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avcodec.class);
+    }
+
+    @Override
     public MediaPull open(String input, Map<String, String> inputOptions, Path dir, long sliceMillis, long firstSeq) {
         return new FlvSlicer(input, inputOptions, dir, sliceMillis, firstSeq, jumpMillis, maxSliceMillis, maxSliceBytes);
     }

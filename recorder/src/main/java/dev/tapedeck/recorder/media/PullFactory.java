@@ -14,4 +14,8 @@ public interface PullFactory {
      * @param firstSeq     sequence number of the first slice
      */
     MediaPull open(String input, Map<String, String> inputOptions, Path dir, long sliceMillis, long firstSeq);
+
+    /** Loads what the first pull needs (native libraries), so that a start pays for it instead of the first pull. */
+    default void prepare() {
+    }
 }

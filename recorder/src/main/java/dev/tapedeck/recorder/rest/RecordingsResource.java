@@ -39,8 +39,11 @@ public class RecordingsResource {
      * @param rendition   {@code source}
      * @param running     true while the pull runs
      * @param nextSeq     the next slice's sequence number (-1 before the pull started)
+     * @param mediaSince  when its pull received its first packet (null before): on a replica that resumed a stream, when
+     *                    the recording went on
      */
-    public record Recording(String streamKey, String sessionId, String recordingId, String rendition, boolean running, long nextSeq) {
+    public record Recording(String streamKey, String sessionId, String recordingId, String rendition, boolean running, long nextSeq,
+            java.time.Instant mediaSince) {
     }
 
     @GET
@@ -57,6 +60,6 @@ public class RecordingsResource {
 
     private static Recording of(dev.tapedeck.recorder.service.RecordingSession s) {
         return new Recording(s.published().streamKey(), s.published().sessionId(), s.published().recordingId(), s.published().rendition(),
-                s.running(), s.nextSeq());
+                s.running(), s.nextSeq(), s.firstMediaAt());
     }
 }

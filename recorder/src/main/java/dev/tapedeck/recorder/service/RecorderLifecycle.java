@@ -16,6 +16,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -56,20 +57,35 @@ public class RecorderLifecycle {
     }
 
     void onStart(@Observes StartupEvent ev) throws Exception {
+        // The storage client is made now, while the replica is not ready yet: a takeover after a restart must not wait for it.
+        LOG.debugf("object storage bucket %s", store.bucket());
+        pulls.prepare();
         RecorderMetrics metrics = new RecorderMetrics(registry);
         spool = new Spool(config.spoolDir());
         metrics.watch(spool, clock);
         GuardRetrier retrier = new GuardRetrier(config.retryDelay(), config.retryMaxDelay(), metrics::retried);
         SliceStore slices = SliceStore.of(store);
         uploader = new Uploader(spool, slices, events, retrier, metrics, clock, config.uploadThreads());
+        java.util.Set<String> salvaged = new java.util.HashSet<>();
         for (Spool.Partial partial : spool.partials()) {
-            Salvage.salvage(partial, spool, pulls, clock);
+            Salvage.salvage(partial, spool, pulls, clock).ifPresent(e -> salvaged.add(e.recordingId() + "/" + e.rendition() + "/" + e.seq()));
         }
         List<SpoolEntry> left = spool.recover();
         if (!left.isEmpty()) {
             LOG.infof("the spool holds %d slices (%d bytes) from before this start; uploading them first", left.size(), spool.bytes());
         }
-        left.forEach(uploader::upload);
+        List<java.util.concurrent.CompletableFuture<Uploader.Result>> uploads = new java.util.ArrayList<>();
+        for (SpoolEntry e : left) {
+            if (salvaged.contains(e.recordingId() + "/" + e.rendition() + "/" + e.seq()) && SalvageHold.takenOverSince(slices, e)) {
+                // The standby's copy of it is being written: at most a slice at its longest, then its upload.
+                Duration maxSlice = config.maxSliceDuration().orElse(config.sliceLength().multipliedBy(2));
+                SalvageHold.uploadAfterTheStandby(e, slices, uploader, maxSlice.plus(config.handoverTimeout()));
+            } else {
+                uploads.add(uploader.upload(e));
+            }
+        }
+        // Stored before this replica joins the pool: a replica that resumes one of these streams then continues after them.
+        awaitStored(uploads);
         // A standby's slices belong to nothing after a restart: the stream's owner has them, or a standby of this life does.
         spool.clearStandbys();
         RecorderSettings settings = new RecorderSettings(config.mediaServerUrl(), config.sliceLength(), config.readTimeout(),
@@ -82,6 +98,23 @@ public class RecorderLifecycle {
         ownership = new LiveOwnership(new LiveOwnership.Settings(bootstrapServers, config.groupId(), config.sessionTimeout(),
                 config.handoverTimeout(), config.redundancy()), recorder);
         ownership.start();
+    }
+
+    private void awaitStored(List<java.util.concurrent.CompletableFuture<Uploader.Result>> uploads) {
+        if (uploads.isEmpty()) {
+            return;
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(uploads.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(config.handoverTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warnf("the slices from before this start are not all stored after %s (object storage slow or down); joining the pool,"
+                    + " they are uploaded meanwhile", config.handoverTimeout());
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warnf("storing the slices from before this start failed: %s", e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void onStop(@Observes @Priority(1) ShutdownEvent ev) {

@@ -49,6 +49,8 @@ public final class RecordingSession implements Runnable {
     /** Once unpublished, the pull stops after this long without a packet: what was in flight has arrived. */
     static final long DRAIN_QUIET_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
     private volatile long lastMediaNanos;
+    /** When this session's pull received its first packet (a resume after a restart: when the recording goes on). */
+    private volatile java.time.Instant firstMediaAt;
     private volatile boolean afterReconnect;
     private long reconnects;
     private java.time.Instant lastSliceEndedAt;
@@ -75,8 +77,8 @@ public final class RecordingSession implements Runnable {
     private long shift;
     /** Own numbers up to this one are dropped after a takeover (they overlap what is stored). */
     private long dropThrough = -1;
-    private long openSeq = -1;
-    private long openFirstDts;
+    /** A standby's slices begun and not yet kept (own number → first DTS): the one being written, and one still closing. */
+    private final java.util.TreeMap<Long, Long> unfinished = new java.util.TreeMap<>();
     private long nextOwnSeq;
     /** The first slice after a takeover continues the last stored one seamlessly: it is no discontinuity. */
     private boolean continuesStored;
@@ -160,6 +162,11 @@ public final class RecordingSession implements Runnable {
     /** True while its pull runs. */
     public boolean running() {
         return running;
+    }
+
+    /** When its pull received its first packet; null before. */
+    public java.time.Instant firstMediaAt() {
+        return firstMediaAt;
     }
 
     /** The next slice's sequence number, -1 until the pull started. */
@@ -325,9 +332,16 @@ public final class RecordingSession implements Runnable {
             synchronized (this) {
                 ring.freeze();
             }
+            // Noted before the listing: the dead owner, restarted, holds back the half-written slice it salvages.
+            String note = StorageKeys.recorderTakeover(published.recordingId(), published.rendition());
+            byte[] now = String.valueOf(ctx.clock().millis()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ctx.retrier().call("noting the takeover in " + note, () -> {
+                ctx.store().writeNote(note, now);
+                return null;
+            });
             ResumePoint r = ResumePoint.find(ctx, published, source, () -> handover);
             synchronized (this) {
-                StandbyRing.Plan plan = StandbyRing.plan(r.nextSeq(), r.lastEndDts(), ring.slices(), openSeq, openFirstDts, nextOwnSeq);
+                StandbyRing.Plan plan = StandbyRing.plan(r.nextSeq(), r.lastEndDts(), ring.slices(), unfinished, nextOwnSeq);
                 resume = r;
                 shift = plan.shift();
                 continuesStored = plan.seamless();
@@ -338,16 +352,15 @@ public final class RecordingSession implements Runnable {
                 if (m != null) {
                     m.retarget(ctx.spool().dirOf(published.recordingId(), published.rendition()), shift);
                 }
-                if (plan.dropOpen()) {
-                    dropThrough = openSeq;
-                    if (m != null) {
-                        m.cutAtNextKeyframe();
-                    }
+                dropThrough = plan.dropThrough();
+                if (plan.cutOpen() && m != null) {
+                    m.cutAtNextKeyframe();
                 }
                 plan.drop().forEach(StandbyRing::delete);
                 LOG.infof("took the recording over at slice %d (stored up to %s ms of stream time): %d kept slices follow it%s%s",
                         r.nextSeq(), r.lastEndDts() == null ? "an unknown point" : r.lastEndDts().toString(), plan.upload().size(),
-                        plan.seamless() ? " without a gap" : ", after a gap", plan.dropOpen() ? "; the slice being written overlaps it and is cut" : "");
+                        plan.seamless() ? " without a gap" : ", after a gap",
+                        plan.cutOpen() ? "; the slice being written overlaps it and is cut" : "");
                 takenOver = true;
                 for (SliceFile kept : plan.upload()) {
                     spool(renumbered(kept, kept.seq() + shift));
@@ -379,6 +392,7 @@ public final class RecordingSession implements Runnable {
     private synchronized void finishedSlice(SliceFile slice) {
         if (standbyDir != null && slice.file().getParent().equals(standbyDir)) {
             if (!takenOver) {
+                unfinished.remove(slice.seq());
                 ring.add(slice);
                 return;
             }
@@ -395,8 +409,7 @@ public final class RecordingSession implements Runnable {
 
     private synchronized void openedSlice(long seq, long firstDtsMillis) {
         if (!takenOver && standbyDir != null) {
-            openSeq = seq;
-            openFirstDts = firstDtsMillis;
+            unfinished.put(seq, firstDtsMillis);
             nextOwnSeq = seq + 1;
         }
     }
@@ -504,6 +517,9 @@ public final class RecordingSession implements Runnable {
         long now = System.nanoTime();
         if (lastPacketNanos != Long.MIN_VALUE && lastPacketNanos > lastMediaNanos) {
             lastMediaNanos = lastPacketNanos;
+            if (firstMediaAt == null) {
+                firstMediaAt = ctx.clock().instant();
+            }
         }
         if (now >= stopAtNanos || unpublished && now - lastMediaNanos >= DRAIN_QUIET_NANOS) {
             return StreamEnd.STOPPED;

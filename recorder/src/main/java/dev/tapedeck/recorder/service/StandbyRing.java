@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -93,54 +94,47 @@ final class StandbyRing {
     /**
      * How a standby continues a recording when it becomes the owner.
      *
-     * @param upload    kept slices to upload, in order, as the numbers after the last stored one
-     * @param drop      kept slices that hold only media already stored (or overlap it): deleted
-     * @param dropOpen  the slice being written begins before the end of what is stored: it is cut at the next keyframe
-     *                  and dropped
-     * @param shift     add to a slice's own number to get its number in the recording
-     * @param seamless  the first slice uploaded begins exactly where the last stored one ends: no gap, no discontinuity
+     * @param upload      kept slices to upload, in order, as the numbers after the last stored one
+     * @param drop        kept slices that hold only media already stored (or overlap it): deleted
+     * @param dropThrough own numbers up to this one, among the slices still being written (or finished but not yet
+     *                    handed over), overlap what is stored: dropped when they finish; -1 when none does
+     * @param cutOpen     the slice being written is among them: it is cut at the next keyframe, so that the next one
+     *                    begins as soon as possible
+     * @param shift       add to a slice's own number to get its number in the recording
+     * @param seamless    the first slice uploaded begins exactly where the last stored one ends: no gap, no discontinuity
      */
-    record Plan(List<SliceFile> upload, List<SliceFile> drop, boolean dropOpen, long shift, boolean seamless) {
+    record Plan(List<SliceFile> upload, List<SliceFile> drop, long dropThrough, boolean cutOpen, long shift, boolean seamless) {
     }
 
     /**
-     * @param nextSeq        the recording's next number (one after the last slice stored or spooled; 0 when none)
-     * @param storedEnd      where the last stored slice ends in stream time; null when none is stored or it is not known
-     * @param kept           the kept slices, oldest first
-     * @param openSeq        own number of the slice being written, -1 when none is
-     * @param openFirstDts   its first DTS
-     * @param nextOwnSeq     own number the next slice begun gets (when none is being written)
+     * @param nextSeq    the recording's next number (one after the last slice stored or spooled; 0 when none)
+     * @param storedEnd  where the last stored slice ends in stream time; null when none is stored or it is not known
+     * @param kept       the kept slices, oldest first
+     * @param unfinished own number → first DTS of the slices begun and not yet kept: the one being written, and one
+     *                   that still gathers its last audio after the next began
+     * @param nextOwnSeq own number the next slice begun gets
      */
-    static Plan plan(long nextSeq, Long storedEnd, List<SliceFile> kept, long openSeq, long openFirstDts, long nextOwnSeq) {
+    static Plan plan(long nextSeq, Long storedEnd, List<SliceFile> kept, java.util.SortedMap<Long, Long> unfinished, long nextOwnSeq) {
         boolean nothingStored = nextSeq == 0;
-        // The kept slices from the first that begins at or after the end of what is stored; the ones before it hold
-        // only stored media, or overlap it.
-        int from = kept.size();
-        for (int i = 0; i < kept.size(); i++) {
-            if (nothingStored || storedEnd != null && kept.get(i).firstDtsMillis() >= storedEnd) {
-                from = i;
+        // The first slice, kept or unfinished, that begins at or after the end of what is stored; the ones before it
+        // hold only stored media, or overlap it.
+        java.util.TreeMap<Long, Long> begins = new java.util.TreeMap<>(unfinished);
+        kept.forEach(k -> begins.put(k.seq(), k.firstDtsMillis()));
+        long firstOwn = unfinished.isEmpty() ? nextOwnSeq : Math.max(nextOwnSeq, unfinished.lastKey() + 1);
+        boolean seamless = false;
+        for (Map.Entry<Long, Long> b : begins.entrySet()) {
+            if (nothingStored || storedEnd != null && b.getValue() >= storedEnd) {
+                firstOwn = b.getKey();
+                seamless = nothingStored || b.getValue().equals(storedEnd);
                 break;
             }
         }
-        List<SliceFile> upload = kept.subList(from, kept.size());
-        List<SliceFile> drop = kept.subList(0, from);
-        long firstOwn;
-        boolean seamless;
-        boolean dropOpen = false;
-        if (!upload.isEmpty()) {
-            firstOwn = upload.get(0).seq();
-            seamless = nothingStored || upload.get(0).firstDtsMillis() == storedEnd;
-        } else if (openSeq >= 0 && (nothingStored || storedEnd != null && openFirstDts >= storedEnd)) {
-            firstOwn = openSeq;
-            seamless = nothingStored || openFirstDts == storedEnd;
-        } else if (openSeq >= 0) {
-            dropOpen = true;
-            firstOwn = openSeq + 1;
-            seamless = false;
-        } else {
-            firstOwn = nextOwnSeq;
-            seamless = false;
-        }
-        return new Plan(List.copyOf(upload), List.copyOf(drop), dropOpen, nextSeq - firstOwn, seamless);
+        long first = firstOwn;
+        List<SliceFile> upload = kept.stream().filter(k -> k.seq() >= first).toList();
+        List<SliceFile> drop = kept.stream().filter(k -> k.seq() < first).toList();
+        java.util.SortedMap<Long, Long> overlapping = unfinished.headMap(first);
+        long dropThrough = overlapping.isEmpty() ? -1 : overlapping.lastKey();
+        boolean cutOpen = !unfinished.isEmpty() && unfinished.lastKey() < first;
+        return new Plan(upload, drop, dropThrough, cutOpen, nextSeq - firstOwn, seamless);
     }
 }

@@ -151,6 +151,23 @@ final class Harness implements AutoCloseable {
             return stored;
         }
 
+        final Map<String, byte[]> notes = new ConcurrentHashMap<>();
+
+        @Override
+        public java.util.Optional<byte[]> readNote(String key) {
+            return java.util.Optional.ofNullable(notes.get(key));
+        }
+
+        @Override
+        public void writeNote(String key, byte[] data) {
+            notes.put(key, data);
+        }
+
+        @Override
+        public void deleteNote(String key) {
+            notes.remove(key);
+        }
+
         @Override
         public java.util.Optional<Map<String, String>> metadata(String key) {
             return objects.containsKey(key) ? java.util.Optional.of(metadata.getOrDefault(key, Map.of())) : java.util.Optional.empty();
@@ -225,6 +242,8 @@ final class Harness implements AutoCloseable {
          * time for 1000 ms and holds the same bytes in every pull, so that two pulls of the stream cut the same slices.
          */
         volatile java.util.concurrent.atomic.AtomicLong live;
+        /** The first slice of {@link #live} each pull cuts, as it joins: a test advances the stream once a pull joined. */
+        final List<Long> joined = new CopyOnWriteArrayList<>();
 
         @Override
         public MediaPull open(String input, Map<String, String> options, Path dir, long sliceMillis, long firstSeq) {
@@ -294,6 +313,7 @@ final class Harness implements AutoCloseable {
             long next = stream.get() + 1;
             long seq = firstSeq;
             listener.sliceOpened(seq, next * 1000);
+            joined.add(next);
             while (true) {
                 StreamEnd asked = control.check(System.nanoTime());
                 if (asked != null || stream.get() >= next) {

@@ -8,9 +8,11 @@ import dev.tapedeck.contract.event.RecordingClosed;
 import dev.tapedeck.contract.event.SliceStored;
 import dev.tapedeck.contract.event.StreamPublished;
 import dev.tapedeck.recorder.media.SliceFile;
+import dev.tapedeck.recorder.spool.SpoolEntry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,12 +43,12 @@ class StandbyTest {
             standby.pulls.live = live;
             StreamPublished p = Harness.published("s1");
             owner.recorder.own(p);
-            await(() -> owner.pulls.opened.size() >= 1, "the owner pulls");
+            await(() -> owner.pulls.joined.size() >= 1, "the owner pulls");
             advance(live, 0);
             advance(live, 1);
             // The standby joins two slices in: its own numbers are two behind the recording's.
             standby.recorder.standby(p);
-            await(() -> standby.pulls.opened.size() >= 1, "the standby pulls");
+            await(() -> standby.pulls.joined.size() >= 1, "the standby pulls");
             for (long n = 2; n <= 4; n++) {
                 advance(live, n);
             }
@@ -79,6 +81,52 @@ class StandbyTest {
     }
 
     @Test
+    void theHalfSliceADeadOwnerSalvagesAfterItsStandbyTookOverWaitsForTheStandbysWholeCopy(@TempDir Path dir) throws Exception {
+        AtomicLong live = new AtomicLong(-1);
+        Harness.MemoryStore bucket = new Harness.MemoryStore();
+        try (Harness owner = new Harness(dir.resolve("a"), 4, bucket); Harness standby = new Harness(dir.resolve("b"), 4, bucket)) {
+            owner.pulls.live = live;
+            standby.pulls.live = live;
+            StreamPublished p = Harness.published("s4");
+            owner.recorder.own(p);
+            standby.recorder.standby(p);
+            await(() -> owner.pulls.joined.size() >= 1 && standby.pulls.joined.size() >= 1, "both pull");
+            advance(live, 0);
+            advance(live, 1);
+            await(() -> owner.events.slices().size() == 2, "the owner stored 0 and 1");
+            Instant crash = Instant.now();
+            owner.kill(); // in slice 2, of which its restart salvages 400 ms
+            Thread.sleep(5);
+            standby.recorder.own(p);
+            await(() -> bucket.notes.containsKey(dev.tapedeck.contract.StorageKeys.recorderTakeover(p.recordingId(), "source")),
+                    "the standby notes its takeover");
+
+            // The owner's replica restarts: what it salvages of slice 2 is held back while the standby writes its copy.
+            try (Harness restarted = new Harness(dir.resolve("a"), 4, bucket)) {
+                restarted.spool.begin(new dev.tapedeck.recorder.spool.SpoolSession(p.recordingId(), p.sessionId(), p.sourceStreamKey(),
+                        "source", 2, false));
+                Path half = dir.resolve("half.flv");
+                Files.writeString(half, Harness.liveSlice(2) + " (400 ms of it)");
+                SliceFile f = new SliceFile(2, half, 2000, 2367, 400, 1, crash);
+                SpoolEntry salvaged = restarted.spool.commit(new SpoolEntry(p.recordingId(), p.sessionId(), p.sourceStreamKey(), "source", 2,
+                        2000, 2367, 400, 1, false, 0, crash, Instant.now(), f.media()), f);
+                assertThat(SalvageHold.takenOverSince(bucket, salvaged)).as("a takeover after the crash").isTrue();
+                SalvageHold.uploadAfterTheStandby(salvaged, bucket, restarted.uploader, Duration.ofSeconds(30));
+
+                advance(live, 2);
+                advance(live, 3);
+                await(() -> standby.events.slices().size() == 2, "the standby stored 2 and 3");
+                await(() -> restarted.spool.count() == 0, "the half is settled");
+                assertThat(stored(owner, p.recordingId(), 2)).as("the whole slice 2 is stored").isEqualTo(Harness.liveSlice(2));
+                assertThat(restarted.events.all).as("the half is superseded: never announced").isEmpty();
+                assertThat(standby.events.slices()).noneMatch(SliceStored::discontinuity);
+                assertThat(standby.metrics.registry().find("tapedeck.recorder.slice.conflicts").counters()).allMatch(c -> c.count() == 0);
+            }
+            standby.recorder.end(p).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aStandbyWhoseSliceOverlapsWhatTheOwnerStoredDropsItAndMarksTheGap(@TempDir Path dir) throws Exception {
         AtomicLong live = new AtomicLong(-1);
         Harness.MemoryStore bucket = new Harness.MemoryStore();
@@ -88,9 +136,10 @@ class StandbyTest {
             StreamPublished p = Harness.published("s2");
             owner.recorder.own(p);
             standby.recorder.standby(p);
-            await(() -> owner.pulls.opened.size() >= 1 && standby.pulls.opened.size() >= 1, "both pull");
+            await(() -> owner.pulls.joined.size() >= 1 && standby.pulls.joined.size() >= 1, "both pull");
             advance(live, 0);
             advance(live, 1);
+            await(() -> owner.events.slices().size() == 2, "the owner stored 0 and 1");
             // The owner lets go in slice 2: it stores what it has of it (400 ms), which the standby's slice 2 overlaps.
             owner.recorder.handover(p).get(10, TimeUnit.SECONDS);
             assertThat(owner.events.slices()).extracting(SliceStored::durationMillis).containsExactly(1000L, 1000L, 400L);
@@ -116,7 +165,7 @@ class StandbyTest {
             standby.pulls.live = live;
             StreamPublished p = Harness.published("s3");
             standby.recorder.standby(p);
-            await(() -> standby.pulls.opened.size() >= 1, "the standby pulls");
+            await(() -> standby.pulls.joined.size() >= 1, "the standby pulls");
             for (long n = 0; n <= 5; n++) {
                 advance(live, n);
             }
@@ -138,6 +187,10 @@ class StandbyTest {
         }
     }
 
+    static java.util.TreeMap<Long, Long> open(long seq, long firstDts) {
+        return new java.util.TreeMap<>(java.util.Map.of(seq, firstDts));
+    }
+
     static SliceFile slice(long seq, long firstDts, long duration) {
         return new SliceFile(seq, Path.of(seq + ".flv.part"), firstDts, firstDts + duration - 33, duration, 1, Instant.now());
     }
@@ -146,38 +199,58 @@ class StandbyTest {
     void thePlanUploadsTheKeptSlicesFromTheEndOfWhatIsStored() {
         List<SliceFile> kept = List.of(slice(3, 3000, 1000), slice(4, 4000, 1000), slice(5, 5000, 1000));
         // Stored 0..8 (the owner's numbers), ending at 5000: kept 5 is the owner's 9.
-        StandbyRing.Plan plan = StandbyRing.plan(9, 5000L, kept, 6, 6000, 7);
+        StandbyRing.Plan plan = StandbyRing.plan(9, 5000L, kept, open(6, 6000), 7);
         assertThat(plan.upload()).extracting(SliceFile::seq).containsExactly(5L);
         assertThat(plan.drop()).extracting(SliceFile::seq).containsExactly(3L, 4L);
         assertThat(plan.shift()).isEqualTo(4);
         assertThat(plan.seamless()).isTrue();
-        assertThat(plan.dropOpen()).isFalse();
+        assertThat(plan.cutOpen()).isFalse();
+        assertThat(plan.dropThrough()).isEqualTo(-1);
 
         // Everything kept is stored; the slice being written begins where the stored ones end.
-        plan = StandbyRing.plan(12, 6000L, kept, 6, 6000, 7);
+        plan = StandbyRing.plan(12, 6000L, kept, open(6, 6000), 7);
         assertThat(plan.upload()).isEmpty();
         assertThat(plan.shift()).as("own 6 is the recording's 12").isEqualTo(6);
         assertThat(plan.seamless()).isTrue();
 
         // The stored ones end inside the slice being written: it is dropped, the next one follows a gap.
-        plan = StandbyRing.plan(12, 6400L, kept, 6, 6000, 7);
-        assertThat(plan.dropOpen()).isTrue();
+        plan = StandbyRing.plan(12, 6400L, kept, open(6, 6000), 7);
+        assertThat(plan.cutOpen()).isTrue();
+        assertThat(plan.dropThrough()).isEqualTo(6);
         assertThat(plan.shift()).as("own 7 is the recording's 12").isEqualTo(5);
         assertThat(plan.seamless()).isFalse();
 
+        // The slice that follows what is stored still gathers its last audio while the next one is written: it is
+        // not kept yet, and continues the recording when it finishes.
+        List<SliceFile> older = kept.subList(0, 2);
+        java.util.TreeMap<Long, Long> closing = new java.util.TreeMap<>(java.util.Map.of(5L, 5000L, 6L, 6000L));
+        plan = StandbyRing.plan(9, 5000L, older, closing, 7);
+        assertThat(plan.upload()).isEmpty();
+        assertThat(plan.drop()).extracting(SliceFile::seq).containsExactly(3L, 4L);
+        assertThat(plan.shift()).as("own 5 is the recording's 9").isEqualTo(4);
+        assertThat(plan.seamless()).isTrue();
+        assertThat(plan.dropThrough()).isEqualTo(-1);
+        assertThat(plan.cutOpen()).isFalse();
+        // What is stored ends inside the closing one: it is dropped; the one being written follows after a gap.
+        plan = StandbyRing.plan(9, 5500L, older, closing, 7);
+        assertThat(plan.dropThrough()).isEqualTo(5);
+        assertThat(plan.cutOpen()).isFalse();
+        assertThat(plan.shift()).as("own 6 is the recording's 9").isEqualTo(3);
+        assertThat(plan.seamless()).isFalse();
+
         // Kept slices after a gap in what the standby saw (it joined late): the first is marked.
-        plan = StandbyRing.plan(2, 2000L, kept, 6, 6000, 7);
+        plan = StandbyRing.plan(2, 2000L, kept, open(6, 6000), 7);
         assertThat(plan.upload()).extracting(SliceFile::seq).containsExactly(3L, 4L, 5L);
         assertThat(plan.seamless()).isFalse();
 
         // Nothing stored: everything kept is the recording from its start.
-        plan = StandbyRing.plan(0, null, kept, 6, 6000, 7);
+        plan = StandbyRing.plan(0, null, kept, open(6, 6000), 7);
         assertThat(plan.upload()).hasSize(3);
         assertThat(plan.shift()).isEqualTo(-3);
 
         // Stored slices of unknown extent: nothing kept can be placed after them.
-        plan = StandbyRing.plan(9, null, kept, 6, 6000, 7);
+        plan = StandbyRing.plan(9, null, kept, open(6, 6000), 7);
         assertThat(plan.upload()).isEmpty();
-        assertThat(plan.dropOpen()).isTrue();
+        assertThat(plan.cutOpen()).isTrue();
     }
 }
