@@ -52,6 +52,25 @@ class FlvSlicerIT {
         assertThat(Files.size(slices.get(0).file())).isGreaterThan(10_000);
     }
 
+    /** A standby's copy of a slice whose first part is stored elsewhere: its rest, from the first keyframe at or after a point. */
+    @Test
+    void aSliceStartingAtAPointBeginsAtTheFirstKeyframeFromThereAndPlays(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("in.flv");
+        MediaTools.makeFlv(input, 640, 360, 30, 6);
+        List<SliceFile> slices = new ArrayList<>();
+        long whole = Long.MAX_VALUE / 4;
+        new FlvSlicer(input.toString(), Map.of(), dir.resolve("spool"), whole, 7, 10_000, whole, whole).startingAt(2500)
+                .run(slices::add, t -> null);
+
+        assertThat(slices).hasSize(1);
+        SliceFile rest = slices.get(0);
+        assertThat(rest.seq()).isEqualTo(7);
+        assertThat(rest.firstDtsMillis()).as("the keyframe at 3 s (one a second)").isEqualTo(3000);
+        assertThat(rest.durationMillis()).isBetween(2900L, 3100L);
+        assertThat(MediaTools.decodeErrors(rest.file().toString())).isEmpty();
+        assertThat(MediaTools.probe(rest.file().toString(), "-show_entries", "stream=codec_name")).containsExactlyInAnyOrder("h264", "aac");
+    }
+
     /**
      * With B-frames a cut's keyframe is read before audio that is shown ahead of it. That audio belongs to the slice before
      * the cut, so a source with B-frames and its rung without them (audio copied, as the transcoder makes one) split their

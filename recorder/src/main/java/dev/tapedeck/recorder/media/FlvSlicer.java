@@ -93,6 +93,15 @@ public final class FlvSlicer implements MediaPull {
         this.firstSeq = firstSeq;
     }
 
+    /** The first slice begins at the first keyframe at or after this DTS (ms); packets before it are skipped. */
+    private long startAtMillis = Long.MIN_VALUE;
+
+    /** Skips every packet before the first keyframe at or after {@code dtsMillis}: a slice of the input from there. */
+    public FlvSlicer startingAt(long dtsMillis) {
+        this.startAtMillis = dtsMillis;
+        return this;
+    }
+
     /**
      * Reads until the end of input or until {@code control} ends it; every slice started is finished and handed on.
      * {@code control} is asked between packets and while a read waits, so it ends the pull at once even when no
@@ -180,8 +189,9 @@ public final class FlvSlicer implements MediaPull {
                     }
                     boolean key = type == AVMEDIA_TYPE_VIDEO ? (pkt.flags() & AV_PKT_FLAG_KEY) != 0 : !hasVideo;
                     if (!started) {
-                        // A slice must start with something decodable: skip to the first keyframe.
-                        if (!key) {
+                        // A slice must start with something decodable: skip to the first keyframe (at or after the
+                        // asked start, if any).
+                        if (!key || info.millis(ts) < startAtMillis) {
                             continue;
                         }
                         started = true;

@@ -19,6 +19,13 @@ public class JavacvPullFactory implements PullFactory {
     }
 
     @Override
+    public MediaPull openFrom(String file, Path dir, long seq, long fromDtsMillis) {
+        // One slice: the whole rest of the file, whatever its length.
+        long whole = Long.MAX_VALUE / 4;
+        return new FlvSlicer(file, Map.of(), dir, whole, seq, jumpMillis, whole, whole).startingAt(fromDtsMillis);
+    }
+
+    @Override
     public void prepare() {
         // FFmpeg's libraries: loaded once per process, about a second on a cold JVM.
         org.bytedeco.javacpp.Loader.load(org.bytedeco.ffmpeg.global.avformat.class);

@@ -15,6 +15,14 @@ public interface PullFactory {
      */
     MediaPull open(String input, Map<String, String> inputOptions, Path dir, long sliceMillis, long firstSeq);
 
+    /**
+     * Remuxes one slice file from its first keyframe at or after {@code fromDtsMillis} to its end, as slice {@code seq}
+     * in {@code dir} (a standby's copy of a slice whose first part is already stored).
+     */
+    default MediaPull openFrom(String file, Path dir, long seq, long fromDtsMillis) {
+        throw new UnsupportedOperationException("this pull factory cannot remux part of a slice");
+    }
+
     /** Loads what the first pull needs (native libraries), so that a start pays for it instead of the first pull. */
     default void prepare() {
     }

@@ -77,6 +77,9 @@ public final class RecordingSession implements Runnable {
     private long shift;
     /** Own numbers up to this one are dropped after a takeover (they overlap what is stored). */
     private long dropThrough = -1;
+    /** Own number of the slice in which what the dead owner stored ends: only its rest is uploaded; -1 for none. */
+    private long trimOwn = -1;
+    private long trimFrom;
     /** A standby's slices begun and not yet kept (own number → first DTS): the one being written, and one still closing. */
     private final java.util.TreeMap<Long, Long> unfinished = new java.util.TreeMap<>();
     private long nextOwnSeq;
@@ -353,17 +356,20 @@ public final class RecordingSession implements Runnable {
                     m.retarget(ctx.spool().dirOf(published.recordingId(), published.rendition()), shift);
                 }
                 dropThrough = plan.dropThrough();
+                trimOwn = plan.trimOwn();
+                trimFrom = plan.trimFrom();
                 if (plan.cutOpen() && m != null) {
                     m.cutAtNextKeyframe();
                 }
                 plan.drop().forEach(StandbyRing::delete);
-                LOG.infof("took the recording over at slice %d (stored up to %s ms of stream time): %d kept slices follow it%s%s",
+                LOG.infof("took the recording over at slice %d (stored up to %s ms of stream time): %d kept slices follow it%s%s%s",
                         r.nextSeq(), r.lastEndDts() == null ? "an unknown point" : r.lastEndDts().toString(), plan.upload().size(),
                         plan.seamless() ? " without a gap" : ", after a gap",
-                        plan.cutOpen() ? "; the slice being written overlaps it and is cut" : "");
+                        plan.cutOpen() ? "; the slice being written overlaps it and is cut" : "",
+                        plan.trimOwn() >= 0 ? "; what is stored ends inside its slice " + plan.trimOwn() + ", which follows from its next keyframe" : "");
                 takenOver = true;
                 for (SliceFile kept : plan.upload()) {
-                    spool(renumbered(kept, kept.seq() + shift));
+                    spool(renumbered(kept.seq() == trimOwn ? trimmed(kept) : kept, kept.seq() + shift));
                 }
                 ring.forget();
             }
@@ -402,9 +408,40 @@ public final class RecordingSession implements Runnable {
                 StandbyRing.delete(slice);
                 return;
             }
-            slice = renumbered(slice, slice.seq() + shift);
+            slice = renumbered(slice.seq() == trimOwn ? trimmed(slice) : slice, slice.seq() + shift);
         }
         spool(slice);
+    }
+
+    /**
+     * The part of a standby's slice from its first keyframe at or after {@link #trimFrom} (the end of what the dead
+     * owner stored of it), as a slice of its own; the slice itself when that cannot be made (then it overlaps what is
+     * stored and its upload is refused, as any conflict).
+     */
+    private SliceFile trimmed(SliceFile slice) {
+        java.nio.file.Path work = slice.file().resolveSibling(".trim-" + slice.seq());
+        try {
+            List<SliceFile> out = new ArrayList<>();
+            ctx.pulls().openFrom(slice.file().toString(), work, slice.seq(), trimFrom).run(out::add, lastPacket -> null);
+            if (out.isEmpty()) {
+                throw new IOException("no keyframe after " + trimFrom + " ms");
+            }
+            SliceFile rest = out.get(0);
+            java.nio.file.Files.move(rest.file(), slice.file(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            LOG.infof("slice %d continues what is stored from %d ms: its part from %d ms (%d ms) follows", slice.seq(), trimFrom,
+                    rest.firstDtsMillis(), rest.durationMillis());
+            return new SliceFile(rest.seq(), slice.file(), rest.firstDtsMillis(), rest.lastDtsMillis(), rest.durationMillis(), rest.keyframes(),
+                    slice.startedAt().plusMillis(rest.firstDtsMillis() - slice.firstDtsMillis()), rest.media(), rest.oversize());
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("cannot cut slice %d at %d ms (%s): it is uploaded whole", slice.seq(), trimFrom, e.getMessage());
+            return slice;
+        } finally {
+            try (var files = java.nio.file.Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                LOG.debugf("cannot remove %s: %s", work, e.getMessage());
+            }
+        }
     }
 
     private synchronized void openedSlice(long seq, long firstDtsMillis) {

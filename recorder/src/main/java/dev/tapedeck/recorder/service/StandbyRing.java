@@ -100,10 +100,14 @@ final class StandbyRing {
      *                    handed over), overlap what is stored: dropped when they finish; -1 when none does
      * @param cutOpen     the slice being written is among them: it is cut at the next keyframe, so that the next one
      *                    begins as soon as possible
+     * @param trimOwn     own number of the slice (kept, or still being written) in which what is stored ends: only its
+     *                    part from the first keyframe at or after {@link #trimFrom} is uploaded; -1 when none is
+     * @param trimFrom    where what is stored ends (DTS, ms)
      * @param shift       add to a slice's own number to get its number in the recording
      * @param seamless    the first slice uploaded begins exactly where the last stored one ends: no gap, no discontinuity
      */
-    record Plan(List<SliceFile> upload, List<SliceFile> drop, long dropThrough, boolean cutOpen, long shift, boolean seamless) {
+    record Plan(List<SliceFile> upload, List<SliceFile> drop, long dropThrough, boolean cutOpen, long trimOwn, long trimFrom, long shift,
+            boolean seamless) {
     }
 
     /**
@@ -122,11 +126,24 @@ final class StandbyRing {
         kept.forEach(k -> begins.put(k.seq(), k.firstDtsMillis()));
         long firstOwn = unfinished.isEmpty() ? nextOwnSeq : Math.max(nextOwnSeq, unfinished.lastKey() + 1);
         boolean seamless = false;
+        Long after = null;
         for (Map.Entry<Long, Long> b : begins.entrySet()) {
             if (nothingStored || storedEnd != null && b.getValue() >= storedEnd) {
                 firstOwn = b.getKey();
+                after = b.getValue();
                 seamless = nothingStored || b.getValue().equals(storedEnd);
                 break;
+            }
+        }
+        // What is stored ends inside the slice before that one (the dead owner stored part of it): its rest follows,
+        // from its first keyframe after that point.
+        long trimOwn = -1;
+        if (!seamless && storedEnd != null && !nothingStored) {
+            Map.Entry<Long, Long> before = begins.lowerEntry(firstOwn);
+            if (before != null && before.getValue() < storedEnd && (after == null || after > storedEnd)
+                    && before.getKey() == firstOwn - 1 && covers(kept, before.getKey(), storedEnd)) {
+                trimOwn = before.getKey();
+                firstOwn = trimOwn;
             }
         }
         long first = firstOwn;
@@ -135,6 +152,11 @@ final class StandbyRing {
         java.util.SortedMap<Long, Long> overlapping = unfinished.headMap(first);
         long dropThrough = overlapping.isEmpty() ? -1 : overlapping.lastKey();
         boolean cutOpen = !unfinished.isEmpty() && unfinished.lastKey() < first;
-        return new Plan(upload, drop, dropThrough, cutOpen, nextSeq - firstOwn, seamless);
+        return new Plan(upload, drop, dropThrough, cutOpen, trimOwn, trimOwn < 0 ? -1 : storedEnd, nextSeq - firstOwn, seamless);
+    }
+
+    /** True when own slice {@code seq} reaches past {@code dts}: it is unfinished (still growing), or kept and ends after it. */
+    private static boolean covers(List<SliceFile> kept, long seq, long dts) {
+        return kept.stream().filter(k -> k.seq() == seq).findFirst().map(k -> k.firstDtsMillis() + k.durationMillis() > dts).orElse(true);
     }
 }

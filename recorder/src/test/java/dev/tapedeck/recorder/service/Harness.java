@@ -245,6 +245,22 @@ final class Harness implements AutoCloseable {
         /** The first slice of {@link #live} each pull cuts, as it joins: a test advances the stream once a pull joined. */
         final List<Long> joined = new CopyOnWriteArrayList<>();
 
+        /** The rest of a slice of {@link #live} from its first keyframe (one every 100 ms) at or after {@code fromDtsMillis}. */
+        @Override
+        public MediaPull openFrom(String file, Path dir, long seq, long fromDtsMillis) {
+            return (listener, control) -> {
+                String content = Files.readString(Path.of(file));
+                long n = Long.parseLong(content.replaceAll("^live slice (\\d+).*$", "$1"));
+                long key = (fromDtsMillis + 99) / 100 * 100;
+                long end = (n + 1) * 1000;
+                Files.createDirectories(dir);
+                Path out = dir.resolve(SliceFile.partName(seq));
+                Files.writeString(out, liveSlice(n) + " from " + key + " ms");
+                listener.sliceFinished(new SliceFile(seq, out, key, end - 33, end - key, 1, Instant.now()));
+                return StreamEnd.END_OF_INPUT;
+            };
+        }
+
         @Override
         public MediaPull open(String input, Map<String, String> options, Path dir, long sliceMillis, long firstSeq) {
             opened.add(input);

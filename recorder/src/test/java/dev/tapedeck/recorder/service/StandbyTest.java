@@ -102,7 +102,7 @@ class StandbyTest {
                     "the standby notes its takeover");
 
             // The owner's replica restarts: what it salvages of slice 2 is held back while the standby writes its copy.
-            try (Harness restarted = new Harness(dir.resolve("a"), 4, bucket)) {
+            try (Harness restarted = new Harness(dir.resolve("a-restarted"), 4, bucket)) {
                 restarted.spool.begin(new dev.tapedeck.recorder.spool.SpoolSession(p.recordingId(), p.sessionId(), p.sourceStreamKey(),
                         "source", 2, false));
                 Path half = dir.resolve("half.flv");
@@ -127,7 +127,7 @@ class StandbyTest {
     }
 
     @Test
-    void aStandbyWhoseSliceOverlapsWhatTheOwnerStoredDropsItAndMarksTheGap(@TempDir Path dir) throws Exception {
+    void aStandbyWhoseSliceOverlapsWhatTheOwnerStoredUploadsItsRestAndMarksTheGap(@TempDir Path dir) throws Exception {
         AtomicLong live = new AtomicLong(-1);
         Harness.MemoryStore bucket = new Harness.MemoryStore();
         try (Harness owner = new Harness(dir.resolve("a"), 4, bucket); Harness standby = new Harness(dir.resolve("b"), 4, bucket)) {
@@ -140,18 +140,20 @@ class StandbyTest {
             advance(live, 0);
             advance(live, 1);
             await(() -> owner.events.slices().size() == 2, "the owner stored 0 and 1");
-            // The owner lets go in slice 2: it stores what it has of it (400 ms), which the standby's slice 2 overlaps.
+            // The owner lets go in slice 2: it stores what it has of it (400 ms), which the standby's slice 2 overlaps (as
+            // does the half a killed owner salvages and stores when it restarts before the pool noticed its death).
             owner.recorder.handover(p).get(10, TimeUnit.SECONDS);
             assertThat(owner.events.slices()).extracting(SliceStored::durationMillis).containsExactly(1000L, 1000L, 400L);
             standby.recorder.own(p);
             advance(live, 2);
             advance(live, 3);
-            await(() -> standby.events.slices().size() == 1, "the standby stored slice 3 of the stream");
+            await(() -> standby.events.slices().size() == 2, "the standby stored the rest of slice 2 and slice 3 of the stream");
             standby.recorder.end(p).get(10, TimeUnit.SECONDS);
 
             SliceStored first = standby.events.slices().get(0);
             assertThat(first.seq()).as("the number after the owner's last").isEqualTo(3);
-            assertThat(first.firstDtsMillis()).isEqualTo(3000);
+            assertThat(first.firstDtsMillis()).as("its first keyframe after the stored 400 ms").isEqualTo(2400);
+            assertThat(stored(owner, p.recordingId(), 3)).isEqualTo(Harness.liveSlice(2) + " from 2400 ms");
             assertThat(first.discontinuity()).as("the gap is marked").isTrue();
             assertThat(stored(owner, p.recordingId(), 2)).as("nothing overwritten").endsWith("(400 ms of it)");
             assertThat(owner.metrics.registry().find("tapedeck.recorder.slice.conflicts").counters()).isNotEmpty().allMatch(c -> c.count() == 0);
@@ -213,12 +215,21 @@ class StandbyTest {
         assertThat(plan.shift()).as("own 6 is the recording's 12").isEqualTo(6);
         assertThat(plan.seamless()).isTrue();
 
-        // The stored ones end inside the slice being written: it is dropped, the next one follows a gap.
+        // The stored ones end inside the slice being written (the dead owner stored part of it): its rest, from its
+        // next keyframe, is the recording's 12, after a marked gap shorter than a GOP.
         plan = StandbyRing.plan(12, 6400L, kept, open(6, 6000), 7);
-        assertThat(plan.cutOpen()).isTrue();
-        assertThat(plan.dropThrough()).isEqualTo(6);
-        assertThat(plan.shift()).as("own 7 is the recording's 12").isEqualTo(5);
+        assertThat(plan.trimOwn()).isEqualTo(6);
+        assertThat(plan.trimFrom()).isEqualTo(6400);
+        assertThat(plan.cutOpen()).isFalse();
+        assertThat(plan.dropThrough()).isEqualTo(-1);
+        assertThat(plan.shift()).as("own 6 is the recording's 12").isEqualTo(6);
         assertThat(plan.seamless()).isFalse();
+        // ... or inside a kept one.
+        plan = StandbyRing.plan(11, 4400L, kept, open(6, 6000), 7);
+        assertThat(plan.trimOwn()).isEqualTo(4);
+        assertThat(plan.upload()).extracting(SliceFile::seq).containsExactly(4L, 5L);
+        assertThat(plan.drop()).extracting(SliceFile::seq).containsExactly(3L);
+        assertThat(plan.shift()).isEqualTo(7);
 
         // The slice that follows what is stored still gathers its last audio while the next one is written: it is
         // not kept yet, and continues the recording when it finishes.
@@ -231,11 +242,12 @@ class StandbyTest {
         assertThat(plan.seamless()).isTrue();
         assertThat(plan.dropThrough()).isEqualTo(-1);
         assertThat(plan.cutOpen()).isFalse();
-        // What is stored ends inside the closing one: it is dropped; the one being written follows after a gap.
+        // What is stored ends inside the closing one: its rest follows.
         plan = StandbyRing.plan(9, 5500L, older, closing, 7);
-        assertThat(plan.dropThrough()).isEqualTo(5);
+        assertThat(plan.trimOwn()).isEqualTo(5);
+        assertThat(plan.dropThrough()).isEqualTo(-1);
         assertThat(plan.cutOpen()).isFalse();
-        assertThat(plan.shift()).as("own 6 is the recording's 9").isEqualTo(3);
+        assertThat(plan.shift()).as("own 5 is the recording's 9").isEqualTo(4);
         assertThat(plan.seamless()).isFalse();
 
         // Kept slices after a gap in what the standby saw (it joined late): the first is marked.
