@@ -26,7 +26,12 @@
 #   (default 600) s have passed: a recorder runs for days, and code that runs once per slice is still being compiled
 #   minutes in. Each recorder line says from when it was measured and how much of the window its compilers used
 #   (recorder_warmup_s, recorder_jit_s in RESULT). KEEP_WORK=1 (keep the logs and files), ONLY=recorder|peer (one
-#   side, one round, no steps: for looking at one side)
+#   side, one round, no steps: for looking at one side; ONLY=pool: only what a standby costs, below)
+#
+# What a standby costs (recorder.redundancy): a pool of two replicas records POOL_STREAMS (default: streams) streams
+# with redundancy 1 (each pulled by its owner), then with redundancy 2 (and by a standby on the other replica), both
+# measured over equal windows after the fixed warm-up; CPU (cores) and peak memory (MiB) per stream for each, and their
+# ratios (redundancy_cpu_ratio, redundancy_rss_ratio), in RESULT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 streams=${1:-50}
@@ -149,20 +154,28 @@ settle() { # pid
   echo "$waited"
 }
 
-# Prints "cpu_s rss_mb lost max_lag_ms recorded_s published_s jit_s warmup_s".
-run_recorder() { # n prefix [settle]
-  local n=$1 prefix=$2 port rpid t0 c0 c1 t1 j0 j1 report
-  port=$(free_port)
+# Starts a recorder replica and waits until it is ready; sets rec_pid and rec_port. Extra settings as NAME=value words.
+start_recorder() { # prefix n [NAME=value …]
+  local prefix=$1 n=$2
+  shift 2
+  rec_port=$(free_port)
   # shellcheck disable=SC2086 # the options are words
-  KAFKA_BOOTSTRAP_SERVERS="$bootstrap" TAPEDECK_STORAGE_ENDPOINT="$s3" TAPEDECK_STORAGE_ACCESS_KEY=tapedeck \
+  env KAFKA_BOOTSTRAP_SERVERS="$bootstrap" TAPEDECK_STORAGE_ENDPOINT="$s3" TAPEDECK_STORAGE_ACCESS_KEY=tapedeck \
     TAPEDECK_STORAGE_SECRET_KEY=tapedeck-local-secret TAPEDECK_STORAGE_BUCKET=tapedeck \
     TAPEDECK_RECORDER_MEDIA_SERVER_URL="rtmp://127.0.0.1:$rtmp" TAPEDECK_RECORDER_SLICE_LENGTH="${slice}s" \
-    TAPEDECK_RECORDER_MAX_RECORDINGS=$((n + 8)) TAPEDECK_RECORDER_SPOOL_DIR="$work/spool-$prefix" QUARKUS_HTTP_PORT="$port" \
+    TAPEDECK_RECORDER_MAX_RECORDINGS=$((n + 8)) TAPEDECK_RECORDER_SPOOL_DIR="$work/spool-$prefix" QUARKUS_HTTP_PORT="$rec_port" "$@" \
     java $recorder_jvm -jar recorder/target/quarkus-app/quarkus-run.jar >"$work/recorder-$prefix.log" 2>&1 &
-  rpid=$!
-  pids+=("$rpid")
-  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-  curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "the recorder did not become ready:" >&2; tail -30 "$work/recorder-$prefix.log" >&2; exit 1; }
+  rec_pid=$!
+  pids+=("$rec_pid")
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$rec_port/q/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fs "http://127.0.0.1:$rec_port/q/health/ready" >/dev/null || { echo "the recorder did not become ready:" >&2; tail -30 "$work/recorder-$prefix.log" >&2; exit 1; }
+}
+
+# Prints "cpu_s rss_mb lost max_lag_ms recorded_s published_s jit_s warmup_s".
+run_recorder() { # n prefix [settle]
+  local n=$1 prefix=$2 rpid t0 c0 c1 t1 j0 j1 report
+  start_recorder "$prefix" "$n"
+  rpid=$rec_pid
   start_publishers rec "$prefix" "$n"
   t0=$(date +%s%3N)
   [ "$(ask publish rec "$prefix" "$n")" = OK ] || { echo "publish events failed" >&2; tail "$work/bench.log" >&2; exit 1; }
@@ -182,6 +195,39 @@ run_recorder() { # n prefix [settle]
   [[ $report == REPORT* ]] || { echo "no report: $report" >&2; exit 1; }
   field() { sed -E "s/.* $1=([0-9.-]+).*/\1/" <<<"$report"; }
   echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $(field lost) $(field max_lag_ms) $(field recorded_s) $(field published_s) $(python3 -c "print(round(${j1:-0}-${j0:-0},2))") $((warmup + $(cat "$work/warmup-$prefix")))"
+}
+
+# A pool of two replicas in a group of their own recording n streams, with redundancy 1 (each stream pulled by its
+# owner) or 2 (and by a standby on the other replica). Both replicas are measured over the same window after the same
+# fixed warm-up. Prints "cpu_s rss_mb lost standbys".
+run_pool() { # n prefix redundancy
+  local n=$1 prefix=$2 a b ports=() t0 c0 c1 t1 report standbys
+  for side in a b; do
+    start_recorder "$prefix$side" "$n" TAPEDECK_RECORDER_GROUP_ID="bench-$prefix" TAPEDECK_RECORDER_REDUNDANCY="$3"
+    [ $side = a ] && a=$rec_pid || b=$rec_pid
+    ports+=("$rec_port")
+  done
+  start_publishers rec "$prefix" "$n"
+  t0=$(date +%s%3N)
+  [ "$(ask publish rec "$prefix" "$n")" = OK ] || { echo "publish events failed" >&2; tail "$work/bench.log" >&2; exit 1; }
+  stat watch "$work/rss-$prefix" "$a" "$b" &
+  sleep "$warmup"
+  c0=$(stat cpu "$a" "$b")
+  sleep "$seconds"
+  c1=$(stat cpu "$a" "$b")
+  t1=$(date +%s%3N)
+  standbys=0
+  for port in "${ports[@]}"; do
+    standbys=$((standbys + $(curl -fs "http://127.0.0.1:$port/v1/recordings" | python3 -c "import json,sys; print(len(json.load(sys.stdin)['standbys']))")))
+  done
+  stop_publishers
+  ask end rec "$prefix" "$n" >/dev/null
+  report=$(ask report rec "$prefix" "$n" "$t0" "$(python3 -c "print(($t1-$t0)/1000)")")
+  touch "$work/rss-$prefix.stop"
+  sleep 1.2
+  kill "$a" "$b"; wait "$a" "$b" 2>/dev/null || true
+  [[ $report == REPORT* ]] || { echo "no report: $report" >&2; exit 1; }
+  echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $(sed -E "s/.* lost=([0-9]+).*/\1/" <<<"$report") $standbys"
 }
 
 # Prints "cpu_s rss_mb lost".
@@ -210,6 +256,30 @@ run_peer() { # n prefix
   for i in $(seq 0 $((n - 1))); do [ -s "$work/peer-$prefix/$i-000.flv" ] || lost=$((lost + 1)); done
   echo "$(python3 -c "print(round($c1-$c0,2))") $(cat "$work/rss-$prefix") $lost"
 }
+
+# What a standby costs: the pool of two with redundancy 1 and 2, the same streams, equal windows. Sets pool_result.
+measure_redundancy() {
+  for red in 1 2; do
+    echo "pool of two replicas, redundancy $red, $pool_streams streams …"
+    read -r c r l sb < <(run_pool "$pool_streams" "pool${red}s" "$red")
+    echo "  pool: cpu ${c} s over ${seconds} s from ${warmup} s on, peak rss ${r} MiB (both replicas), lost ${l}, standbys ${sb}"
+    lost=$((lost + l))
+    eval "r${red}_cpu=$c r${red}_rss=$r r${red}_standbys=$sb"
+  done
+  # Per stream: cores (CPU seconds per second) and MiB.
+  pool_result=$(python3 -c "
+n, s = $pool_streams, $seconds
+c1, c2, m1, m2 = $r1_cpu, $r2_cpu, $r1_rss, $r2_rss
+print(f'pool_streams={n} r1_core_per_stream={c1/s/n:.4f} r2_core_per_stream={c2/s/n:.4f} redundancy_cpu_ratio={c2/max(c1,0.01):.2f}'
+      f' r1_mib_per_stream={m1/n:.1f} r2_mib_per_stream={m2/n:.1f} redundancy_rss_ratio={m2/max(m1,0.01):.2f} r2_standbys=$r2_standbys')")
+}
+pool_streams=${POOL_STREAMS:-$streams}
+if [ "$only" = pool ]; then
+  lost=0
+  measure_redundancy
+  echo "RESULT $pool_result lost=$lost"
+  exit 0
+fi
 
 echo "recorder JVM: $recorder_jvm; recorder slices ${slice} s; peer segments 180 s; ${seconds} s measured after ${warmup} s per phase (the recorder's rounds: once its JIT compilers settled, at most ${warmup_max} s)"
 rec_cpu=0; rec_jit=0; rec_warmup=0; rec_rss=0; peer_cpu=0; peer_rss=0; lost=0; lag=0
@@ -253,4 +323,5 @@ else
     max_streams=$n
   done
 fi
-echo "RESULT streams=$streams cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio lost=$lost max_streams=$max_streams behind_at=$behind_at recorder_cpu_s=$rec_cpu recorder_jit_s=$rec_jit recorder_warmup_s=$rec_warmup peer_cpu_s=$peer_cpu recorder_rss_mb=$rec_rss peer_rss_mb=$peer_rss max_lag_ms=$lag"
+measure_redundancy
+echo "RESULT streams=$streams cpu_ratio=$cpu_ratio rss_ratio=$rss_ratio lost=$lost max_streams=$max_streams behind_at=$behind_at recorder_cpu_s=$rec_cpu recorder_jit_s=$rec_jit recorder_warmup_s=$rec_warmup peer_cpu_s=$peer_cpu recorder_rss_mb=$rec_rss peer_rss_mb=$peer_rss max_lag_ms=$lag $pool_result"

@@ -45,7 +45,8 @@ class PipelineIT extends StackTest {
     @BeforeAll
     static void start() throws Exception {
         // Its own stack: the only one with the default 10 s slices and two recorders, without transcoding.
-        stack = startStack(data, s -> s.transcode(false));
+        // The default pool: every stream also pulled by a standby on the other replica.
+        stack = startStack(data, s -> s.transcode(false).env("TAPEDECK_RECORDER_REDUNDANCY", "2"));
     }
 
     @Test

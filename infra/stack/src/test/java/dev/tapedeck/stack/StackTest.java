@@ -40,12 +40,21 @@ abstract class StackTest {
     private static final StackWalker CALLER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     /**
+     * What every test's stack starts from: 10 s slices, and a recorder pool without standbys (redundancy 1). Two cores
+     * run two stacks side by side; a standby pulls every stream a second time, which only the classes about it
+     * ({@link StandbyRecorderIT}, {@link PipelineIT}) pay for.
+     */
+    static Stack.Settings base(Path data) {
+        return Stack.Settings.freePorts(home(), data, Duration.ofSeconds(10)).env("TAPEDECK_RECORDER_REDUNDANCY", "1");
+    }
+
+    /**
      * Starts a stack of the calling class's own with 10 s slices, settings adjusted by {@code adjust}, its files under
      * {@code data}; it is stopped once the class has run.
      */
     static Stack startStack(Path data, UnaryOperator<Stack.Settings> adjust) throws Exception {
         Class<?> owner = CALLER.getCallerClass();
-        Stack stack = Stack.start(adjust.apply(Stack.Settings.freePorts(home(), data, Duration.ofSeconds(10))), m -> progress(owner, m));
+        Stack stack = Stack.start(adjust.apply(base(data)), m -> progress(owner, m));
         Stack before = OWN.put(owner, stack);
         if (before != null) {
             before.close();
@@ -87,7 +96,7 @@ abstract class StackTest {
                 }
             }
             Files.createDirectories(dir);
-            s = Stack.start(adjust.apply(Stack.Settings.freePorts(home(), dir, Duration.ofSeconds(10))), m -> progress(caller, m));
+            s = Stack.start(adjust.apply(base(dir)), m -> progress(caller, m));
             Stack started = s;
             Runtime.getRuntime().addShutdownHook(new Thread(started::discard, "stop-stack-" + name));
             preparation.prepare(s, dir);
