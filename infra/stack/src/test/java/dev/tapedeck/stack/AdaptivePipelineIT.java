@@ -138,8 +138,8 @@ class AdaptivePipelineIT extends StackTest {
             System.out.printf(java.util.Locale.ROOT, "[%s] READY %.1f s after the unpublish, %s%n", stream,
                     afterUnpublish.toMillis() / 1000.0, ready.renditions().stream().map(CatalogEntry.Rendition::name).toList());
             // Not a timing target: a rung held open until the worker's I/O timeout (15 s) or the reconnect window (30 s)
-            // would take three times as long.
-            assertThat(afterUnpublish).as("every rendition closed with the source").isLessThan(Duration.ofSeconds(5));
+            // would take longer. (On a busy machine the worker has taken 7.6 s to finish its rungs.)
+            assertThat(afterUnpublish).as("every rendition closed with the source").isLessThan(Duration.ofSeconds(10));
             List<StreamPublished> rungs = streams.readToEnd().stream().map(r -> r.value().data())
                     .filter(d -> d instanceof StreamPublished p && p.derived() && p.sourceStreamKey().equals(published.streamKey()))
                     .map(StreamPublished.class::cast).toList();

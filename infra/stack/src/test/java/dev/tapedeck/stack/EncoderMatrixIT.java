@@ -15,7 +15,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * What real encoders send, through the adaptive pipeline: each case a replay with its whole ladder. Shares
- * {@link AdaptivePipelineIT}'s stack (play_restart off); its cases run two at a time, each with its own stream.
+ * {@link AdaptivePipelineIT}'s stack (play_restart off); its cases run one at a time, each with its own stream.
  */
 @Order(2)
 @Execution(ExecutionMode.SAME_THREAD) // seven ladders, READY within 5 s of each unpublish
@@ -35,10 +35,10 @@ class EncoderMatrixIT extends StackTest {
      * High profile with a strict B-pyramid, OBS's x264 defaults (2 B-frames, 2 s GOP, CBR, AAC at 44.1 kHz) and
      * zerolatency (no B-frames). Each replay lists the source and its rung, with no gap, segment N at the same
      * presentation time (within a frame) in both, each decoding fully and lasting as long as the source (within a GOP).
-     * Each case with its own stream; cases may run two at a time when JUnit's second thread is free (it mostly runs
-     * another class meanwhile: this class runs on JUnit's own thread, never beside another ladder or duration bound).
+     * Each case with its own stream, one at a time: a case encodes its file with x264 while the one before it would
+     * start its worker, and a worker that takes longer than the attach wait to start (9 s was seen beside another
+     * class's stack) gives its rung a gap this test would blame on the encoder.
      */
-    @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT)
     @org.junit.jupiter.params.ParameterizedTest(name = "{0} at {1} fps")
     @org.junit.jupiter.params.provider.CsvSource({"X264_DEFAULTS,25", "X264_DEFAULTS,30000/1001", "X264_DEFAULTS,30",
             "X264_DEFAULTS,60", "HIGH_PYRAMID,30", "OBS,30", "ZEROLATENCY,30"})

@@ -165,7 +165,8 @@ class RecorderTakeoverIT extends StackTest {
         int restartsBefore = stack.recorders().stream().mapToInt(ServiceProcess::restarts).sum();
         // Begun together: wherever the assignor puts them, the first death may be shared, and must not count against
         // the bystander.
-        try (LiveStream bystander = new LiveStream(stack, data, "bystander", 30); LiveStream poison = new LiveStream(stack, data, "poison", 30)) {
+        // The poison publishes long enough for two or three deaths and restarts on a busy machine; it is stopped once judged.
+        try (LiveStream bystander = new LiveStream(stack, data, "bystander", 30); LiveStream poison = new LiveStream(stack, data, "poison", 90)) {
             CatalogEntry failed = (CatalogEntry) poison.vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
                     && c.recordingId().equals(poison.id()) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(150)).value().data();
             assertThat(failed.status()).as(failed.message()).isEqualTo(CatalogEntry.Status.FAILED);
