@@ -165,8 +165,9 @@ class RecorderTakeoverIT extends StackTest {
         int restartsBefore = stack.recorders().stream().mapToInt(ServiceProcess::restarts).sum();
         // Begun together: wherever the assignor puts them, the first death may be shared, and must not count against
         // the bystander.
-        // The poison publishes long enough for two or three deaths and restarts on a busy machine; it is stopped once judged.
-        try (LiveStream bystander = new LiveStream(stack, data, "bystander", 30); LiveStream poison = new LiveStream(stack, data, "poison", 90)) {
+        // Both publish long enough for two or three deaths and restarts on a busy machine (a restart took 10-15 s there),
+        // so that the bystander is still live once the poison is judged; the poison is stopped then.
+        try (LiveStream bystander = new LiveStream(stack, data, "bystander", 60); LiveStream poison = new LiveStream(stack, data, "poison", 90)) {
             CatalogEntry failed = (CatalogEntry) poison.vods.await(r -> r.value() != null && r.value().data() instanceof CatalogEntry c
                     && c.recordingId().equals(poison.id()) && c.status() != CatalogEntry.Status.LIVE, Duration.ofSeconds(150)).value().data();
             assertThat(failed.status()).as(failed.message()).isEqualTo(CatalogEntry.Status.FAILED);
@@ -188,7 +189,7 @@ class RecorderTakeoverIT extends StackTest {
             assertThat(ready.status()).as("the stream recorded beside it: %s", ready.message()).isEqualTo(CatalogEntry.Status.READY);
             String replay = stack.apiUrl() + "/vod/" + bystander.id() + "/source/index.m3u8";
             assertThat(dev.tapedeck.testkit.MediaTools.decodeErrors(replay)).isEmpty();
-            System.out.printf(Locale.ROOT, "[a stream that kills the recorder] %d restarts (%d shared with the bystander); %s: %s; the stream begun beside it %s, %.1f s of 30 s%n",
+            System.out.printf(Locale.ROOT, "[a stream that kills the recorder] %d restarts (%d shared with the bystander); %s: %s; the stream begun beside it %s, %.1f s of 60 s%n",
                     restarts, sharedDeaths.size(), failed.status(), failed.message(), ready.status(), dev.tapedeck.testkit.MediaTools.duration(replay));
         }
     }
