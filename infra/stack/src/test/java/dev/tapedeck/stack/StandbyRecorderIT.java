@@ -105,7 +105,7 @@ class StandbyRecorderIT extends StackTest {
     @Test
     void killingEveryReplicaLosesOnlyTheTimeUntilTheRestartedPoolResumes() throws Exception {
         // Long enough that three replicas restarting at once on a busy machine find the stream still live.
-        int seconds = 50;
+        int seconds = 90;
         long publishedFrames = (long) seconds * FPS;
         try (LiveStream live = new LiveStream(stack, data, "every", seconds)) {
             StreamPublished published = live.published;
