@@ -33,7 +33,8 @@ class HookReplicasIT extends StackTest {
 
     @Test
     void aSessionOpenedByOneReplicaIsEndedByTheOtherEvenAfterItsRestartAndNotByALateEnd() throws Exception {
-        try (LiveStream stream = new LiveStream(stack, data, "replicas", 24)) {
+        // Long enough that the killed replica, restarted on a busy machine, has caught up with the sessions before the end.
+        try (LiveStream stream = new LiveStream(stack, data, "replicas", 40)) {
             StreamPublished published = stream.published;
             stream.holderAfterSlice(0);
 
@@ -60,8 +61,8 @@ class HookReplicasIT extends StackTest {
             assertThat(end.sessionId()).as("the restarted replica ended the session the other opened").isEqualTo(published.sessionId());
 
             ReplayCheck.Result r = ReplayCheck.check(stack, stream.id(), 0);
-            assertThat(r.replaySeconds()).as("the whole stream, recorded without a break").isGreaterThan(22.0);
-            System.out.printf(Locale.ROOT, "[two ingest-hook replicas] session %s opened by one, ended by the other after its restart; replay %.1f s of 24 s%n",
+            assertThat(r.replaySeconds()).as("the whole stream, recorded without a break").isGreaterThan(38.0);
+            System.out.printf(Locale.ROOT, "[two ingest-hook replicas] session %s opened by one, ended by the other after its restart; replay %.1f s of 40 s%n",
                     published.sessionId(), r.replaySeconds());
         }
     }
