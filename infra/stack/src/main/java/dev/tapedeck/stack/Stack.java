@@ -28,9 +28,10 @@ public final class Stack implements AutoCloseable {
     /**
      * How long a source publish is held for the recorder (and the worker, when transcoding). With the hook's 2 s
      * callback budget it stays below nginx-rtmp's 10 s hook timeout. The service's default is 2 s; here the whole
-     * pipeline shares one machine, where a busy recorder has taken longer than 2 s to attach.
+     * pipeline shares one machine, where a busy recorder has taken longer than 2 s to attach, and a worker JVM started
+     * beside another stack 6.4 to 9.2 s.
      */
-    static final String ATTACH_WAIT = "6s";
+    static final String ATTACH_WAIT = "7s";
 
     /**
      * Where things live and listen.
