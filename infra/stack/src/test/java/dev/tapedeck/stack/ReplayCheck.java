@@ -57,24 +57,9 @@ final class ReplayCheck {
 
     /** The replica whose running pull of the stream has received media, and since when; empty when none has. */
     static java.util.Optional<Resumed> resumed(Stack stack, String streamKey) {
-        for (int i = 0; i < stack.recorders().size(); i++) {
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.recorderUrl(i) + "/v1/recordings"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200) {
-                    continue;
-                }
-                for (JsonNode rec : JSON.readTree(r.body()).path("recordings")) {
-                    if (rec.path("streamKey").asText().equals(streamKey) && rec.path("running").asBoolean()
-                            && rec.hasNonNull("mediaSince")) {
-                        return java.util.Optional.of(new Resumed(i, java.time.Instant.parse(rec.path("mediaSince").asText())));
-                    }
-                }
-            } catch (Exception e) {
-                // not answering (restarting): not this one
-            }
-        }
-        return java.util.Optional.empty();
+        return find(stack, streamKey, "recordings", (i, rec) -> rec.hasNonNull("mediaSince")
+                ? java.util.Optional.of(new Resumed(i, java.time.Instant.parse(rec.path("mediaSince").asText())))
+                : java.util.Optional.empty());
     }
 
     /** The replica whose {@code /v1/recordings} lists the stream with a running pull, if any. */
@@ -89,19 +74,34 @@ final class ReplayCheck {
 
     /** Waits until a replica other than {@code not} (-1 for any) stands by for the stream; returns it. */
     static int awaitStandby(Stack stack, String streamKey, int not, Duration timeout) throws InterruptedException {
+        return awaitListing(stack, streamKey, "standbys", not, timeout);
+    }
+
+    /** Polls until a replica other than {@code not} lists the stream as running under {@code list}; returns it. */
+    private static int awaitListing(Stack stack, String streamKey, String list, int not, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            OptionalInt h = standby(stack, streamKey);
+            OptionalInt h = listing(stack, streamKey, list);
             if (h.isPresent() && h.getAsInt() != not) {
                 return h.getAsInt();
             }
-            assertThat(System.nanoTime()).as("a replica other than %d stands by for %s within %s", not, streamKey, timeout).isLessThan(deadline);
+            assertThat(System.nanoTime()).as("a replica other than %d lists %s under %s within %s", not, streamKey, list, timeout)
+                    .isLessThan(deadline);
             Thread.sleep(100);
         }
     }
 
     /** The replica whose {@code /v1/recordings} lists the stream as running under {@code list}. */
     private static OptionalInt listing(Stack stack, String streamKey, String list) {
+        return find(stack, streamKey, list, (i, rec) -> java.util.Optional.of(i)).map(OptionalInt::of).orElse(OptionalInt.empty());
+    }
+
+    /**
+     * The first answer of {@code pick} for a running entry of the stream under {@code list} in a replica's
+     * {@code /v1/recordings}; replicas that do not answer (restarting) hold nothing.
+     */
+    private static <T> java.util.Optional<T> find(Stack stack, String streamKey, String list,
+            java.util.function.BiFunction<Integer, JsonNode, java.util.Optional<T>> pick) {
         for (int i = 0; i < stack.recorders().size(); i++) {
             try {
                 HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.recorderUrl(i) + "/v1/recordings"))
@@ -111,27 +111,25 @@ final class ReplayCheck {
                 }
                 for (JsonNode rec : JSON.readTree(r.body()).path(list)) {
                     if (rec.path("streamKey").asText().equals(streamKey) && rec.path("running").asBoolean()) {
-                        return OptionalInt.of(i);
+                        java.util.Optional<T> found = pick.apply(i, rec);
+                        if (found.isPresent()) {
+                            return found;
+                        }
                     }
                 }
-            } catch (Exception e) {
+            } catch (java.io.IOException e) {
                 // a replica that is down holds nothing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return java.util.Optional.empty();
             }
         }
-        return OptionalInt.empty();
+        return java.util.Optional.empty();
     }
 
     /** Waits until a replica other than {@code not} (-1 for any) pulls the stream; returns it. */
     static int awaitHolder(Stack stack, String streamKey, int not, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            OptionalInt h = holder(stack, streamKey);
-            if (h.isPresent() && h.getAsInt() != not) {
-                return h.getAsInt();
-            }
-            assertThat(System.nanoTime()).as("a replica other than %d pulls %s within %s", not, streamKey, timeout).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        return awaitListing(stack, streamKey, "recordings", not, timeout);
     }
 
     /** SIGKILL, then waits until the launcher started the process again; returns when it was restarted. */

@@ -96,7 +96,6 @@ class StandbyTest {
             await(() -> owner.events.slices().size() == 2, "the owner stored 0 and 1");
             Instant crash = Instant.now();
             owner.kill(); // in slice 2, of which its restart salvages 400 ms
-            Thread.sleep(5);
             standby.recorder.own(p);
             await(() -> bucket.notes.containsKey(dev.tapedeck.contract.StorageKeys.recorderTakeover(p.recordingId(), "source")),
                     "the standby notes its takeover");
