@@ -120,6 +120,23 @@ class AdaptivePipelineIT extends StackTest {
     /** As {@link #publishAndAwaitReady(Stack, Path, String, int, int, int)}, at {@code fps} and encoded as {@code encoder} says. */
     static String publishAndAwaitReady(Stack stack, Path data, String stream, int width, int height, String fps, double seconds,
             MediaTools.Encoder encoder) throws Exception {
+        Published p = publish(stack, data, stream, width, height, fps, seconds, encoder);
+        assertThat(p.rungs()).as("every rung is filed under the source's recording")
+                .isNotEmpty().allSatisfy(r -> assertThat(r.recordingId()).isEqualTo(p.id()));
+        return p.id();
+    }
+
+    /** A replay that became READY: its recording id, and the rungs the transcoder published for its stream. */
+    record Published(String id, List<StreamPublished> rungs) {
+    }
+
+    /**
+     * Publishes as {@link #publishAndAwaitReady(Stack, Path, String, int, int, String, double, MediaTools.Encoder)} does
+     * and waits for READY, without asking for a ladder (a first stream may end before the transcoder's consumer has its
+     * partitions).
+     */
+    static Published publish(Stack stack, Path data, String stream, int width, int height, String fps, double seconds,
+            MediaTools.Encoder encoder) throws Exception {
         Path media = data.resolve(stream + ".flv");
         MediaTools.makeFlv(media, width, height, fps, seconds, encoder);
         try (TopicReader streams = new TopicReader(stack.kafkaBootstrap(), Topics.STREAMS);
@@ -143,9 +160,7 @@ class AdaptivePipelineIT extends StackTest {
             List<StreamPublished> rungs = streams.readToEnd().stream().map(r -> r.value().data())
                     .filter(d -> d instanceof StreamPublished p && p.derived() && p.sourceStreamKey().equals(published.streamKey()))
                     .map(StreamPublished.class::cast).toList();
-            assertThat(rungs).as("every rung is filed under the source's recording")
-                    .isNotEmpty().allSatisfy(p -> assertThat(p.recordingId()).isEqualTo(id));
-            return id;
+            return new Published(id, rungs);
         }
     }
 }

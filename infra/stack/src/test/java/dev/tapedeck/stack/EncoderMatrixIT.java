@@ -30,7 +30,9 @@ class EncoderMatrixIT extends StackTest {
         stack = sharedStack(AdaptivePipelineIT.PLAY_RESTART_OFF, AdaptivePipelineIT::playRestartOff);
         // One short stream through the whole pipeline first, unchecked: the first case would otherwise also wait for the
         // transcoder's consumer to be given its partitions and for the first worker JVM to load its classes from disk.
-        AdaptivePipelineIT.publishAndAwaitReady(stack, data, "enc-warm-up", 854, 480, "30", 4, MediaTools.Encoder.ZEROLATENCY);
+        // Unchecked: its publish may reach the transcoder before that consumer has its partitions, and end before a worker
+        // could attach (a rung-less replay is the pipeline's answer to that, not a fault of this test's encoders).
+        AdaptivePipelineIT.publish(stack, data, "enc-warm-up", 854, 480, "30", 4, MediaTools.Encoder.ZEROLATENCY);
     }
 
     /**
