@@ -222,6 +222,58 @@ class PlaylistWriterTest {
                 """);
     }
 
+    /**
+     * Segments of {@code rate} fps as the packager measures them: {@code frames} each, their spans from the first frame's
+     * DTS to the last's rounded to the millisecond as FLV keeps them, the last segment {@code tailMillis} longer than its
+     * pictures (the audio after them).
+     */
+    static Manifest.RenditionState measured(double rate, long tailMillis, int... frames) {
+        Manifest.RenditionState r = new Manifest.RenditionState();
+        long at = 0;
+        for (int i = 0; i < frames.length; i++) {
+            Manifest.SegmentEntry s = new Manifest.SegmentEntry();
+            s.index = i;
+            s.videoFrames = frames[i];
+            long first = Math.round(at * 1000 / rate);
+            long last = Math.round((at + frames[i] - 1) * 1000 / rate);
+            long end = Math.round((at + frames[i]) * 1000 / rate);
+            s.videoSpanMillis = last - first;
+            s.durationMillis = end - first + (i == frames.length - 1 ? tailMillis : 0);
+            s.bytes = s.durationMillis * 250;
+            r.segments.add(s);
+            at += frames[i];
+        }
+        return r;
+    }
+
+    /** The FRAME-RATE of a recording with this rendition only. */
+    static double rate(Manifest.RenditionState r) {
+        Manifest m = new Manifest();
+        m.renditions.put("source", r);
+        return PlaylistWriter.variants(m).get(0).frameRate();
+    }
+
+    @Test
+    void theFrameRateIsTheNominalRateOfTheFramesNotOfTheAudioAfterThem() {
+        // 24 s at 30 fps in 5 s segments, the audio 67 ms past the last picture: frames over durations read 29.916.
+        assertThat(rate(measured(30, 67, 150, 150, 150, 150, 120))).isEqualTo(30.0);
+        assertThat(rate(measured(30000.0 / 1001, 40, 150, 150, 90))).isEqualTo(29.97);
+        assertThat(rate(measured(25, 0, 125, 125, 50))).isEqualTo(25.0);
+        assertThat(rate(measured(60, 20, 300, 300, 7))).isEqualTo(60.0);
+        assertThat(rate(measured(60000.0 / 1001, 20, 300, 300))).isEqualTo(59.94);
+        // One short segment: its span is known to a millisecond in 300, still nearer 30 than anything else.
+        assertThat(rate(measured(30, 500, 10))).isEqualTo(30.0);
+    }
+
+    @Test
+    void aRateNoStandardOneExplainsIsWrittenAsMeasured() {
+        // A variable-rate source averaging 29.5 fps, and a 30 fps source with two frames missing in every second.
+        assertThat(rate(measured(29.5, 0, 150, 150, 150))).isCloseTo(29.5, org.assertj.core.api.Assertions.within(0.002));
+        Manifest.RenditionState missing = measured(30, 0, 150, 150, 150);
+        missing.segments.forEach(s -> s.videoFrames -= 10);
+        assertThat(rate(missing)).isEqualTo(27.985);
+    }
+
     @Test
     void codecStringsComeFromTheAvcRecord() {
         assertThat(Codecs.avc1(new byte[] {1, 0x64, 0x00, 0x1f, (byte) 0xff}, 100, 31)).isEqualTo("avc1.64001f");

@@ -65,11 +65,20 @@ class AdaptivePipelineIT extends StackTest {
         String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
         List<String> variants = ReplayCheck.variants(master);
         assertThat(variants).as(master).containsExactlyInAnyOrder("source", "720p", "480p", "360p");
+        StringBuilder frames = new StringBuilder();
+        for (String v : variants) {
+            frames.append(", ").append(v).append(' ').append(ReplayCheck.videoFrames(stack, id, v)).append(" in ").append(
+                    get(stack.apiUrl() + "/vod/" + id + "/" + v + "/index.m3u8").lines().filter(l -> l.startsWith("#EXTINF:"))
+                            .map(l -> l.substring(8, l.indexOf(','))).toList());
+        }
+        System.out.printf("[fullhd] video frames: published %d%s%n", FULL_HD_SECONDS * 30, frames);
         List<Long> bandwidths = Pattern.compile("BANDWIDTH=(\\d+)").matcher(master).results()
                 .filter(r -> master.charAt(r.start() - 1) != '-').map(r -> Long.parseLong(r.group(1))).toList();
         assertThat(bandwidths).as("highest bandwidth first").hasSize(4).isSortedAccordingTo(java.util.Comparator.reverseOrder());
         assertThat(master).contains("RESOLUTION=1920x1080").contains("RESOLUTION=1280x720").contains("RESOLUTION=854x480")
-                .contains("RESOLUTION=640x360").contains("FRAME-RATE=30.0").contains("AVERAGE-BANDWIDTH=");
+                .contains("RESOLUTION=640x360").contains("AVERAGE-BANDWIDTH=");
+        assertThat(ReplayCheck.frameRates(master)).as("every variant's FRAME-RATE, the audio after the last picture not counted: %s",
+                master).containsExactly(30.0, 30.0, 30.0, 30.0);
         Map<String, Integer> heights = Map.of("source", 1080, "720p", 720, "480p", 480, "360p", 360);
 
         Map<String, List<Double>> starts = new LinkedHashMap<>();

@@ -55,6 +55,9 @@ class EncoderMatrixIT extends StackTest {
         double frame = rate.length == 2 ? Double.parseDouble(rate[1]) / Double.parseDouble(rate[0]) : 1 / Double.parseDouble(fps);
         List<String> renditions = ReplayCheck.ladder(stack, id, frame);
         assertThat(renditions).as("854x480: the source and 360p").containsExactly("source", "360p");
+        String master = get(stack.apiUrl() + "/vod/" + id + "/master.m3u8");
+        double nominal = Math.round(1000 / frame) / 1000.0;
+        assertThat(ReplayCheck.frameRates(master)).as("the source's rate in every variant: %s", master).containsExactly(nominal, nominal);
         double source = MediaTools.duration(data.resolve(stream + ".flv").toString());
         for (String rendition : renditions) {
             assertThat(MediaTools.duration(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8"))

@@ -46,7 +46,12 @@ final class ReplayCheck {
 
     /** The video frames of a recording's replay (its source rendition), counted by ffprobe. */
     static long videoFrames(Stack stack, String id) {
-        String line = MediaTools.probe(stack.apiUrl() + "/vod/" + id + "/source/index.m3u8", "-select_streams", "v:0", "-count_packets",
+        return videoFrames(stack, id, "source");
+    }
+
+    /** The video frames in a replay's rendition, counted by ffprobe. */
+    static long videoFrames(Stack stack, String id, String rendition) {
+        String line = MediaTools.probe(stack.apiUrl() + "/vod/" + id + "/" + rendition + "/index.m3u8", "-select_streams", "v:0", "-count_packets",
                 "-show_entries", "stream=nb_read_packets").get(0);
         return Long.parseLong(line.replace(",", "").strip());
     }
@@ -258,6 +263,11 @@ final class ReplayCheck {
             }
         }
         return variants;
+    }
+
+    /** The master playlist's FRAME-RATE of each variant, in order. */
+    static List<Double> frameRates(String master) {
+        return Pattern.compile("FRAME-RATE=([0-9.]+)").matcher(master).results().map(r -> Double.parseDouble(r.group(1))).toList();
     }
 
     /** The master playlist's variant names, in order. */

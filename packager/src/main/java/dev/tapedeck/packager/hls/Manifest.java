@@ -180,6 +180,12 @@ public class Manifest {
         public long durationMillis;
         public long bytes;
         public int videoFrames;
+        /**
+         * From its first video frame's DTS to its last's (the frame rate is measured on it, not on the duration, which runs
+         * on with the audio after the last frame); null in a manifest saved before it was kept.
+         */
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        public Long videoSpanMillis;
         /** A gap precedes this segment (a slice was lost or could not be packaged). */
         public boolean discontinuity;
         /** Fragmented MP4: the initialization section it needs ({@code init.mp4}, beside it); null for MPEG-TS. */

@@ -149,17 +149,19 @@ public final class PlaylistWriter {
         long bytes = 0;
         long millis = 0;
         long frames = 0;
+        FrameRate.Measure rate = new FrameRate.Measure();
         for (Manifest.SegmentEntry s : r.listedSegments()) {
             bytes += s.bytes;
             millis += s.durationMillis;
             frames += s.videoFrames;
+            rate.add(s);
             // Peak over segments of at least half a second: a tiny tail segment says nothing about the rate.
             if (s.durationMillis >= 500) {
                 peak = Math.max(peak, s.bytes * 8000 / s.durationMillis);
             }
         }
         long average = millis == 0 ? 0 : bytes * 8000 / millis;
-        double fps = millis == 0 ? 0 : Math.round(frames * 1000.0 / millis * 1000.0) / 1000.0;
+        double fps = rate.frameRate(frames, millis);
         return new Variant(name, r.width, r.height, r.codecs, Math.max(peak, average), average, fps, r.listedSegments().size(), millis);
     }
 }

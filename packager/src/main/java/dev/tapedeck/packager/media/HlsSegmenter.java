@@ -138,6 +138,9 @@ public final class HlsSegmenter {
             long segStart = 0;
             long segPts = Long.MIN_VALUE;
             int frames = 0;
+            // DTS of the segment's first and last video frame: how long its frames run, whatever audio follows them.
+            long firstVideo = Long.MIN_VALUE;
+            long lastVideo = Long.MIN_VALUE;
             int written = 0;
             // The segment before a video cut stays open for the audio shown before the cut's keyframe: with B-frames the
             // keyframe is read (in decode order) before audio it is shown after, and every rendition, whatever its decode
@@ -181,7 +184,8 @@ public final class HlsSegmenter {
                             segments.add(done.finish());
                         }
                         if (out != null) {
-                            previous = new Pending(out, file, segStart, segPts, dts - segStart, frames, isVideo ? cutTime : Long.MIN_VALUE);
+                            previous = new Pending(out, file, segStart, segPts, dts - segStart, frames, span(firstVideo, lastVideo),
+                                    isVideo ? cutTime : Long.MIN_VALUE);
                             out = null;
                             if (!isVideo) {
                                 Pending done = previous;
@@ -194,6 +198,8 @@ public final class HlsSegmenter {
                         segStart = dts;
                         segPts = Long.MIN_VALUE;
                         frames = 0;
+                        firstVideo = Long.MIN_VALUE;
+                        lastVideo = Long.MIN_VALUE;
                     }
                     if (previous != null && !isVideo) {
                         if (pts < previous.cutPts) {
@@ -209,6 +215,8 @@ public final class HlsSegmenter {
                     }
                     if (isVideo) {
                         frames++;
+                        firstVideo = firstVideo == Long.MIN_VALUE ? dts : firstVideo;
+                        lastVideo = dts;
                     }
                     out.write(pkt, stream, map[index]);
                 } finally {
@@ -223,7 +231,7 @@ public final class HlsSegmenter {
             if (out != null) {
                 Output done = out;
                 out = null;
-                segments.add(finish(done, file, segStart, segPts, Math.max(0, endMillis - segStart), frames));
+                segments.add(finish(done, file, segStart, segPts, Math.max(0, endMillis - segStart), frames, span(firstVideo, lastVideo)));
             }
             return new SegmentedSlice(segments, info, mediaEnd);
         } finally {
@@ -249,20 +257,22 @@ public final class HlsSegmenter {
         final long pts;
         final long duration;
         final int frames;
+        final long videoSpan;
         final long cutPts;
 
-        Pending(Output out, Path file, long start, long pts, long duration, int frames, long cutPts) {
+        Pending(Output out, Path file, long start, long pts, long duration, int frames, long videoSpan, long cutPts) {
             this.out = out;
             this.file = file;
             this.start = start;
             this.pts = pts;
             this.duration = duration;
             this.frames = frames;
+            this.videoSpan = videoSpan;
             this.cutPts = cutPts;
         }
 
         Segment finish() throws IOException {
-            return HlsSegmenter.this.finish(out, file, start, pts, duration, frames);
+            return HlsSegmenter.this.finish(out, file, start, pts, duration, frames, videoSpan);
         }
     }
 
@@ -333,14 +343,19 @@ public final class HlsSegmenter {
     }
 
     /** @param pts the PTS of the segment's first keyframe, {@link Long#MIN_VALUE} when it has none (its DTS stands in) */
-    private Segment finish(Output out, Path file, long start, long pts, long duration, int frames) throws IOException {
+    private Segment finish(Output out, Path file, long start, long pts, long duration, int frames, long videoSpan) throws IOException {
         try {
             check(av_write_trailer(out.context), "finish " + file);
         } finally {
             out.free();
         }
         Path init = format == SegmentFormat.FMP4 ? Fmp4.splitInit(file) : null;
-        return new Segment(file, start, pts == Long.MIN_VALUE ? start : pts, duration, Files.size(file), frames, init);
+        return new Segment(file, start, pts == Long.MIN_VALUE ? start : pts, duration, Files.size(file), frames, videoSpan, init);
+    }
+
+    /** From the first video frame's DTS to the last's; 0 without video. */
+    private static long span(long firstVideo, long lastVideo) {
+        return firstVideo == Long.MIN_VALUE ? 0 : Math.max(0, lastVideo - firstVideo);
     }
 
     private static void check(int result, String what) throws IOException {

@@ -13,8 +13,11 @@ import java.nio.file.Path;
  * @param durationMillis up to the next segment's first DTS, or to the slice's end
  * @param bytes          file size
  * @param videoFrames    video frames in it
+ * @param videoSpanMillis from its first video frame's DTS to its last's: the time its frames run, without the audio that
+ *                       may follow the last (the last segment of a recording); 0 without video
  * @param init           fMP4: the local file of its initialization section ({@code ftyp} and {@code moov}), which
  *                       {@code file} (its {@code moof} and {@code mdat} boxes) needs to be played; null for MPEG-TS
  */
-public record Segment(Path file, long firstDtsMillis, long startMillis, long durationMillis, long bytes, int videoFrames, Path init) {
+public record Segment(Path file, long firstDtsMillis, long startMillis, long durationMillis, long bytes, int videoFrames,
+        long videoSpanMillis, Path init) {
 }

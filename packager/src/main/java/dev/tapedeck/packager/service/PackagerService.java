@@ -451,6 +451,7 @@ public class PackagerService {
                 e.durationMillis = s.durationMillis();
                 e.bytes = s.bytes();
                 e.videoFrames = s.videoFrames();
+                e.videoSpanMillis = s.videoSpanMillis();
                 e.discontinuity = added.isEmpty() && gap && !r.segments.isEmpty();
                 added.add(e);
             }
