@@ -5,6 +5,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** recorder settings ({@code tapedeck.recorder.*}). */
 @ConfigMapping(prefix = "tapedeck.recorder")
@@ -121,6 +123,13 @@ public interface RecorderConfig {
      */
     @WithDefault("2")
     int redundancy();
+
+    /**
+     * Apps whose streams get no standby when {@link #redundancy()} is 2 (test channels, streams not worth the second
+     * pull): their owner alone pulls them, and a takeover loses the slice in progress, as with redundancy 1. A rung
+     * counts as its source's app. Every replica of the pool should say the same.
+     */
+    Optional<List<String>> noStandbyApps();
 
     /** Finished slices a standby keeps per rendition (the owner's slices not yet stored when it dies come from these). */
     @WithDefault("3")

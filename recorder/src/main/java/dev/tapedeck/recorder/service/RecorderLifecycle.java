@@ -90,7 +90,7 @@ public class RecorderLifecycle {
         spool.clearStandbys();
         RecorderSettings settings = new RecorderSettings(config.mediaServerUrl(), config.sliceLength(), config.readTimeout(),
                 config.stopGrace(), config.maxRecordings(), config.handoverTimeout(), config.idleTimeout(), config.reconnectDelay(),
-                config.standbySlices(), config.standbyBytes().asLongValue());
+                config.standbySlices(), config.standbyBytes().asLongValue(), java.util.Set.copyOf(config.noStandbyApps().orElse(List.of())));
         String life = java.util.UUID.randomUUID().toString();
         LOG.infof("this replica's life is %s (its pulls at risk are noted under state/recorder/lives/%s/)", life, life);
         recorder = new RecorderService(new RecorderContext(settings, spool, uploader, slices, events, pulls, retrier, clock, metrics,

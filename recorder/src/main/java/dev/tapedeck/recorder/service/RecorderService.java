@@ -119,11 +119,12 @@ public class RecorderService implements AutoCloseable {
 
     /**
      * Stands by for a session owned by another replica: pulls it beside the owner, keeping its last slices, so that a
-     * takeover loses nothing. Nothing starts for a session recorded or already stood by for here.
+     * takeover loses nothing. Nothing starts for a session recorded or already stood by for here, nor for one of an app
+     * without standbys ({@code no-standby-apps}).
      */
     public synchronized void standby(StreamPublished p) {
         String id = p.sessionId();
-        if (sessions.containsKey(id) || standbys.containsKey(id) || closed.containsKey(id)) {
+        if (sessions.containsKey(id) || standbys.containsKey(id) || closed.containsKey(id) || !ctx.settings().standsBy(p)) {
             return;
         }
         if (standbys.size() >= ctx.settings().maxRecordings()) {

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,11 @@ final class Harness implements AutoCloseable {
 
     /** A replica whose recordings close after {@code idleTimeout} without media. */
     Harness(Path spoolDir, int maxRecordings, MemoryStore store, Duration idleTimeout) {
+        this(spoolDir, maxRecordings, store, idleTimeout, Set.of());
+    }
+
+    /** As above, and no standby for the streams of {@code noStandbyApps}. */
+    Harness(Path spoolDir, int maxRecordings, MemoryStore store, Duration idleTimeout, Set<String> noStandbyApps) {
         this.store = store;
         this.spoolDir = spoolDir;
         this.spool = new Spool(spoolDir);
@@ -80,7 +86,8 @@ final class Harness implements AutoCloseable {
         };
         this.uploader = new Uploader(spool, store, events, retrier, metrics, Clock.systemUTC());
         RecorderSettings settings = new RecorderSettings("rtmp://media", Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofMillis(50), maxRecordings, Duration.ofSeconds(5), idleTimeout, Duration.ofMillis(20));
+                Duration.ofMillis(50), maxRecordings, Duration.ofSeconds(5), idleTimeout, Duration.ofMillis(20))
+                .withNoStandbyApps(noStandbyApps);
         this.recorder = new RecorderService(new RecorderContext(settings, spool, uploader, store, events, pulls, retrier,
                 Clock.systemUTC(), metrics, PullGuard.NONE));
     }
@@ -91,8 +98,13 @@ final class Harness implements AutoCloseable {
 
     /** A source session of {@code live/stream}. */
     static StreamPublished published(String stream, String sessionId) {
-        String key = "__defaultVhost__/live/" + stream;
-        return new StreamPublished(key, "__defaultVhost__", "live", stream, sessionId, sessionId, false, key, "source",
+        return published("live", sessionId, stream);
+    }
+
+    /** A source session of {@code app/stream}. */
+    static StreamPublished published(String app, String sessionId, String stream) {
+        String key = "__defaultVhost__/" + app + "/" + stream;
+        return new StreamPublished(key, "__defaultVhost__", app, stream, sessionId, sessionId, false, key, "source",
                 "nginx-rtmp", null, "1", "127.0.0.1", null, Instant.now());
     }
 

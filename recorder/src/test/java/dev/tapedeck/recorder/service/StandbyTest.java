@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -177,6 +178,24 @@ class StandbyTest {
             await(() -> !Files.exists(kept), "its directory goes");
             assertThat(standby.events.all).isEmpty();
             assertThat(standby.store.objects).isEmpty();
+        }
+    }
+
+    @Test
+    void streamsOfAnAppWithoutStandbysGetNone(@TempDir Path dir) throws Exception {
+        AtomicLong live = new AtomicLong(-1);
+        try (Harness standby = new Harness(dir, 4, new Harness.MemoryStore(), Duration.ofSeconds(30), Set.of("cheap"))) {
+            standby.pulls.live = live;
+            StreamPublished cheap = Harness.published("cheap", "c1", "x");
+            StreamPublished cheapRung = new StreamPublished("__defaultVhost__/cheap-abr/x_360p", "__defaultVhost__", "cheap-abr",
+                    "x_360p", "c2", "c1", true, cheap.streamKey(), "360p", "nginx-rtmp", null, "2", "127.0.0.1", null, Instant.now());
+            StreamPublished other = Harness.published("live", "l1", "y");
+            standby.recorder.standby(cheap);
+            standby.recorder.standby(cheapRung);
+            standby.recorder.standby(other);
+            await(() -> standby.pulls.joined.size() >= 1, "the standby of live/y pulls");
+            assertThat(standby.recorder.standbys()).extracting(s -> s.published().sessionId()).containsExactly("l1");
+            assertThat(standby.pulls.joined).as("pulls opened").hasSize(1);
         }
     }
 
