@@ -266,6 +266,12 @@ class ManifestsTest {
             assertThat(recorder.getSpec().getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(80L);
             String spool = r.named(ConfigMap.class, "recorder").orElseThrow().getData().get("TAPEDECK_RECORDER_SPOOL_DIR");
             assertThat(recorder.getSpec().getContainers().get(0).getVolumeMounts()).anyMatch(v -> v.getMountPath().equals(spool));
+            // Each replica tells the pool its node, so that a stream's standby runs on another node than its owner.
+            assertThat(recorder.getSpec().getContainers().get(0).getEnv()).as("the recorder knows its node")
+                    .anyMatch(e -> e.getName().equals("TAPEDECK_RECORDER_NODE") && e.getValueFrom() != null
+                            && e.getValueFrom().getFieldRef() != null && e.getValueFrom().getFieldRef().getFieldPath().equals("spec.nodeName"));
+            assertThat(recorder.getSpec().getContainers().get(0).getEnv()).as("the generated env is kept")
+                    .anyMatch(e -> e.getName().equals("KUBERNETES_NAMESPACE"));
         });
     }
 

@@ -131,6 +131,13 @@ public interface RecorderConfig {
      */
     Optional<List<String>> noStandbyApps();
 
+    /**
+     * The node (or zone) this replica runs on, sent to the pool's group as its rack: a stream's standby is placed on a
+     * replica of another node where the pool has one, so that losing a node loses no stream's both pulls. The k8s
+     * manifests set it from the pod's node name; unset, any other replica will do.
+     */
+    Optional<String> node();
+
     /** Finished slices a standby keeps per rendition (the owner's slices not yet stored when it dies come from these). */
     @WithDefault("3")
     int standbySlices();

@@ -124,14 +124,24 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         Map<String, Set<TopicPartition>> owners = plan(all, subs, members);
         Map<String, Load> loads = new HashMap<>();
         subs.forEach((m, s) -> loads.put(m, decode(s.userData())));
-        return new GroupAssignment(toAssignments(owners, standbys(all, loads, owners, redundancy)));
+        Map<String, String> nodes = new HashMap<>();
+        subs.forEach((m, s) -> s.rackId().ifPresent(rack -> nodes.put(m, rack)));
+        return new GroupAssignment(toAssignments(owners, standbys(all, loads, nodes, owners, redundancy)));
+    }
+
+    /** As {@link #standbys(Set, Map, Map, Map, int)} with no member's node known. */
+    static Map<String, Set<TopicPartition>> standbys(Set<TopicPartition> all, Map<String, Load> loads,
+            Map<String, Set<TopicPartition>> owners, int redundancy) {
+        return standbys(all, loads, Map.of(), owners, redundancy);
     }
 
     /**
-     * Who stands by for each partition when {@code redundancy} is 2: a member other than its owner, the one that did
-     * before where it still may, else the one with the fewest standbys. A pool of one member has no standby.
+     * Who stands by for each partition when {@code redundancy} is 2: a member other than its owner, on another node than
+     * the owner's where the pool has one ({@code nodes}: member to its {@code client.rack}; a member without one counts
+     * as another node); among those, the one that did before where it still may, else the one with the fewest standbys. A
+     * pool of one member has no standby.
      */
-    static Map<String, Set<TopicPartition>> standbys(Set<TopicPartition> all, Map<String, Load> loads,
+    static Map<String, Set<TopicPartition>> standbys(Set<TopicPartition> all, Map<String, Load> loads, Map<String, String> nodes,
             Map<String, Set<TopicPartition>> owners, int redundancy) {
         Map<String, Set<TopicPartition>> out = new TreeMap<>();
         owners.keySet().forEach(m -> out.put(m, new TreeSet<>(ORDER)));
@@ -140,9 +150,15 @@ public final class BusyAwareAssignor implements ConsumerPartitionAssignor, Confi
         }
         for (TopicPartition tp : all) {
             String owner = owners.entrySet().stream().filter(e -> e.getValue().contains(tp)).map(Map.Entry::getKey).findFirst().orElse(null);
-            String before = loads.entrySet().stream().filter(e -> e.getValue().standby().contains(tp) && !e.getKey().equals(owner)
-                    && out.containsKey(e.getKey())).map(Map.Entry::getKey).sorted().findFirst().orElse(null);
-            String chosen = before != null ? before : out.entrySet().stream().filter(e -> !e.getKey().equals(owner))
+            String ownerNode = owner == null ? null : nodes.get(owner);
+            Set<String> others = new TreeSet<>(out.keySet());
+            others.removeIf(m -> m.equals(owner));
+            Set<String> apart = new TreeSet<>(others);
+            apart.removeIf(m -> ownerNode != null && ownerNode.equals(nodes.get(m)));
+            Set<String> candidates = apart.isEmpty() ? others : apart;
+            String before = loads.entrySet().stream().filter(e -> e.getValue().standby().contains(tp) && candidates.contains(e.getKey()))
+                    .map(Map.Entry::getKey).sorted().findFirst().orElse(null);
+            String chosen = before != null ? before : out.entrySet().stream().filter(e -> candidates.contains(e.getKey()))
                     .min(Comparator.<Map.Entry<String, Set<TopicPartition>>>comparingInt(e -> e.getValue().size())
                             .thenComparingInt(e -> owners.get(e.getKey()).size()).thenComparing(Map.Entry::getKey))
                     .map(Map.Entry::getKey).orElseThrow();

@@ -49,10 +49,13 @@ public final class LiveOwnership implements AutoCloseable {
      * @param sessionTimeout   how long the group waits for a silent member before its partitions move
      * @param handoverTimeout  how long letting go of a partition may wait for its streams' last slices
      * @param redundancy       replicas that pull each live stream: 1 (its owner) or 2 (its owner and a standby)
+     * @param node             the node this replica runs on (the group's {@code client.rack}): a stream's standby is
+     *                         placed on another node where the pool has a member there; null when not known
      */
-    public record Settings(String bootstrapServers, String groupId, Duration sessionTimeout, Duration handoverTimeout, int redundancy) {
+    public record Settings(String bootstrapServers, String groupId, Duration sessionTimeout, Duration handoverTimeout, int redundancy,
+            String node) {
         public Settings(String bootstrapServers, String groupId, Duration sessionTimeout, Duration handoverTimeout) {
-            this(bootstrapServers, groupId, sessionTimeout, handoverTimeout, 1);
+            this(bootstrapServers, groupId, sessionTimeout, handoverTimeout, 1, null);
         }
     }
 
@@ -109,6 +112,9 @@ public final class LiveOwnership implements AutoCloseable {
         Supplier<BusyAwareAssignor.Load> load = this::load;
         p.put(BusyAwareAssignor.LOAD, load);
         p.put(BusyAwareAssignor.REDUNDANCY, settings.redundancy());
+        if (settings.node() != null && !settings.node().isBlank()) {
+            p.put(ConsumerConfig.CLIENT_RACK_CONFIG, settings.node());
+        }
         java.util.function.Consumer<BusyAwareAssignor.Standby> part = a -> {
             if (standbys != null) {
                 standbys.assigned(Set.copyOf(numbers(a.owned())), Set.copyOf(numbers(a.standby())));

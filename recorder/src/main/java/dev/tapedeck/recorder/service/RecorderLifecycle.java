@@ -96,7 +96,7 @@ public class RecorderLifecycle {
         recorder = new RecorderService(new RecorderContext(settings, spool, uploader, slices, events, pulls, retrier, clock, metrics,
                 new PullGuard(slices, life, config.crashLimit(), config.crashWindow(), config.haltOnStream().orElse(null))));
         ownership = new LiveOwnership(new LiveOwnership.Settings(bootstrapServers, config.groupId(), config.sessionTimeout(),
-                config.handoverTimeout(), config.redundancy()), recorder);
+                config.handoverTimeout(), config.redundancy(), config.node().orElse(null)), recorder);
         ownership.start();
     }
 

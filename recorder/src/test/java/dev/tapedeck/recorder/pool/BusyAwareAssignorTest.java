@@ -125,6 +125,25 @@ class BusyAwareAssignorTest {
     }
 
     @Test
+    void aStandbyIsOnAnotherNodeThanItsOwnerWhereThePoolHasOne() {
+        // a and b on node n1 (a owns every partition, b stood by for all of them), c on n2.
+        Map<String, Subscription> subs = Map.of("a", member(Set.of(P0, P1, P2), P0, P1, P2), "b", standingBy(Set.of(), Set.of(P0, P1, P2)),
+                "c", member(Set.of()));
+        var owners = plan(subs);
+        assertThat(owners.get("a")).as("a keeps its busy partitions").containsExactlyInAnyOrderElementsOf(ALL);
+        var standbys = BusyAwareAssignor.standbys(ALL, loads(subs), Map.of("a", "n1", "b", "n1", "c", "n2"), owners, 2);
+        assertThat(standbys.get("c")).as("every standby moves off the owner's node").containsExactlyInAnyOrderElementsOf(ALL);
+        assertThat(standbys.get("b")).isEmpty();
+        // Without c, the other replica on the same node is better than none.
+        Map<String, Subscription> two = Map.of("a", member(Set.of(P0, P1, P2), P0, P1, P2), "b", member(Set.of()));
+        assertThat(BusyAwareAssignor.standbys(ALL, loads(two), Map.of("a", "n1", "b", "n1"), plan(two), 2).get("b"))
+                .containsExactlyInAnyOrderElementsOf(ALL);
+        // Nodes not known: as before, the fewest standbys first.
+        var unknown = BusyAwareAssignor.standbys(ALL, loads(subs), owners, 2);
+        assertThat(unknown.get("b")).as("b keeps the standbys it has").containsExactlyInAnyOrderElementsOf(ALL);
+    }
+
+    @Test
     void aPartitionWhoseOwnerLeftGoesToItsStandby() {
         // a owned p0..p2 and left; b and c remain, c stood by for p1.
         var plan = plan(Map.of("b", standingBy(Set.of(), Set.of(P0, P2)), "c", standingBy(Set.of(), Set.of(P1))));
