@@ -29,12 +29,14 @@ public final class Launcher {
         Path data = Path.of(System.getProperty("tapedeck.data", home.resolve(".data").toString())).toAbsolutePath();
         Duration slice = Duration.ofSeconds((long) doubleArg(args, "--slice-seconds", "demo".equals(mode) ? 10 : 180));
         int recorders = (int) doubleArg(args, "--recorders", Stack.Settings.DEFAULT_RECORDERS);
+        boolean freePorts = java.util.Arrays.asList(args).contains("--free-ports");
         if (!mode.equals("up") && !mode.equals("demo") || recorders < 1) {
-            System.err.println("usage: tapedeck [up|demo] [--seconds N] [--slice-seconds N] [--recorders N]");
+            System.err.println("usage: tapedeck [up|demo] [--seconds N] [--slice-seconds N] [--recorders N] [--free-ports]");
             System.exit(2);
         }
 
-        Stack stack = Stack.start(Stack.Settings.defaults(home, data, slice).recorders(recorders), m -> System.out.println("  · " + m));
+        Stack.Settings settings = freePorts ? Stack.Settings.freePorts(home, data, slice) : Stack.Settings.defaults(home, data, slice);
+        Stack stack = Stack.start(settings.recorders(recorders), m -> System.out.println("  · " + m));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nstopping Tapedeck …");

@@ -71,7 +71,8 @@ final class ServiceProcess implements AutoCloseable {
             cmd = new ArrayList<>(command);
             cmd.addAll(1, use.jvmOptions());
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        ProcessBuilder pb = new ProcessBuilder(dev.tapedeck.testkit.Sessions.own(cmd)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         Instant at = Instant.now();
         try {
@@ -244,6 +245,7 @@ final class ServiceProcess implements AutoCloseable {
         p.destroy();
         try {
             if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                System.err.println(name + " did not stop within " + grace.toMillis() + " ms: killed");
                 p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

@@ -527,16 +527,28 @@ public final class Stack implements AutoCloseable {
         close();
     }
 
+    /**
+     * How long the services have, together, to finish their work once asked to stop; a service still running then is
+     * killed (SIGKILL). What they leave undone is redone from Kafka's offsets and the recorders' spools at the next start.
+     */
+    static final Duration STOP_GRACE = Duration.ofSeconds(7);
+
     @Override
     public void close() {
-        // SIGTERM every child at once (each finishes its work), then wait for them in reverse start order.
+        // SIGTERM every child at once (each finishes its work), then wait for them in reverse start order, all of them
+        // within STOP_GRACE.
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
         running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast).forEach(p -> {
             p.stopping();
             p.process().destroy();
         });
         for (int i = running.size() - 1; i >= 0; i--) {
             try {
-                running.get(i).close();
+                if (running.get(i) instanceof ServiceProcess p) {
+                    p.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                } else {
+                    running.get(i).close();
+                }
             } catch (Exception e) {
                 System.err.println("stopping " + running.get(i) + ": " + e.getMessage());
             }

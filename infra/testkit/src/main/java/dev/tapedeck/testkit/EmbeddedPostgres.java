@@ -119,7 +119,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         if (!durable) {
             command.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"));
         }
-        server = new ProcessBuilder(asServerUser(command)).redirectErrorStream(true)
+        server = new ProcessBuilder(Sessions.own(asServerUser(command))).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!ready()) {
