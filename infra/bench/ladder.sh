@@ -13,9 +13,9 @@
 # rounds for an even count), all its figures from that one round. Either side failing, or missing or
 # producing an undecodable rung, stops the benchmark: no ratio is printed for a failed run.
 #
-# Equal speed means little at unequal quality: after the last round, the PSNR of each rung against the
-# source (scaled to the rung's size with the same bicubic scaler) is measured for both sides' outputs of
-# that round. Targets: speed_ratio >= 0.95, cpu_ratio <= 1.05, each rung's psnr within 0.2 dB of the peer's.
+# Equal speed means little at unequal quality: the PSNR of each rung against the source (scaled to the
+# rung's size with the same bicubic scaler) is measured for both sides' outputs of the median round, the
+# round every other figure comes from (each round's outputs are kept until then). Targets: speed_ratio >= 0.95, cpu_ratio <= 1.05, each rung's psnr within 0.2 dB of the peer's.
 #
 # Usage (from the repository root): infra/bench/ladder.sh [seconds] [rounds]
 set -euo pipefail
@@ -105,6 +105,7 @@ for ((i = 1; i <= rounds; i++)); do
     check_rung peer "$work/peer_$r.flv"
   done
   echo "$w $p" >> "$work/rounds"
+  mkdir -p "$work/round$i" && mv "$work/worker" "$work/round$i/worker" && mv "$work"/peer_*.flv "$work/round$i/"
   read -r ww wc pw pc <<< "$w $p"
   awk -v i="$i" -v s="$seconds" -v ww="$ww" -v wc="$wc" -v pw="$pw" -v pc="$pc" 'BEGIN {
     printf "round %d: worker %.1f s wall %.2fx %.1f CPU s | peer %.1f s wall %.2fx %.1f CPU s | speed_ratio %.3f cpu_ratio %.3f\n",
@@ -115,7 +116,7 @@ done
 median=$(awk '{ printf "%.6f %d\n", $3 / $1, NR }' "$work/rounds" | sort -g | awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')
 read -r ww wc pw pc < <(sed -n "${median}p" "$work/rounds")
 
-echo "PSNR of each rung against the source (last round's outputs) …"
+echo "PSNR of each rung against the source (the median round's outputs, round $median) …"
 source_frames=$("$ffmpeg" -hide_banner -nostdin -i "$work/source.flv" -map 0:v -c copy -f null - 2>&1 \
   | sed -n 's/.*frame= *\([0-9]*\).*/\1/p' | tail -1)
 psnr_fields=""
@@ -123,8 +124,8 @@ psnr_gap=0
 for spec in 720p:1280x720 480p:854x480 360p:640x360; do
   r=${spec%%:*}
   size=${spec#*:}
-  wp=$(psnr "$work/worker/out_$r" "${size/x/:}") || exit 1
-  pp=$(psnr "$work/peer_$r.flv" "${size/x/:}") || exit 1
+  wp=$(psnr "$work/round$median/worker/out_$r" "${size/x/:}") || exit 1
+  pp=$(psnr "$work/round$median/peer_$r.flv" "${size/x/:}") || exit 1
   [ -n "$wp" ] && [ -n "$pp" ] || { echo "no PSNR for $r (worker '$wp', peer '$pp')" >&2; exit 1; }
   echo "$r: worker ${wp} dB, peer ${pp} dB"
   psnr_fields="$psnr_fields psnr_${r}=${wp} peer_psnr_${r}=${pp}"
