@@ -18,6 +18,8 @@ import java.util.concurrent.CountDownLatch;
  * stream, wait until its replay is READY, print its URL, and keep serving.
  */
 public final class Launcher {
+    /** How long the services have, together, to finish their work after Ctrl-C or SIGTERM. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(6);
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "up";
@@ -40,7 +42,8 @@ public final class Launcher {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nstopping Tapedeck …");
-            stack.close();
+            // Ctrl-C stops everything within 10 s: the services get 6 s together, then the servers stop.
+            stack.stopWithin(STOP_GRACE);
             stopped.countDown();
         }, "tapedeck-stop"));
 

@@ -527,17 +527,21 @@ public final class Stack implements AutoCloseable {
         close();
     }
 
-    /**
-     * How long the services have, together, to finish their work once asked to stop; a service still running then is
-     * killed (SIGKILL). What they leave undone is redone from Kafka's offsets and the recorders' spools at the next start.
-     */
-    static final Duration STOP_GRACE = Duration.ofSeconds(7);
+    /** How long {@link #close} lets the services finish their work (a JVM recording its class-data archive included). */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(20);
 
     @Override
     public void close() {
-        // SIGTERM every child at once (each finishes its work), then wait for them in reverse start order, all of them
-        // within STOP_GRACE.
-        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        stopWithin(CLOSE_GRACE);
+    }
+
+    /**
+     * Stops everything: SIGTERM to every child at once (each finishes its work), then waits for them in reverse start
+     * order, all of them within {@code grace}; a service still running then is killed (SIGKILL). What it left undone is
+     * redone from Kafka's offsets and the recorders' spools at the next start.
+     */
+    public void stopWithin(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
         running.stream().filter(ServiceProcess.class::isInstance).map(ServiceProcess.class::cast).forEach(p -> {
             p.stopping();
             p.process().destroy();
