@@ -264,6 +264,9 @@ class PackagerIT extends PackagerTestSupport {
         CatalogEntry ready = awaitComplete(id);
         assertThat(ready.status()).as(ready.message()).isEqualTo(CatalogEntry.Status.READY);
         assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::name).containsExactly("source", "180p");
+        // The source's nominal rate in both renditions, whatever the gap between the parts and the audio after the last picture.
+        assertThat(ready.renditions()).extracting(CatalogEntry.Rendition::frameRate).as("FRAME-RATE")
+                .containsOnly(Math.round(1_000_000 / frameMillis) / 1000.0);
         var parser = new io.lindstrom.m3u8.parser.MediaPlaylistParser();
         java.util.Map<String, List<Double>> starts = new java.util.LinkedHashMap<>();
         for (String rendition : List.of("source", "180p")) {

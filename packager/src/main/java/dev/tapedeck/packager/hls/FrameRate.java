@@ -1,34 +1,44 @@
 package dev.tapedeck.packager.hls;
 
 /**
- * A variant's {@code FRAME-RATE}: the rate its video frames follow each other at, measured on their timestamps.
+ * A variant's {@code FRAME-RATE}: RFC 8216's "maximum frame rate", measured on the video frames' timestamps.
  *
- * <p>Measured from each segment's first video frame to its last (frames minus one intervals over that span), never over
- * the segment's duration: the last segment of a recording runs on with the audio after its last picture, and a rate over
- * it reads 29.9 for a 30 fps source. FLV keeps timestamps in milliseconds, so a span is known to about a millisecond: a
+ * <p>Each segment's rate is its frame intervals over the span from its first frame's DTS to its last, never over the
+ * segment's duration: the last segment of a recording runs on with the audio after its last picture, and a rate over it
+ * reads 29.9 for a 30 fps source. The variant's rate is the highest of its segments of at least {@link #LONG_MILLIS} (a
+ * segment with pictures missing, as a killed publisher leaves them, does not lower it); where it has none that long, the
+ * rate over all its segments together. FLV keeps timestamps in milliseconds, so a span is known to about a millisecond: a
  * rate within that of a standard one (an integer rate, or an NTSC rate such as 30000/1001) is that rate; any other (a
- * variable-rate phone, frames missing) is written as measured. Rounded to three decimals, as RFC 8216 writes it.
+ * variable-rate phone, frames missing throughout) is written as measured. Rounded to three decimals, as RFC 8216 writes
+ * it.
  */
 final class FrameRate {
     /** The NTSC family: n × 1000/1001. */
     private static final int[] NTSC = {12, 15, 24, 30, 48, 60, 120, 240};
     /** How far a span's two ends may each be off, in milliseconds: rounded to the millisecond. */
     private static final double END_ERROR_MILLIS = 0.5;
+    /** A segment whose frames span this long tells 29.97 from 30 on its own (millisecond timestamps). */
+    static final long LONG_MILLIS = 2000;
 
     private FrameRate() {
     }
 
-    /** Sums the segments' frame intervals and spans. */
+    /** Collects the segments' frame intervals and spans. */
     static final class Measure {
         private long intervals;
         private long spanMillis;
         private int spans;
+        private double longest = Double.NaN;
 
         void add(Manifest.SegmentEntry s) {
             if (s.videoSpanMillis != null && s.videoSpanMillis > 0 && s.videoFrames >= 2) {
                 intervals += s.videoFrames - 1;
                 spanMillis += s.videoSpanMillis;
                 spans++;
+                if (s.videoSpanMillis >= LONG_MILLIS) {
+                    double rate = nominal(s.videoFrames - 1, s.videoSpanMillis, 1);
+                    longest = Double.isNaN(longest) ? rate : Math.max(longest, rate);
+                }
             }
         }
 
@@ -37,6 +47,9 @@ final class FrameRate {
          * manifest saved before spans were kept).
          */
         double frameRate(long frames, long millis) {
+            if (!Double.isNaN(longest)) {
+                return longest;
+            }
             if (spanMillis > 0) {
                 return nominal(intervals, spanMillis, spans);
             }
